@@ -1,0 +1,119 @@
+using System.Security.Cryptography;
+
+namespace Berth.Engine.Content;
+
+/// <summary>Blobs addressed by digest: written to <c>ingest/</c>, hashed while written, fsynced, verified, then renamed into <c>blobs/sha256/</c>.</summary>
+/// <remarks>A crash leaves at most a stray file in ingest/, never a wrong or partial blob under a digest (containerd's content store design).</remarks>
+public sealed class ContentStore
+{
+    const int BufferSize = 1 << 20;
+    readonly string _blobs;
+    readonly string _ingest;
+
+    public ContentStore(string root)
+    {
+        _blobs = Path.Combine(root, "blobs", Digest.Sha256);
+        _ingest = Path.Combine(root, "ingest");
+        Directory.CreateDirectory(_blobs);
+        Directory.CreateDirectory(_ingest);
+    }
+
+    public string PathOf(Digest digest) => digest.Algorithm == Digest.Sha256
+        ? Path.Combine(_blobs, digest.Hex)
+        : throw new InvalidInputException($"unsupported digest algorithm {digest.Algorithm}");
+
+    public bool Exists(Digest digest) => File.Exists(PathOf(digest));
+
+    public long SizeOf(Digest digest) => new FileInfo(PathOf(digest)).Length;
+
+    public Stream OpenRead(Digest digest)
+    {
+        try { return new FileStream(PathOf(digest), FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan); }
+        catch (FileNotFoundException) { throw new NotFoundException($"blob {digest} is missing from the content store"); }
+    }
+
+    public async Task<byte[]> ReadAllBytesAsync(Digest digest, CancellationToken cancellationToken = default)
+    {
+        try { return await File.ReadAllBytesAsync(PathOf(digest), cancellationToken).ConfigureAwait(false); }
+        catch (FileNotFoundException) { throw new NotFoundException($"blob {digest} is missing from the content store"); }
+    }
+
+    public Task<Digest> WriteAsync(ReadOnlyMemory<byte> data, Digest? expected = null, CancellationToken cancellationToken = default)
+        => IngestAsync(new MemoryStream(data.ToArray(), writable: false), expected, data.Length, cancellationToken);
+
+    /// <summary>Copies <paramref name="source"/> into the store and returns its digest; throws if it does not match what was expected.</summary>
+    public async Task<Digest> IngestAsync(Stream source, Digest? expected = null, long? expectedSize = null, CancellationToken cancellationToken = default)
+    {
+        if (expected is { } e && Exists(e))
+        {
+            return e;
+        }
+        string temp = Path.Combine(_ingest, Guid.NewGuid().ToString("N"));
+        try
+        {
+            Digest digest;
+            long size = 0;
+            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize))
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            {
+                byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
+                try
+                {
+                    int read;
+                    while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+                    {
+                        hash.AppendData(buffer, 0, read);
+                        await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                        size += read;
+                    }
+                }
+                finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
+                output.Flush(flushToDisk: true);
+                digest = Digest.FromHash(hash.GetHashAndReset());
+            }
+            if (expectedSize is { } want && want != size)
+                throw new InvalidInputException($"blob size mismatch: expected {want} bytes, got {size}");
+            if (expected is { } exp && exp != digest)
+                throw new InvalidInputException($"blob digest mismatch: expected {exp}, got {digest}");
+            Commit(temp, digest);
+            return digest;
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    void Commit(string temp, Digest digest)
+    {
+        string target = PathOf(digest);
+        if (File.Exists(target)) return; // same content already committed by another writer
+        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        File.Move(temp, target, overwrite: true); // rename(2): atomic; identical content if a racer won
+        PosixDirectory.Sync(_blobs);
+    }
+
+    public void Delete(Digest digest)
+    {
+        string path = PathOf(digest);
+        if (File.Exists(path)) File.Delete(path);
+    }
+
+    public IEnumerable<Digest> List()
+    {
+        foreach (var file in Directory.EnumerateFiles(_blobs))
+            if (Digest.TryParse(Digest.Sha256 + ":" + Path.GetFileName(file), out var d)) yield return d;
+    }
+
+    /// <summary>Removes ingest files older than <paramref name="age"/>: leftovers of writers that crashed.</summary>
+    public int RemoveStaleIngests(TimeSpan age)
+    {
+        int removed = 0;
+        foreach (var file in Directory.EnumerateFiles(_ingest))
+        {
+            if (DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < age) continue;
+            try { File.Delete(file); removed++; } catch (IOException) { }
+        }
+        return removed;
+    }
+}

@@ -1,0 +1,37 @@
+using System.Runtime.InteropServices;
+
+namespace Berth.Engine;
+
+/// <summary>lstat fields .NET does not expose (device, inode, link count, owner).</summary>
+static partial class PosixFileInfo
+{
+    [StructLayout(LayoutKind.Sequential)]
+    struct StatX86_64
+    {
+        public ulong st_dev; public ulong st_ino; public ulong st_nlink;
+        public uint st_mode; public uint st_uid; public uint st_gid; public int pad0;
+        public ulong st_rdev; public long st_size; public long st_blksize; public long st_blocks;
+        public long st_atime; public long st_atime_nsec; public long st_mtime; public long st_mtime_nsec;
+        public long st_ctime; public long st_ctime_nsec;
+        public long r0, r1, r2;
+    }
+
+    [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int lstat(string path, out StatX86_64 buf);
+
+    public static bool TryGetInode(string path, out long device, out long inode, out long links)
+    {
+        device = inode = links = 0;
+        if (lstat(path, out var st) != 0) return false;
+        device = (long)st.st_dev; inode = (long)st.st_ino; links = (long)st.st_nlink;
+        return true;
+    }
+
+    public static bool TryGetOwner(string path, out int uid, out int gid)
+    {
+        uid = gid = 0;
+        if (lstat(path, out var st) != 0) return false;
+        uid = (int)st.st_uid; gid = (int)st.st_gid;
+        return true;
+    }
+}
