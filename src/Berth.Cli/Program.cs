@@ -1,1 +1,1 @@
-return 0;
+return await Berth.Cli.BerthCli.RunAsync(args);

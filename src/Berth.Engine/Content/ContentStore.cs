@@ -93,6 +93,11 @@ public sealed class ContentStore
         PosixDirectory.Sync(_blobs);
     }
 
+    /// <summary>A write-only stream into ingest/; <see cref="ContentWriter.CommitAsync"/> verifies and names it, disposing uncommitted discards it.</summary>
+    public ContentWriter CreateWriter() => new(Path.Combine(_ingest, Guid.NewGuid().ToString("N")), this);
+
+    internal void CommitIngested(string temp, Digest digest) => Commit(temp, digest);
+
     public void Delete(Digest digest)
     {
         string path = PathOf(digest);

@@ -36,8 +36,12 @@ public sealed partial class StoreLock : IDisposable
         return new StoreLock(file);
     }
 
+    bool _released;
+
     public void Dispose()
     {
+        if (_released) return;
+        _released = true;
         flock((int)_file.SafeFileHandle.DangerousGetHandle(), LOCK_UN);
         _file.Dispose();
     }

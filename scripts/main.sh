@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The main job on a fresh Debian 12 machine (as root): install what is missing, build Berth, put `berth`
+# on PATH, and run the bundled example.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+echo "== building Berth"
+dotnet publish src/Berth.Cli/Berth.Cli.csproj -c Release -o /opt/berth --nologo -v quiet
+ln -sf /opt/berth/berth /usr/local/bin/berth
+echo "== berth is $(command -v berth)"
+bash examples/run-example.sh

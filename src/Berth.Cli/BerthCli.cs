@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Berth.Cli.Commands;
+using Berth.Engine;
+
+namespace Berth.Cli;
+
+/// <summary>Builds the `berth` command tree and runs it; turns engine errors into one line on stderr and an exit code.</summary>
+public static class BerthCli
+{
+    public static readonly Option<string?> RootOption = new("--root")
+    {
+        Description = "Store root (default /var/lib/berth, or $BERTH_ROOT)",
+        Recursive = true,
+    };
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Berth: a daemonless, Docker-compatible container engine") { RootOption };
+        foreach (var command in ImageCommands.Create()) root.Add(command);
+        root.Add(SystemCommands.Version());
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        var output = stdout ?? Console.Out;
+        var error = stderr ?? Console.Error;
+        var root = Build();
+        var parse = root.Parse(args, new ParserConfiguration { EnablePosixBundling = true });
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (BerthException e)
+        {
+            await error.WriteLineAsync("Error: " + e.Message).ConfigureAwait(false);
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("Error: cancelled").ConfigureAwait(false);
+            return 130;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync("Error: " + e.Message).ConfigureAwait(false);
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+
+namespace Berth.Engine.Content;
+
+/// <summary>Hashes what is read through it; <see cref="Verify"/> (after reading to the end) throws if the digest differs.</summary>
+public sealed class VerifyingReadStream(Stream source, Digest expected, string description) : Stream
+{
+    readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n = source.Read(buffer);
+        _hash.AppendData(buffer[..n]);
+        return n;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        int n = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        _hash.AppendData(buffer.Span[..n]);
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public void Verify()
+    {
+        byte[] rest = new byte[81920];
+        while (Read(rest) > 0) { }
+        var actual = Digest.FromHash(_hash.GetHashAndReset());
+        if (actual != expected) throw new InvalidInputException($"{description}: content has digest {actual}, expected {expected}");
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _hash.Dispose();
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

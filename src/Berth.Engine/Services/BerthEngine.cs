@@ -1,0 +1,19 @@
+using Berth.Engine.Services.Images;
+using Berth.Engine.Store;
+
+namespace Berth.Engine.Services;
+
+/// <summary>The engine's services over one store, wired to each other; what every front end (CLI, API socket) calls.</summary>
+public sealed class BerthEngine
+{
+    public BerthStore Store { get; }
+    public ImageService Images { get; }
+
+    BerthEngine(BerthStore store)
+    {
+        Store = store;
+        Images = new ImageService(store);
+    }
+
+    public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));
+}

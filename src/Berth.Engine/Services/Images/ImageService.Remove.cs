@@ -1,0 +1,108 @@
+using Berth.Engine.Content;
+using Berth.Engine.Metadata;
+
+namespace Berth.Engine.Services.Images;
+
+/// <summary>One line of `rmi` output.</summary>
+public sealed record ImageDeleteEntry(string Kind, string Value)
+{
+    public override string ToString() => $"{Kind}: {Value}";
+}
+
+public sealed partial class ImageService
+{
+    /// <summary>Who uses an image (containers); set by the container service so that rmi can refuse.</summary>
+    public Func<Digest, IReadOnlyList<ImageUser>> ImageUsers { get; set; } = _ => [];
+
+    /// <summary>`rmi [-f] NAME|ID`, with Docker's rules for names, IDs, several tags, child images and containers.</summary>
+    public IReadOnlyList<ImageDeleteEntry> Remove(string nameOrId, bool force, bool prune = true)
+    {
+        var id = Resolve(nameOrId);
+        var entries = new List<ImageDeleteEntry>();
+        bool byId = ResolveByName(nameOrId) is null;
+        var tags = store.Metadata.TagsOf(id);
+        var digests = store.Metadata.RepoDigestsOf(id);
+        var users = ImageUsers(id);
+        string shortName = byId ? ShortId(nameOrId) : nameOrId;
+
+        if (users.FirstOrDefault(u => u.Running) is { } running && (byId || tags.Count + digests.Count <= 1))
+            throw new ConflictException($"conflict: unable to delete {shortName} (cannot be forced) - image is being used by running container {running.ContainerId[..12]}");
+
+        if (!byId)
+        {
+            var name = ImageNameParser.Parse(nameOrId);
+            string key = name.Digest is { } d ? name.Repository + "@" + d : name.TagKey;
+            bool lastReference = tags.Count + digests.Count == 1;
+            if (lastReference && users.FirstOrDefault() is { } user && !force)
+                throw new ConflictException($"conflict: unable to remove repository reference \"{nameOrId}\" (must force) - container {user.ContainerId[..12]} is using its referenced image {id.Short}");
+            store.Metadata.Write((c, t) =>
+            {
+                if (name.Digest is { } dg) c.Execute("DELETE FROM repo_digests WHERE repository = $r AND digest = $d", t, ("$r", name.Repository), ("$d", dg.ToString()));
+                else store.Metadata.RemoveTag(name.TagKey, c, t);
+            });
+            entries.Add(new("Untagged", ImageNameParser.Familiar(key)));
+            if (!lastReference) return entries;
+            // Docker also drops the digest references of the same repository once its last tag is gone.
+        }
+        else
+        {
+            var repositories = tags.Select(t => ImageNameParser.Parse(t).Repository).Concat(digests.Select(d => d[..d.IndexOf('@')])).Distinct().ToList();
+            if (repositories.Count > 1 && !force)
+                throw new ConflictException($"conflict: unable to delete {shortName} (must be forced) - image is referenced in multiple repositories");
+            if (users.Count > 0 && !force)
+                throw new ConflictException($"conflict: unable to delete {shortName} (must be forced) - image is being used by stopped container {users[0].ContainerId[..12]}");
+        }
+
+        if (store.Metadata.ChildrenOf(id).Count > 0)
+        {
+            if (!byId) return entries;
+            throw new ConflictException($"conflict: unable to delete {shortName} (cannot be forced) - image has dependent child images");
+        }
+
+        if (users.Count > 0)
+        {
+            // rmi -f of an image a container uses: untag it and keep the image for the container (Docker 20.10).
+            store.Metadata.Write((c, t) =>
+            {
+                foreach (var tag in store.Metadata.TagsOf(id)) { store.Metadata.RemoveTag(tag, c, t); entries.Add(new("Untagged", ImageNameParser.Familiar(tag))); }
+                c.Execute("DELETE FROM repo_digests WHERE image_id = $i", t, ("$i", id.ToString()));
+            });
+            return entries;
+        }
+
+        foreach (var tag in store.Metadata.TagsOf(id)) entries.Add(new("Untagged", ImageNameParser.Familiar(tag)));
+        foreach (var digest in store.Metadata.RepoDigestsOf(id)) entries.Add(new("Untagged", ImageNameParser.Familiar(digest)));
+        entries.AddRange(DeleteImageAndParents(id, prune));
+        return entries;
+    }
+
+    /// <summary>Deletes an image, then (with <paramref name="prune"/>) its untagged, childless parents; frees unreferenced layers.</summary>
+    internal IReadOnlyList<ImageDeleteEntry> DeleteImageAndParents(Digest id, bool prune)
+    {
+        var entries = new List<ImageDeleteEntry>();
+        using var collector = store.CollectorLock();
+        var current = (Digest?)id;
+        while (current is { } image)
+        {
+            var record = store.Metadata.GetImage(image);
+            if (record is null) break;
+            var freed = store.Metadata.Write((c, t) => store.Metadata.DeleteImage(image, c, t));
+            entries.Add(new("Deleted", image.ToString()));
+            foreach (var layer in freed) entries.Add(new("Deleted", layer.ChainId.ToString()));
+            Layers.DeleteFiles(freed);
+            if (!store.Metadata.IsImageReferencedAnywhere(image)) store.Content.Delete(image);
+            current = prune && record.Parent is { } parent && store.Metadata.TagsOf(parent).Count == 0 && store.Metadata.ChildrenOf(parent).Count == 0 && ImageUsers(parent).Count == 0
+                ? parent : null;
+        }
+        return entries;
+    }
+
+    static string ShortId(string text)
+    {
+        string hex = text.StartsWith("sha256:", StringComparison.Ordinal) ? text[7..] : text;
+        return hex.Length > 12 ? hex[..12] : hex;
+    }
+}
+
+/// <summary>A container that uses an image (for rmi's refusals).</summary>
+public sealed record ImageUser(string ContainerId, bool Running);

@@ -1,0 +1,49 @@
+using Berth.Engine.Content;
+using Berth.Engine.Metadata;
+using Berth.Engine.Snapshots;
+
+namespace Berth.Engine.Store;
+
+/// <summary>One Berth store root: content store, snapshots, metadata and locks, opened together.</summary>
+public sealed class BerthStore
+{
+    public const string DefaultRoot = "/var/lib/berth";
+
+    public string Root { get; }
+    public ContentStore Content { get; }
+    public SnapshotStore Snapshots { get; }
+    public MetadataStore Metadata { get; }
+    public string LockDirectory { get; }
+    /// <summary>Runtime state (runtime state dirs, monitor exit files, sockets): gone after a reboot, like /run.</summary>
+    public string RunDirectory { get; }
+    public string ContainersDirectory { get; }
+    public string VolumesDirectory { get; }
+    public string TempDirectory { get; }
+
+    BerthStore(string root)
+    {
+        Root = root;
+        Directory.CreateDirectory(root);
+        Content = new ContentStore(root);
+        Snapshots = new SnapshotStore(root);
+        LockDirectory = Path.Combine(root, "locks");
+        ContainersDirectory = Path.Combine(root, "containers");
+        VolumesDirectory = Path.Combine(root, "volumes");
+        TempDirectory = Path.Combine(root, "tmp");
+        RunDirectory = root == DefaultRoot ? "/run/berth" : Path.Combine(root, "run");
+        foreach (var d in new[] { LockDirectory, ContainersDirectory, VolumesDirectory, TempDirectory, RunDirectory }) Directory.CreateDirectory(d);
+        Metadata = new MetadataStore(Path.Combine(root, "berth.db"));
+    }
+
+    /// <summary>Opens (creating if needed) the store at <paramref name="root"/>, or at BERTH_ROOT, or the default.</summary>
+    public static BerthStore Open(string? root = null)
+    {
+        root ??= Environment.GetEnvironmentVariable("BERTH_ROOT");
+        if (string.IsNullOrWhiteSpace(root)) root = DefaultRoot;
+        return new BerthStore(Path.GetFullPath(root));
+    }
+
+    /// <summary>Held shared by anything that adds references to existing layers or blobs; garbage collection holds it exclusive.</summary>
+    public StoreLock ReferenceLock() => StoreLock.Shared(LockDirectory, "gc");
+    public StoreLock CollectorLock() => StoreLock.Exclusive(LockDirectory, "gc");
+}
