@@ -200,6 +200,83 @@ public class IgnoreConformanceTests(ITestOutputHelper output)
     public void Ignorefile_input_reads_to_the_expected_patterns()
         => CorpusRunner.AssertCase(new CorpusCase(IgnoreFileInput, 1), RunIgnoreFile);
 
+    // ---- context-walk.jsonl ----
+
+    public static TheoryData<string, int> ContextWalkCases() => ToData(JsonRows(ContextWalkFile).Select(r => r.Case));
+
+    /// <summary>Denies reading one directory: tests run as root, where chmod 0000 does not stop a read.</summary>
+    private sealed class DenyingFileSystem(string root, string denied) : IContextFileSystem
+    {
+        private readonly PhysicalContextFileSystem _inner = new(root);
+
+        public IEnumerable<ContextDirectoryEntry> ReadDirectory(string relativeDirectory)
+            => relativeDirectory == denied ? throw new UnauthorizedAccessException("permission denied") : _inner.ReadDirectory(relativeDirectory);
+    }
+
+    private static string? RunContextWalk(CorpusCase c)
+    {
+        var row = JsonRows(ContextWalkFile).Single(r => r.Case == c).Row;
+        var root = Directory.CreateTempSubdirectory("berth-walk-").FullName;
+        try
+        {
+            foreach (var item in row.GetProperty("tree").EnumerateArray().Select(e => e.GetString()!))
+            {
+                var space = item.LastIndexOf(' ');
+                var (path, kind) = (item[..space], item[(space + 1)..]);
+                var full = Path.Combine(root, path);
+                if (kind == "dir") Directory.CreateDirectory(full);
+                else File.WriteAllBytes(full, []);
+            }
+            var excludes = row.GetProperty("exclude").EnumerateArray().Select(e => e.GetString()!).ToList();
+            BuildContextFilter filter;
+            try
+            {
+                filter = new BuildContextFilter(excludes);
+            }
+            catch (IgnorePatternException e)
+            {
+                return row.TryGetProperty("error", out var err) && err.GetBoolean() ? null : "unexpected pattern error: " + e.Message;
+            }
+            if (row.TryGetProperty("error", out var expectError) && expectError.GetBoolean()) return "expected the filter to fail";
+
+            // The fsutil rows that need an unreadable foo/bar get it from an injected accessor.
+            IContextFileSystem fs = row.TryGetProperty("requires", out _) ? new DenyingFileSystem(root, "foo/bar") : new PhysicalContextFileSystem(root);
+            List<string> walked;
+            try
+            {
+                walked = filter.Walk(fs).Select(e => (e.IsDirectory ? "dir " : "file ") + e.Path).ToList();
+            }
+            catch (BuildContextException e)
+            {
+                if (row.TryGetProperty("error_contains", out var contains))
+                    return e.Message.Contains(contains.GetString()!, StringComparison.Ordinal) ? null : $"error \"{e.Message}\" lacks \"{contains.GetString()}\"";
+                return "unexpected walk error: " + e.Message;
+            }
+            if (row.TryGetProperty("error_contains", out var missing)) return $"expected an error containing \"{missing.GetString()}\", walked [{string.Join(", ", walked)}]";
+            if (row.TryGetProperty("walk", out var walk))
+            {
+                var want = walk.EnumerateArray().Select(e => e.GetString()!).ToList();
+                if (!walked.SequenceEqual(want)) return $"walked [{string.Join(", ", walked)}], expected [{string.Join(", ", want)}]";
+            }
+            if (row.TryGetProperty("open_ok", out var ok))
+                foreach (var p in ok.EnumerateArray().Select(e => e.GetString()!))
+                    if (filter.IsExcluded(p) || !File.Exists(Path.Combine(root, p))) return $"open {p} should succeed";
+            if (row.TryGetProperty("open_not_exist", out var notExist))
+                foreach (var p in notExist.EnumerateArray().Select(e => e.GetString()!))
+                    if (!filter.IsExcluded(p) && File.Exists(Path.Combine(root, p))) return $"open {p} should report not-exist";
+            return null;
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ContextWalkCases))]
+    public void Context_walk_row_sends_what_fsutil_sends(string file, int row)
+        => CorpusRunner.AssertCase(new CorpusCase(file, row), () => RunContextWalk(new CorpusCase(file, row)));
+
     // ---- summary ----
 
     [Fact]
@@ -224,6 +301,7 @@ public class IgnoreConformanceTests(ITestOutputHelper output)
         yield return (NewPatternsFile, JsonRows(NewPatternsFile).Select(r => r.Case), RunNewPatterns);
         yield return (CompileFile, TsvRows(CompileFile).Select(r => r.Case), RunCompile);
         yield return (IgnoreFileInput, [new CorpusCase(IgnoreFileInput, 1)], _ => RunIgnoreFile());
+        yield return (ContextWalkFile, JsonRows(ContextWalkFile).Select(r => r.Case), RunContextWalk);
     }
 
     private static TheoryData<string, int> ToData(IEnumerable<CorpusCase> cases)
