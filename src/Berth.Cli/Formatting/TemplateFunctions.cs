@@ -325,8 +325,7 @@ internal static class GoPrintf
             }
             case 'f' or 'F' or 'e' or 'E' or 'g' or 'G':
             {
-                double v = arg switch { double dd => dd, long ll => double.NaN, _ => double.NaN };
-                if (arg is not double) return Bad();
+                if (arg is not double v) return Bad();
                 char f = verb == 'F' ? 'f' : verb;
                 int p = prec >= 0 ? prec : f is 'g' or 'G' ? -1 : 6;
                 return Sign(GoNumberFormat.FormatFloat(v, f, p), v < 0);

@@ -172,7 +172,7 @@ internal static class TemplateLexer
         {
             if (pos >= input.Length) throw TemplateParser.Error(input, pos, "unclosed action");
             char c = input[pos];
-            if (IsSpace(c) && pos + 3 < input.Length + 0 && pos + 1 < input.Length && input[pos + 1] == '-' && input.AsSpan(pos + 2).StartsWith("}}"))
+            if (IsSpace(c) && pos + 1 < input.Length && input[pos + 1] == '-' && input.AsSpan(pos + 2).StartsWith("}}"))
             {
                 if (parenDepth > 0) throw TemplateParser.Error(input, pos, "unclosed left paren");
                 tokens.Add(new Token(TokenKind.RightDelim, "}}", pos + 2));
