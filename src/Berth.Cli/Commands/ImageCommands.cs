@@ -87,7 +87,7 @@ public static class ImageCommands
             string table = parse.GetValue(digests)
                 ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
                 : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
-            FormattedList.Write(context.Out, parse.GetValue(format), table, objects, ImageHeaders);
+            WriteList(context.Out, parse.GetValue(format), table, objects, ImageHeaders);
             return 0;
         });
         return command;
@@ -172,11 +172,14 @@ public static class ImageCommands
                     ["Size"] = isHuman ? HumanUnits.HumanSizeWithPrecision(r.Size, 3) : r.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 };
             }).ToList();
-            FormattedList.Write(context.Out, parse.GetValue(format), "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", objects, HistoryHeaders);
+            WriteList(context.Out, parse.GetValue(format), "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", objects, HistoryHeaders);
             return 0;
         });
         return command;
     }
+
+    static void WriteList(TextWriter output, string? format, string defaultTable, IReadOnlyList<JsonObject> rows, IReadOnlyDictionary<string, string> headers)
+        => new ListFormatter(string.IsNullOrEmpty(format) ? defaultTable : format, headers, defaultTable).Write(output, rows);
 
     /// <summary>docker/cli's stringutils.Ellipsis: at most <paramref name="max"/> runes, the last one "…" when cut.</summary>
     internal static string Ellipsis(string text, int max)

@@ -26,7 +26,7 @@ public class ImageInteropTests
         string manifestDigest = index.RootElement.GetProperty("manifests")[0].GetProperty("digest").GetString()!;
         var manifest = JsonDocument.Parse(File.ReadAllText(dir.Combine("oci", "blobs", "sha256", manifestDigest[7..])));
         var config = await store.Engine.Images.ReadConfigAsync(id);
-        var layerDigests = manifest.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("digest").GetString()).ToList();
+        var layerDigests = manifest.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("digest").GetString()!).ToList();
         Assert.Equal(config.RootFs.DiffIds, layerDigests);
         Assert.Equal(id.ToString(), manifest.RootElement.GetProperty("config").GetProperty("digest").GetString());
     }
