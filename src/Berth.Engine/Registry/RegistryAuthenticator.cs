@@ -96,8 +96,18 @@ internal sealed class RegistryAuthenticator(RegistryEndpoint endpoint, RegistryC
             if (TryCached(key, out string? cached)) return cached!;
             var realm = ValidateRealm(challenge, credential is not null);
             using var request = BuildTokenRequest(realm, challenge.Service, scopes);
-            using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
-            byte[] body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            HttpResponseMessage response;
+            byte[] body;
+            try
+            {
+                response = await http.SendAsync(request, ct).ConfigureAwait(false);
+                body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new RegistryException($"cannot reach token server {realm.Authority} for registry {endpoint.Host}: {e.Message}", host: endpoint.Host, inner: e);
+            }
+            using var _ = response;
             if (!response.IsSuccessStatusCode)
             {
                 var errors = RegistryError.Parse(body);

@@ -184,3 +184,82 @@ public class RegistryTransportTests
         Assert.Equal(["POST", "PATCH", "PUT"], handler.Requests.Select(r => r.Method.Method));
     }
 }
+
+/// <summary>Identity-token (OAuth2 refresh) logins and downloads that lose their connection half way.</summary>
+public class RegistryTransportRecoveryTests
+{
+    static readonly RegistryClientOptions Fast = new() { RetryBaseDelay = TimeSpan.FromMilliseconds(1), MaxAttempts = 4 };
+
+    [Fact]
+    public async Task An_identity_token_is_exchanged_with_the_oauth2_refresh_grant()
+    {
+        string? form = null;
+        var handler = new FakeRegistryHandler((req, _) =>
+        {
+            if (req.RequestUri!.Host == "auth.example")
+            {
+                Assert.Equal(HttpMethod.Post, req.Method);
+                form = req.Content!.ReadAsStringAsync().Result;
+                return FakeRegistryHandler.Status(HttpStatusCode.OK, """{"access_token":"tok","expires_in":60}""");
+            }
+            if (req.Headers.Authorization?.ToString() == "Bearer tok") return FakeRegistryHandler.Status(HttpStatusCode.OK, "{}");
+            var r = FakeRegistryHandler.Status(HttpStatusCode.Unauthorized);
+            r.Headers.TryAddWithoutValidation("WWW-Authenticate", "Bearer realm=\"https://auth.example/token\",service=\"reg\"");
+            return r;
+        });
+        using var client = new RegistryClient("reg.example", RegistryCredential.FromIdentityToken("refresh-1"), Fast, handler);
+        await client.LoginAsync();
+        Assert.NotNull(form);
+        Assert.Contains("grant_type=refresh_token", form);
+        Assert.Contains("refresh_token=refresh-1", form);
+        Assert.Contains("service=reg", form);
+    }
+
+    [Fact]
+    public async Task A_download_cut_off_mid_body_resumes_with_a_range_request()
+    {
+        byte[] blob = new byte[50_000];
+        Random.Shared.NextBytes(blob);
+        var ranges = new List<string?>();
+        var handler = new FakeRegistryHandler((req, n) =>
+        {
+            ranges.Add(req.Headers.Range?.ToString());
+            if (n == 1)
+                return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new FailingStream(blob, failAfter: 20_000)) };
+            long from = req.Headers.Range!.Ranges.Single().From!.Value;
+            var partial = new HttpResponseMessage(HttpStatusCode.PartialContent) { Content = new ByteArrayContent(blob[(int)from..]) };
+            partial.Content.Headers.ContentRange = new ContentRangeHeaderValue(from, blob.Length - 1, blob.Length);
+            return partial;
+        });
+        using var client = new RegistryClient("reg.example", null, Fast, handler);
+        using var sink = new MemoryStream();
+        await client.DownloadBlobAsync("a/b", new Descriptor { MediaType = MediaTypes.OciLayer, Digest = Digest.Of(blob).ToString(), Size = blob.Length }, sink);
+        Assert.Equal(blob, sink.ToArray());
+        Assert.Null(ranges[0]);
+        Assert.StartsWith("bytes=", ranges[1]);
+        Assert.NotEqual("bytes=0-", ranges[1]);
+    }
+
+    /// <summary>Returns the first bytes of a buffer, then fails as a dropped connection does.</summary>
+    sealed class FailingStream(byte[] data, int failAfter) : Stream
+    {
+        int _position;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_position >= failAfter) throw new IOException("connection reset by peer");
+            int n = Math.Min(count, Math.Min(failAfter, data.Length) - _position);
+            Array.Copy(data, _position, buffer, offset, n);
+            _position += n;
+            return n;
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
