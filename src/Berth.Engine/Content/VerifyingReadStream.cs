@@ -26,19 +26,18 @@ public sealed class VerifyingReadStream(Stream source, Digest expected, string d
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <summary>Reads the source to its end and checks the digest; callable after the stream was disposed by a reader that wrapped it.</summary>
     public void Verify()
     {
         byte[] rest = new byte[81920];
         while (Read(rest) > 0) { }
         var actual = Digest.FromHash(_hash.GetHashAndReset());
+        _hash.Dispose();
         if (actual != expected) throw new InvalidInputException($"{description}: content has digest {actual}, expected {expected}");
     }
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) _hash.Dispose();
-        base.Dispose(disposing);
-    }
+    // Disposing does not close the source (the caller owns it) nor the hash (Verify may still run).
+    protected override void Dispose(bool disposing) => base.Dispose(disposing);
 
     public override bool CanRead => true;
     public override bool CanSeek => false;

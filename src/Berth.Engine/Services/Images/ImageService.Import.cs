@@ -10,9 +10,7 @@ public sealed record ImportOptions(string SourceDescription, IReadOnlyList<strin
 
 public sealed partial class ImageService
 {
-    /// <summary>Applies `--change` Dockerfile lines to a config (set by the Dockerfile frontend wiring).</summary>
-    public Func<ContainerConfig, IReadOnlyList<string>, ContainerConfig> ApplyChanges { get; set; } = (config, changes) =>
-        changes.Count == 0 ? config : throw new InvalidInputException("--change is not supported");
+    static ContainerConfig ApplyChanges(ContainerConfig config, IReadOnlyList<string> changes) => Build.ImageConfigEditor.ApplyChanges(config, changes);
 
     /// <summary>`import`: a (possibly compressed) tar of a root file system becomes a one-layer image.</summary>
     public async Task<Digest> ImportAsync(Stream source, ImportOptions options, CancellationToken cancellationToken = default)
