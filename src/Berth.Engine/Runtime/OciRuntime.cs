@@ -252,7 +252,8 @@ public abstract class OciRuntime : IOciRuntime
     protected RuntimeException Failure(IReadOnlyList<string> args, int exitCode, string stderr)
     {
         string command = args.Count > 0 ? args[0] : "";
-        string id = args.Count > 1 ? args[^1] : "";
+        // The container id is the first argument after the command's options (kill and exec put more after it).
+        string id = command == "kill" ? args[^2] : args.Count > 1 ? args[^1] : "";
         string message = ErrorMessage(stderr);
         if (message.Length == 0) message = $"exit status {exitCode}";
         return new RuntimeException($"{Name} {command} {id}: {message}".Replace("  ", " ", StringComparison.Ordinal));

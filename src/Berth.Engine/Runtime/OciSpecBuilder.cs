@@ -9,8 +9,28 @@ public sealed class OciSpecBuilder
     public const string StopSignalAnnotation = "org.opencontainers.image.stopSignal";
     public const string InitPathInContainer = "/sbin/docker-init";
 
-    /// <summary>Docker's NOFILE limit for containers: dockerd's systemd unit runs with LimitNOFILE=infinity (1048576), which containers inherit.</summary>
-    public const ulong DefaultNofile = 1048576;
+    /// <summary>
+    /// Docker's NOFILE limit for containers: dockerd's systemd unit runs with LimitNOFILE=infinity (1048576 soft and hard)
+    /// and containers inherit it. A runtime cannot raise a limit above its own hard limit, so Berth uses the smaller of
+    /// 1048576 and its own hard limit.
+    /// </summary>
+    public static ulong DefaultNofile { get; } = Math.Min(1048576UL, OwnHardNofile() ?? 1048576UL);
+
+    private static ulong? OwnHardNofile()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/limits"))
+            {
+                if (!line.StartsWith("Max open files", StringComparison.Ordinal)) continue;
+                var parts = line[14..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length >= 2 && ulong.TryParse(parts[1], CultureInfo.InvariantCulture, out ulong hard)) return hard;
+                return null;
+            }
+        }
+        catch (IOException) { }
+        return null;
+    }
 
     /// <summary>Paths hidden from unprivileged containers (/dev/null bound over files, empty read-only tmpfs over directories).</summary>
     public static readonly IReadOnlyList<string> DefaultMaskedPaths =

@@ -52,7 +52,7 @@ public class OciSpecBuilderTests
             Assert.Contains(p, spec.Linux!.MaskedPaths!);
         Assert.Equal(["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"], spec.Linux!.ReadonlyPaths!);
         Assert.Equal(8, spec.Linux!.Resources!.Devices!.Count);
-        Assert.Equal(new OciRlimit("RLIMIT_NOFILE", 1048576, 1048576), spec.Process!.Rlimits!.Single());
+        Assert.Equal(new OciRlimit("RLIMIT_NOFILE", OciSpecBuilder.DefaultNofile, OciSpecBuilder.DefaultNofile), spec.Process!.Rlimits!.Single());
         Assert.Equal(0, spec.Process.OomScoreAdj);
         Assert.Equal("/berth/abcdef0123456789", spec.Linux.CgroupsPath);
         Assert.Equal("abcdef012345", spec.Hostname);
