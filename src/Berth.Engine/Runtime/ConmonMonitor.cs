@@ -228,6 +228,23 @@ public sealed class ConmonMonitor : IContainerMonitor
         }
     }
 
+    /// <summary>
+    /// Removes the attach-socket links conmon leaves behind when it is killed rather than exiting on its own (its
+    /// container's and its exec sessions'); call when removing a container.
+    /// </summary>
+    public void RemoveSocketLinks(string containerId, string bundlePath)
+    {
+        var ids = new List<string> { containerId };
+        string execDir = Path.Combine(bundlePath, "exec");
+        if (Directory.Exists(execDir)) ids.AddRange(Directory.EnumerateDirectories(execDir).Select(Path.GetFileName)!);
+        foreach (var id in ids)
+        {
+            string link = Path.Combine(SocketDir, id);
+            var info = new FileInfo(link);
+            if (info.LinkTarget is not null) TryDelete(link);
+        }
+    }
+
     public async Task<int> WaitForExitAsync(string exitDir, string containerId, CancellationToken cancellationToken = default)
     {
         while (true)

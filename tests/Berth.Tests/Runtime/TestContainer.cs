@@ -84,8 +84,18 @@ internal sealed class TestContainer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         try { await Runtime.DeleteAsync(Id, force: true); } catch (RuntimeException) { }
+        // conmon exits by itself once its container is gone; kill it only if it lingers.
         foreach (var pid in MonitorPids)
-            try { Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
+        {
+            try
+            {
+                using var p = Process.GetProcessById(pid);
+                if (!p.WaitForExit(2000)) p.Kill();
+            }
+            catch (ArgumentException) { }
+            catch (InvalidOperationException) { }
+        }
+        Monitor.RemoveSocketLinks(Id, Bundle);
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
