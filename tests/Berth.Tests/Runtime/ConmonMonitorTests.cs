@@ -51,12 +51,15 @@ public class ConmonMonitorTests
     }
 
     [Fact]
-    public async Task Exit_code_three_is_written_to_the_exit_file()
+    public async Task Exit_code_three_is_written_to_the_exit_file_and_the_exit_command_runs()
     {
         await using var c = new TestContainer();
         c.WriteSpec("sh", "-c", "exit 3");
-        await CreateAndStart(c, Options(c));
+        string marker = Path.Combine(c.Dir, "cleaned-up");
+        await CreateAndStart(c, Options(c) with { ExitCommand = "/bin/sh", ExitCommandArgs = ["-c", "echo $0 > " + marker, "rm"] });
         Assert.Equal(3, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(await TestContainer.WaitUntil(() => File.Exists(marker), 5000), "conmon should run the exit command");
+        Assert.Equal("rm", File.ReadAllText(marker).Trim());
     }
 
     [Fact]
