@@ -56,7 +56,10 @@ public sealed class ConmonMonitor : IContainerMonitor
 
     public async Task<MonitoredContainer> CreateAsync(MonitorOptions options, CancellationToken cancellationToken = default)
     {
-        _runtime.Validate(OciBundle.Read(options.BundlePath));
+        var spec = OciBundle.Read(options.BundlePath);
+        _runtime.Validate(spec);
+        if (options.Terminal != (spec.Process?.Terminal == true))
+            throw new RuntimeException($"container {options.ContainerId}: the monitor's terminal option and the spec's process.terminal must agree");
         Directory.CreateDirectory(options.ExitDir);
         Directory.CreateDirectory(SocketDir);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.LogPath))!);

@@ -109,7 +109,8 @@ public sealed class OciSpecBuilder
         {
             // Docker 20.10+: unprivileged ports and ping sockets inside a container's own network namespace.
             sysctls["net.ipv4.ip_unprivileged_port_start"] = "0";
-            sysctls["net.ipv4.ping_group_range"] = "0 2147483647";
+            // The range must consist of gids mapped in the user namespace; without one every gid is.
+            if (!userns) sysctls["net.ipv4.ping_group_range"] = "0 2147483647";
         }
         foreach (var (k, v) in run.Sysctls) sysctls[k] = v;
 

@@ -87,6 +87,26 @@ public class RuncRuntimeTests
     }
 
     [Fact]
+    public async Task User_namespace_mapping_is_applied()
+    {
+        await using var c = new TestContainer();
+        var (code, output) = await Run(c, r => r with { UidMappings = [new OciIdMapping(0, 100000, 65536)] }, "cat", "/proc/self/uid_map", "/proc/self/gid_map");
+        Assert.Equal(0, code);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal(["0 100000 65536", "0 100000 65536"], lines);
+    }
+
+    [Fact]
+    public async Task Hostname_env_and_working_dir_are_set()
+    {
+        await using var c = new TestContainer();
+        var (code, output) = await Run(c, r => r with { Hostname = "box", Env = ["FOO=bar"], WorkingDir = "/tmp", ReadOnlyRootfs = true },
+            "sh", "-c", "hostname; echo $FOO $HOSTNAME; pwd; touch /x 2>/dev/null && echo rw || echo ro");
+        Assert.Equal(0, code);
+        Assert.Equal("box\nbar box\n/tmp\nro\n", output);
+    }
+
+    [Fact]
     public async Task Exit_code_of_the_container_is_returned()
     {
         await using var c = new TestContainer();
