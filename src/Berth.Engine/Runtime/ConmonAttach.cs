@@ -1,0 +1,119 @@
+using System.Net.Sockets;
+
+namespace Berth.Engine.Runtime;
+
+/// <summary>Where an attached client's bytes go and come from; null streams are not attached.</summary>
+public sealed record AttachStreams(Stream? Stdin = null, Stream? Stdout = null, Stream? Stderr = null);
+
+/// <summary>
+/// Client side of conmon's attach socket (the protocol podman speaks): a SOCK_SEQPACKET unix socket; every packet conmon
+/// sends is one read of the container's output prefixed with one byte naming the stream (2 stdout, 3 stderr) — at most
+/// 8192 bytes of data, so a buffer of 8193 reads each packet whole. Bytes the client sends are written raw to the container's
+/// stdin; shutting down our sending side closes the container's stdin (unless conmon was told --leave-stdin-open).
+/// </summary>
+public sealed class ConmonAttach : IAsyncDisposable
+{
+    public const byte StdinPipe = 1, StdoutPipe = 2, StderrPipe = 3;
+    private const int BufferSize = 8192 + 1;
+
+    private readonly Socket _socket;
+
+    private ConmonAttach(Socket socket) => _socket = socket;
+
+    /// <summary>Connects to an attach socket (waits up to <paramref name="timeout"/> for conmon to create it).</summary>
+    public static async Task<ConmonAttach> ConnectAsync(string socketPath, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
+        while (true)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken).ConfigureAwait(false);
+                return new ConmonAttach(socket);
+            }
+            catch (SocketException e) when (DateTime.UtcNow < deadline &&
+                e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused or SocketError.NoData or SocketError.SocketError)
+            {
+                socket.Dispose();
+                await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                throw new RuntimeException($"cannot attach to {socketPath}: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies output to the streams until conmon closes the socket (the container exited or conmon stopped), while
+    /// feeding <see cref="AttachStreams.Stdin"/> to the container. Cancelling detaches without touching the container.
+    /// </summary>
+    public async Task PumpAsync(AttachStreams streams, CancellationToken cancellationToken = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task input = streams.Stdin is null ? Task.CompletedTask : SendInputAsync(streams.Stdin, stop.Token);
+        try
+        {
+            var buffer = new byte[BufferSize];
+            while (true)
+            {
+                int n;
+                try
+                {
+                    n = await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown)
+                {
+                    break;
+                }
+                if (n == 0) break;
+                if (n == 1) continue;
+                var target = buffer[0] switch
+                {
+                    StdoutPipe => streams.Stdout,
+                    StderrPipe => streams.Stderr,
+                    _ => null,
+                };
+                if (target is null) continue;
+                await target.WriteAsync(buffer.AsMemory(1, n - 1), cancellationToken).ConfigureAwait(false);
+                await target.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try { await input.ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+            catch (SocketException) { }
+            catch (ObjectDisposedException) { }
+        }
+    }
+
+    private async Task SendInputAsync(Stream stdin, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[BufferSize - 1];
+        while (true)
+        {
+            int n = await stdin.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (n == 0) break;
+            await _socket.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        // End of our input: conmon closes the container's stdin.
+        _socket.Shutdown(SocketShutdown.Send);
+    }
+
+    /// <summary>Sends raw bytes to the container's stdin.</summary>
+    public ValueTask<int> WriteStdinAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        _socket.SendAsync(data, SocketFlags.None, cancellationToken);
+
+    /// <summary>Closes the container's stdin (conmon closes it when the client shuts down its sending side).</summary>
+    public void CloseStdin() => _socket.Shutdown(SocketShutdown.Send);
+
+    public ValueTask DisposeAsync()
+    {
+        _socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

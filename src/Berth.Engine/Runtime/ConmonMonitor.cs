@@ -1,0 +1,370 @@
+using System.Collections;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Berth.Engine.Runtime;
+
+/// <summary>
+/// Runs conmon (containers/conmon, as Podman does) as each container's monitor. conmon double-forks away from us, runs the
+/// runtime's create (or exec), writes the container's output to a k8s-file log, serves an attach socket, and writes the exit
+/// code to &lt;exit dir&gt;/&lt;id&gt; when the container ends, then runs the exit command.
+/// </summary>
+/// <remarks>
+/// Protocol (conmon --api-version 1): the fd named by _OCI_SYNCPIPE receives JSON lines: <c>{"data": PID}</c> once the
+/// container is created, or <c>{"data": -1, "message": "runtime stderr"}</c> when the runtime failed; for exec sessions a
+/// second line <c>{"data": EXITCODE}</c> follows when the process ends. For attached exec, conmon first waits on
+/// _OCI_STARTPIPE, reports on _OCI_ATTACHPIPE once its attach socket listens, and runs the process after a second write to
+/// the start pipe, so no output is lost. We pass unix socket pairs as these "pipes".
+/// </remarks>
+public sealed class ConmonMonitor : IContainerMonitor
+{
+    private const int SyncFd = 3, StartFd = 4, AttachFd = 5;
+
+    private readonly IOciRuntime _runtime;
+
+    public ConmonMonitor(IOciRuntime runtime, string? conmonPath = null, string? socketDir = null)
+    {
+        _runtime = runtime;
+        ConmonPath = OciRuntime.FindBinary(conmonPath ?? "conmon")
+            ?? throw new RuntimeException("conmon not found: install it (scripts/install-runtime-deps.sh)");
+        SocketDir = socketDir ?? "/run/berth/socket";
+    }
+
+    public string ConmonPath { get; }
+    /// <summary>Directory of short symlinks to bundles, keeping attach socket paths under the 108-byte unix limit.</summary>
+    public string SocketDir { get; }
+
+    /// <summary>How long to wait for conmon to report that the runtime created the container.</summary>
+    public TimeSpan CreateTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The exit code conmon wrote for a container, or null when it has not exited (or had no monitor).</summary>
+    public static int? ReadExitCode(string exitDir, string containerId)
+    {
+        string path = Path.Combine(exitDir, containerId);
+        try
+        {
+            string text = File.ReadAllText(path).Trim();
+            return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int code) ? code : null;
+        }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+    }
+
+    public string AttachSocketPath(string uuid) => Path.Combine(SocketDir, uuid, "attach");
+
+    public async Task<MonitoredContainer> CreateAsync(MonitorOptions options, CancellationToken cancellationToken = default)
+    {
+        var spec = OciBundle.Read(options.BundlePath);
+        _runtime.Validate(spec);
+        if (options.Terminal != (spec.Process?.Terminal == true))
+            throw new RuntimeException($"container {options.ContainerId}: the monitor's terminal option and the spec's process.terminal must agree");
+        Directory.CreateDirectory(options.ExitDir);
+        Directory.CreateDirectory(SocketDir);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.LogPath))!);
+        if (options.PersistDir is not null) Directory.CreateDirectory(options.PersistDir);
+        File.Delete(Path.Combine(options.ExitDir, options.ContainerId));
+
+        string pidFile = Path.Combine(options.BundlePath, "pidfile");
+        string conmonPidFile = Path.Combine(options.BundlePath, "conmon.pid");
+        File.Delete(pidFile);
+        var args = new List<string>
+        {
+            ConmonPath, "--api-version", "1",
+            "-c", options.ContainerId, "-u", options.ContainerId,
+            "-r", _runtime.BinaryPath,
+            "-b", options.BundlePath,
+            "-p", pidFile,
+            "-n", options.Name ?? options.ContainerId,
+            "-l", "k8s-file:" + options.LogPath,
+            "--exit-dir", options.ExitDir,
+            "--socket-dir-path", SocketDir,
+            "--conmon-pidfile", conmonPidFile,
+        };
+        foreach (var a in _runtime.GlobalArgs) args.AddRange(["--runtime-arg", a]);
+        if (options.Terminal) args.Add("-t");
+        if (options.Stdin) args.Add("-i");
+        if (options.LeaveStdinOpen) args.Add("--leave-stdin-open");
+        if (options.PersistDir is not null) args.AddRange(["--persist-dir", options.PersistDir]);
+        if (options.LogSizeMax is > 0) args.AddRange(["--log-size-max", options.LogSizeMax.Value.ToString(CultureInfo.InvariantCulture)]);
+        if (options.ExitCommand is not null)
+        {
+            args.AddRange(["--exit-command", options.ExitCommand]);
+            foreach (var a in options.ExitCommandArgs) args.AddRange(["--exit-command-arg", a]);
+            if (options.ExitDelaySeconds is { } delay)
+                args.AddRange(["--exit-delay", delay.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        var (sync, syncChild) = NativeProcess.CreateSocketPair();
+        using var syncReader = new SyncReader(sync);
+        string conmonOutput = Path.Combine(options.BundlePath, "conmon.out");
+        int launcher;
+        try
+        {
+            launcher = NativeProcess.Spawn(ConmonPath, args, Environment(("_OCI_SYNCPIPE", SyncFd)),
+                [new NativeProcess.FdMapping(syncChild, SyncFd)], conmonOutput);
+        }
+        finally
+        {
+            NativeProcess.CloseFd(syncChild);
+        }
+
+        // conmon's first process forks the real monitor, writes its pid file and exits.
+        int launcherExit = await Task.Run(() => NativeProcess.WaitForExit(launcher), cancellationToken).ConfigureAwait(false);
+        if (launcherExit != 0)
+            throw new RuntimeException($"conmon failed for {options.ContainerId}: {ConmonOutput(conmonOutput, launcherExit)}");
+
+        var message = await syncReader.ReadAsync(CreateTimeout, cancellationToken).ConfigureAwait(false);
+        int monitorPid = ReadPid(conmonPidFile);
+        if (message is null)
+            throw new RuntimeException($"conmon exited without creating container {options.ContainerId}: {ConmonOutput(conmonOutput, 0)}");
+        if (message.Value.Data < 0)
+            throw new RuntimeException($"{_runtime.Name} create {options.ContainerId}: {RuntimeMessage(message.Value.Text)}");
+        TryDelete(conmonOutput);
+        return new MonitoredContainer(options.ContainerId, message.Value.Data, monitorPid,
+            AttachSocketPath(options.ContainerId), Path.Combine(options.BundlePath, "ctl"));
+    }
+
+    public async Task<ConmonAttach> AttachAsync(string attachSocketPath, CancellationToken cancellationToken = default) =>
+        await ConmonAttach.ConnectAsync(attachSocketPath, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    public async Task ResizeAsync(string controlPath, int rows, int columns, CancellationToken cancellationToken = default)
+    {
+        // conmon keeps a writer open on its own fifo, so opening it for writing does not block.
+        await using var fifo = new FileStream(controlPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1);
+        var line = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"1 {rows} {columns}\n"));
+        await fifo.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ExecResult> ExecAsync(ExecOptions options, AttachStreams? streams = null, CancellationToken cancellationToken = default)
+    {
+        string session = options.SessionId ?? Guid.NewGuid().ToString("N")[..16];
+        string dir = Path.Combine(options.BundlePath, "exec", session);
+        string exitDir = Path.Combine(dir, "exit");
+        Directory.CreateDirectory(exitDir);
+        Directory.CreateDirectory(SocketDir);
+        string processFile = Path.Combine(dir, "process.json");
+        await File.WriteAllTextAsync(processFile, options.Process.ToJson(), cancellationToken).ConfigureAwait(false);
+
+        bool attach = !options.Detach;
+        bool terminal = options.Process.Terminal == true;
+        var args = new List<string>
+        {
+            ConmonPath, "--api-version", "1",
+            "-c", options.ContainerId, "-u", session,
+            "-r", _runtime.BinaryPath,
+            "-b", dir,
+            "-p", Path.Combine(dir, "exec_pid"),
+            "-n", options.ContainerId,
+            "-l", "k8s-file:" + Path.Combine(dir, "exec_log"),
+            "--exit-dir", exitDir,
+            "--socket-dir-path", SocketDir,
+            "--conmon-pidfile", Path.Combine(dir, "conmon.pid"),
+            "-e", "--exec-process-spec", processFile,
+        };
+        foreach (var a in _runtime.GlobalArgs) args.AddRange(["--runtime-arg", a]);
+        if (terminal) args.Add("-t");
+        if (options.Stdin && attach) args.Add("-i");
+        if (attach) args.Add("--exec-attach");
+
+        var (sync, syncChild) = NativeProcess.CreateSocketPair();
+        (Socket Ours, int Theirs)? start = attach ? NativeProcess.CreateSocketPair() : null;
+        (Socket Ours, int Theirs)? attachPipe = attach ? NativeProcess.CreateSocketPair() : null;
+        using var syncReader = new SyncReader(sync);
+        using var attachReader = attachPipe is { } ap ? new SyncReader(ap.Ours) : null;
+        using var startSocket = start?.Ours;
+        string conmonOutput = Path.Combine(dir, "conmon.out");
+        int launcher;
+        try
+        {
+            var fds = new List<NativeProcess.FdMapping> { new(syncChild, SyncFd) };
+            var env = new List<(string, int)> { ("_OCI_SYNCPIPE", SyncFd) };
+            if (start is { } s) { fds.Add(new(s.Theirs, StartFd)); env.Add(("_OCI_STARTPIPE", StartFd)); }
+            if (attachPipe is { } a) { fds.Add(new(a.Theirs, AttachFd)); env.Add(("_OCI_ATTACHPIPE", AttachFd)); }
+            launcher = NativeProcess.Spawn(ConmonPath, args, Environment([.. env]), fds, conmonOutput);
+        }
+        finally
+        {
+            NativeProcess.CloseFd(syncChild);
+            if (start is { } s) NativeProcess.CloseFd(s.Theirs);
+            if (attachPipe is { } a) NativeProcess.CloseFd(a.Theirs);
+        }
+
+        ConmonAttach? connection = null;
+        try
+        {
+            if (startSocket is not null)
+                await startSocket.SendAsync(new byte[] { 0 }, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+
+            int launcherExit = await Task.Run(() => NativeProcess.WaitForExit(launcher), cancellationToken).ConfigureAwait(false);
+            if (launcherExit != 0)
+                throw new RuntimeException($"conmon failed for exec in {options.ContainerId}: {ConmonOutput(conmonOutput, launcherExit)}");
+
+            if (attachReader is not null && startSocket is not null)
+            {
+                var ready = await attachReader.ReadAsync(CreateTimeout, cancellationToken).ConfigureAwait(false);
+                if (ready is null || ready.Value.Data < 0)
+                    throw new RuntimeException($"exec in {options.ContainerId}: conmon did not set up the attach socket: {ready?.Text ?? ConmonOutput(conmonOutput, 0)}");
+                connection = await ConmonAttach.ConnectAsync(AttachSocketPath(session), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await startSocket.SendAsync(new byte[] { 0 }, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            }
+
+            var pidMessage = await syncReader.ReadAsync(CreateTimeout, cancellationToken).ConfigureAwait(false);
+            if (pidMessage is null)
+                throw new RuntimeException($"exec in {options.ContainerId}: conmon exited without starting the process: {ConmonOutput(conmonOutput, 0)}");
+            if (pidMessage.Value.Data < 0)
+                throw new RuntimeException($"{_runtime.Name} exec {options.ContainerId}: {RuntimeMessage(pidMessage.Value.Text)}");
+            int pid = pidMessage.Value.Data;
+            if (!attach) return new ExecResult(session, dir, pid, null);
+
+            Task pump = connection!.PumpAsync(streams ?? new AttachStreams(), cancellationToken);
+            var exitMessage = await syncReader.ReadAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            await pump.ConfigureAwait(false);
+            int exitCode = exitMessage?.Data ?? ReadExitCode(exitDir, options.ContainerId)
+                ?? throw new RuntimeException($"exec in {options.ContainerId}: conmon exited without an exit code");
+            return new ExecResult(session, dir, pid, exitCode);
+        }
+        finally
+        {
+            if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Removes the attach-socket links conmon leaves behind when it is killed rather than exiting on its own (its
+    /// container's and its exec sessions'); call when removing a container.
+    /// </summary>
+    public void RemoveSocketLinks(string containerId, string bundlePath)
+    {
+        var ids = new List<string> { containerId };
+        string execDir = Path.Combine(bundlePath, "exec");
+        if (Directory.Exists(execDir)) ids.AddRange(Directory.EnumerateDirectories(execDir).Select(Path.GetFileName)!);
+        foreach (var id in ids)
+        {
+            string link = Path.Combine(SocketDir, id);
+            var info = new FileInfo(link);
+            if (info.LinkTarget is not null) TryDelete(link);
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(string exitDir, string containerId, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            if (ReadExitCode(exitDir, containerId) is { } code) return code;
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string RuntimeMessage(string? message)
+    {
+        string text = OciRuntime.ErrorMessage(message ?? "");
+        return text.Length > 0 ? text : "the runtime failed without a message";
+    }
+
+    private static List<string> Environment(params (string Name, int Fd)[] pipes)
+    {
+        var env = new List<string>();
+        foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables())
+        {
+            string key = (string)e.Key;
+            if (key.StartsWith("_OCI_", StringComparison.Ordinal) || key is "NOTIFY_SOCKET" or "LISTEN_PID" or "LISTEN_FDS") continue;
+            env.Add(key + "=" + e.Value);
+        }
+        foreach (var (name, fd) in pipes) env.Add(name + "=" + fd.ToString(CultureInfo.InvariantCulture));
+        return env;
+    }
+
+    private static int ReadPid(string path)
+    {
+        try { return int.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture); }
+        catch (Exception e) when (e is IOException or FormatException) { return 0; }
+    }
+
+    private static string ConmonOutput(string path, int exitCode)
+    {
+        string text = "";
+        try { text = File.ReadAllText(path); } catch (IOException) { }
+        TryDelete(path);
+        var line = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        return line ?? (exitCode != 0 ? $"exit status {exitCode}" : "no message");
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { }
+    }
+
+    /// <summary>Reads conmon's newline-terminated JSON messages from one end of a socket pair.</summary>
+    private sealed class SyncReader(Socket socket) : IDisposable
+    {
+        private readonly byte[] _buffer = new byte[4096];
+        private readonly MemoryStream _pending = new();
+        private bool _eof;
+
+        public readonly record struct Message(int Data, string? Text);
+
+        /// <summary>The next message, or null at end of stream.</summary>
+        public async Task<Message?> ReadAsync(TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (timeout != Timeout.InfiniteTimeSpan) timeoutCts.CancelAfter(timeout);
+            while (true)
+            {
+                var pending = _pending.GetBuffer().AsSpan(0, (int)_pending.Length);
+                int newline = pending.IndexOf((byte)'\n');
+                if (newline >= 0 || (_eof && pending.Length > 0))
+                {
+                    int end = newline >= 0 ? newline : pending.Length;
+                    string line = Encoding.UTF8.GetString(pending[..end]);
+                    var rest = pending[Math.Min(end + 1, pending.Length)..].ToArray();
+                    _pending.SetLength(0);
+                    _pending.Write(rest);
+                    if (line.Trim().Length == 0) continue;
+                    return Parse(line);
+                }
+                if (_eof) return null;
+                int n;
+                try
+                {
+                    n = await socket.ReceiveAsync(_buffer, SocketFlags.None, timeoutCts.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new RuntimeException($"conmon did not report within {timeout.TotalSeconds:0} s");
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+                {
+                    n = 0;
+                }
+                if (n == 0) _eof = true;
+                else _pending.Write(_buffer, 0, n);
+            }
+        }
+
+        private static Message Parse(string line)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                var root = doc.RootElement;
+                int data = root.TryGetProperty("data", out var d) ? d.GetInt32()
+                    : root.TryGetProperty("pid", out var p) ? p.GetInt32()
+                    : root.TryGetProperty("exit_code", out var x) ? x.GetInt32() : -1;
+                string? message = root.TryGetProperty("message", out var m) ? m.GetString() : null;
+                return new Message(data, message);
+            }
+            catch (JsonException)
+            {
+                return new Message(-1, "unreadable message from conmon: " + line);
+            }
+        }
+
+        public void Dispose()
+        {
+            socket.Dispose();
+            _pending.Dispose();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+namespace Berth.Engine.Runtime;
+
+/// <summary>How a container is networked.</summary>
+public enum NetworkMode
+{
+    /// <summary>Own network namespace with only loopback (runc and crun bring <c>lo</c> up in a new namespace).</summary>
+    None,
+    /// <summary>The host's network namespace.</summary>
+    Host,
+    /// <summary>Own network namespace with loopback up, to be wired to a network later (veth, slirp).</summary>
+    Private,
+}
+
+/// <summary>A host path bind-mounted into the container.</summary>
+/// <param name="Propagation">rprivate (default), private, rshared, shared, rslave or slave.</param>
+public sealed record BindMount(string Source, string Destination, bool ReadOnly = false, string? Propagation = null, bool Recursive = true);
+
+/// <summary>A tmpfs mounted into the container; <paramref name="Options"/> as for <c>--tmpfs /path:size=64m,mode=1777</c>.</summary>
+public sealed record TmpfsMount(string Destination, IReadOnlyList<string>? Options = null);
+
+/// <summary>Everything needed to produce a container's runtime spec; image and CLI defaults are already merged.</summary>
+public sealed record ContainerRunSpec
+{
+    /// <summary>Absolute path of the prepared root file system (an overlay mount point or a plain directory).</summary>
+    public required string RootfsPath { get; init; }
+    public bool ReadOnlyRootfs { get; init; }
+
+    /// <summary>Final argv (entrypoint + cmd); the first element is the program.</summary>
+    public required IReadOnlyList<string> Args { get; init; }
+    /// <summary>Final environment as KEY=VALUE; PATH is added when missing, as Docker does.</summary>
+    public IReadOnlyList<string> Env { get; init; } = [];
+    public string WorkingDir { get; init; } = "/";
+    public uint Uid { get; init; }
+    public uint Gid { get; init; }
+    public IReadOnlyList<uint> AdditionalGids { get; init; } = [];
+    public string? Hostname { get; init; }
+    public bool Terminal { get; init; }
+    /// <summary>Initial terminal size (rows, columns) when <see cref="Terminal"/> is set.</summary>
+    public OciConsoleSize? ConsoleSize { get; init; }
+    /// <summary>Signal <c>stop</c> sends first (<c>--stop-signal</c>); recorded as an annotation, the runtime ignores it.</summary>
+    public string? StopSignal { get; init; }
+
+    public NetworkMode Network { get; init; } = NetworkMode.Private;
+    public IReadOnlyList<BindMount> Binds { get; init; } = [];
+    public IReadOnlyList<TmpfsMount> Tmpfs { get; init; } = [];
+    /// <summary>Files the engine writes in the container directory: bind-mounted over /etc/hosts, /etc/hostname, /etc/resolv.conf.</summary>
+    public string? HostsFile { get; init; }
+    public string? HostnameFile { get; init; }
+    public string? ResolvConfFile { get; init; }
+
+    public IReadOnlyList<string> CapAdd { get; init; } = [];
+    public IReadOnlyList<string> CapDrop { get; init; } = [];
+    public bool Privileged { get; init; }
+    public bool NoNewPrivileges { get; init; }
+    /// <summary>Apply Docker's default seccomp profile (ignored when privileged).</summary>
+    public bool Seccomp { get; init; } = true;
+
+    /// <summary>Memory limit in bytes (<c>--memory</c>); swap becomes twice it when the kernel accounts swap, as Docker does.</summary>
+    public long? MemoryBytes { get; init; }
+    /// <summary>Memory+swap in bytes (<c>--memory-swap</c>); -1 means unlimited swap.</summary>
+    public long? MemorySwapBytes { get; init; }
+    /// <summary>CPUs in billionths (<c>--cpus 1.5</c> = 1_500_000_000).</summary>
+    public long? NanoCpus { get; init; }
+    public ulong? CpuShares { get; init; }
+    public long? PidsLimit { get; init; }
+    public int OomScoreAdj { get; init; }
+    public int ShmSizeBytes { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>Host path of an init (tini / docker-init) bind-mounted at /sbin/docker-init and run as PID 1 before Args.</summary>
+    public string? InitPath { get; init; }
+
+    /// <summary>Cgroup path (cgroupfs style); defaults to <c>/&lt;CgroupParent or "berth"&gt;/&lt;ContainerId&gt;</c>.</summary>
+    public string? CgroupsPath { get; init; }
+    public string CgroupParent { get; init; } = "/berth";
+    public string? ContainerId { get; init; }
+
+    /// <summary>User-namespace mappings; none means no user namespace.</summary>
+    public IReadOnlyList<OciIdMapping> UidMappings { get; init; } = [];
+    public IReadOnlyList<OciIdMapping> GidMappings { get; init; } = [];
+
+    /// <summary>Extra sysctls (net.* only make sense with an own network namespace).</summary>
+    public IReadOnlyDictionary<string, string> Sysctls { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+}

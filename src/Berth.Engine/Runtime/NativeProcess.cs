@@ -1,0 +1,175 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Berth.Engine.Runtime;
+
+/// <summary>
+/// Starts a program with chosen file descriptors (conmon reads its sync, start and attach pipes from fds named in its
+/// environment), which System.Diagnostics.Process cannot do. Uses posix_spawn, safe in a multi-threaded process.
+/// </summary>
+internal static partial class NativeProcess
+{
+    private const int SOCK_STREAM = 1;
+    private const int SOCK_CLOEXEC = 0x80000;
+    private const int AF_UNIX = 1;
+    private const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_TRUNC = 0x200, O_APPEND = 0x400;
+    private const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
+    private const int EINTR = 4, ECHILD = 10, ESRCH = 3;
+
+    /// <summary>A file descriptor to hand to the child: our <paramref name="ParentFd"/> becomes its <paramref name="ChildFd"/>.</summary>
+    public readonly record struct FdMapping(int ParentFd, int ChildFd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int socketpair(int domain, int type, int protocol, Span<int> fds);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int waitpid(int pid, out int status, int options);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+
+    [LibraryImport("libc")]
+    private static partial int posix_spawn(out int pid, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr fileActions, IntPtr attr, IntPtr[] argv, IntPtr[] envp);
+
+    [LibraryImport("libc")]
+    private static partial int posix_spawn_file_actions_init(IntPtr fileActions);
+
+    [LibraryImport("libc")]
+    private static partial int posix_spawn_file_actions_destroy(IntPtr fileActions);
+
+    [LibraryImport("libc")]
+    private static partial int posix_spawn_file_actions_adddup2(IntPtr fileActions, int fd, int newFd);
+
+    [LibraryImport("libc")]
+    private static partial int posix_spawn_file_actions_addopen(IntPtr fileActions, int fd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
+
+    [LibraryImport("libc")]
+    private static partial int posix_spawnattr_init(IntPtr attr);
+
+    [LibraryImport("libc")]
+    private static partial int posix_spawnattr_destroy(IntPtr attr);
+
+    [LibraryImport("libc")]
+    private static partial int posix_spawnattr_setflags(IntPtr attr, short flags);
+
+    [LibraryImport("libc")]
+    private static partial int posix_spawnattr_setsigmask(IntPtr attr, IntPtr sigset);
+
+    [LibraryImport("libc")]
+    private static partial int posix_spawnattr_setsigdefault(IntPtr attr, IntPtr sigset);
+
+    [LibraryImport("libc")]
+    private static partial int sigemptyset(IntPtr set);
+
+    [LibraryImport("libc")]
+    private static partial int sigfillset(IntPtr set);
+
+    [LibraryImport("libc")]
+    private static partial int sigdelset(IntPtr set, int signal);
+
+    /// <summary>
+    /// A connected pair of unix stream sockets: ours as a .NET <see cref="Socket"/>, the other as a raw fd to pass to a child
+    /// (close it with <see cref="CloseFd"/> after spawning). Both ends are close-on-exec, so no other child inherits them.
+    /// Programs that write() or read() a "pipe" fd work unchanged on a socket.
+    /// </summary>
+    public static (Socket Ours, int Theirs) CreateSocketPair()
+    {
+        Span<int> fds = stackalloc int[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+            throw new RuntimeException($"socketpair failed: errno {Marshal.GetLastPInvokeError()}");
+        var ours = new Socket(new SafeSocketHandle((IntPtr)fds[0], ownsHandle: true));
+        return (ours, fds[1]);
+    }
+
+    public static void CloseFd(int fd)
+    {
+        if (fd >= 0) close(fd);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="path"/> with argv and envp, the given fds mapped (dup2 clears close-on-exec in the child), stdin
+    /// from /dev/null and stdout+stderr appended to <paramref name="outputFile"/> (or /dev/null). Signal mask and handlers
+    /// are reset so the child does not inherit .NET's ignored SIGPIPE.
+    /// </summary>
+    public static int Spawn(string path, IReadOnlyList<string> argv, IEnumerable<string> env, IReadOnlyList<FdMapping> fds, string? outputFile)
+    {
+        var allocated = new List<IntPtr>();
+        IntPtr fileActions = Marshal.AllocHGlobal(1024), attr = Marshal.AllocHGlobal(1024), sigset = Marshal.AllocHGlobal(256);
+        try
+        {
+            IntPtr[] Strings(IEnumerable<string> values)
+            {
+                var list = new List<IntPtr>();
+                foreach (var v in values)
+                {
+                    var p = Marshal.StringToCoTaskMemUTF8(v);
+                    allocated.Add(p);
+                    list.Add(p);
+                }
+                list.Add(IntPtr.Zero);
+                return list.ToArray();
+            }
+
+            posix_spawn_file_actions_init(fileActions);
+            posix_spawn_file_actions_addopen(fileActions, 0, "/dev/null", O_RDONLY, 0);
+            string output = outputFile ?? "/dev/null";
+            posix_spawn_file_actions_addopen(fileActions, 1, output, O_WRONLY | O_CREAT | O_APPEND | (outputFile is null ? 0 : O_TRUNC), 0x1a0 /* 0640 */);
+            posix_spawn_file_actions_adddup2(fileActions, 1, 2);
+            foreach (var m in fds)
+                posix_spawn_file_actions_adddup2(fileActions, m.ParentFd, m.ChildFd);
+
+            posix_spawnattr_init(attr);
+            sigemptyset(sigset);
+            posix_spawnattr_setsigmask(attr, sigset);
+            sigfillset(sigset);
+            sigdelset(sigset, 9);
+            sigdelset(sigset, 19);
+            posix_spawnattr_setsigdefault(attr, sigset);
+            posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+            int rc = posix_spawn(out int pid, path, fileActions, attr, Strings(argv), Strings(env));
+            if (rc != 0)
+                throw new RuntimeException($"cannot start {path}: errno {rc}");
+            return pid;
+        }
+        finally
+        {
+            posix_spawn_file_actions_destroy(fileActions);
+            posix_spawnattr_destroy(attr);
+            Marshal.FreeHGlobal(fileActions);
+            Marshal.FreeHGlobal(attr);
+            Marshal.FreeHGlobal(sigset);
+            foreach (var p in allocated) Marshal.FreeCoTaskMem(p);
+        }
+    }
+
+    /// <summary>Waits for a child started by <see cref="Spawn"/> and returns its exit code (128+signal when killed).</summary>
+    public static int WaitForExit(int pid)
+    {
+        while (true)
+        {
+            int rc = waitpid(pid, out int status, 0);
+            if (rc == pid)
+            {
+                int signal = status & 0x7f;
+                return signal == 0 ? (status >> 8) & 0xff : 128 + signal;
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR) continue;
+            if (errno == ECHILD) return -1;
+            throw new RuntimeException($"waitpid({pid}) failed: errno {errno}");
+        }
+    }
+
+    /// <summary>Sends a signal; false when the process no longer exists.</summary>
+    public static bool Signal(int pid, int signal)
+    {
+        return pid > 0 && kill(pid, signal) == 0;
+    }
+
+    /// <summary>True when a process with this pid exists (it may be a zombie).</summary>
+    public static bool Exists(int pid) => pid > 0 && (kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() != ESRCH);
+}

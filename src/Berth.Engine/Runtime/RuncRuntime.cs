@@ -1,0 +1,12 @@
+namespace Berth.Engine.Runtime;
+
+/// <summary>runc, Berth's default runtime: works with cgroup v1, hybrid and v2 layouts.</summary>
+public sealed class RuncRuntime(string? binaryPath = null, string? stateRoot = null)
+    : OciRuntime("runc", ResolveBinary(binaryPath), stateRoot ?? "/run/berth/runc")
+{
+    // JSON log lines on stderr let ErrorMessage pick out the runtime's own error text.
+    public override IReadOnlyList<string> GlobalArgs => ["--root", StateRoot, "--log-format", "json"];
+
+    private static string ResolveBinary(string? path) =>
+        FindBinary(path ?? "runc") ?? throw new RuntimeException("runc not found: install it (scripts/install-runtime-deps.sh)");
+}

@@ -1,0 +1,258 @@
+using System.Text;
+using Berth.Engine.Runtime;
+
+namespace Berth.Tests.Runtime;
+
+/// <summary>Containers run under conmon + runc: logs, exit files, attach, exec, terminals.</summary>
+public class ConmonMonitorTests
+{
+    private static MonitorOptions Options(TestContainer c, bool terminal = false, bool stdin = false) => new()
+    {
+        ContainerId = c.Id,
+        BundlePath = c.Bundle,
+        LogPath = c.LogPath,
+        ExitDir = c.ExitDir,
+        Terminal = terminal,
+        Stdin = stdin,
+    };
+
+    private static async Task<MonitoredContainer> CreateAndStart(TestContainer c, MonitorOptions options)
+    {
+        var created = await c.Monitor.CreateAsync(options);
+        c.MonitorPids.Add(created.MonitorPid);
+        await c.Runtime.StartAsync(c.Id);
+        return created;
+    }
+
+    private static async Task<List<LogEntry>> Logs(TestContainer c, LogReadOptions? options = null)
+    {
+        var entries = new List<LogEntry>();
+        await foreach (var e in ContainerLogReader.ReadAsync(c.LogPath, options)) entries.Add(e);
+        return entries;
+    }
+
+    [Fact]
+    public async Task Echo_hello_is_logged_and_the_exit_file_says_zero()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sh", "-c", "echo hello; echo oops >&2");
+        var created = await CreateAndStart(c, Options(c));
+        Assert.True(created.Pid > 0);
+        Assert.True(created.MonitorPid > 0);
+
+        Assert.Equal(0, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, ConmonMonitor.ReadExitCode(c.ExitDir, c.Id));
+        string raw = File.ReadAllText(c.LogPath);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}[+-]\d\d:\d\d stdout F hello\n", raw);
+        var logs = await Logs(c);
+        Assert.Contains(logs, e => e.Stream == "stdout" && e.Text == "hello\n");
+        Assert.Contains(logs, e => e.Stream == "stderr" && e.Text == "oops\n");
+        Assert.True(logs.All(e => Math.Abs((DateTimeOffset.Now - e.Time).TotalMinutes) < 5));
+    }
+
+    [Fact]
+    public async Task Exit_code_three_is_written_to_the_exit_file_and_the_exit_command_runs()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sh", "-c", "exit 3");
+        string marker = Path.Combine(c.Dir, "cleaned-up");
+        await CreateAndStart(c, Options(c) with { ExitCommand = "/bin/sh", ExitCommandArgs = ["-c", "echo $0 > " + marker, "rm"] });
+        Assert.Equal(3, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(await TestContainer.WaitUntil(() => File.Exists(marker), 5000), "conmon should run the exit command");
+        Assert.Equal("rm", File.ReadAllText(marker).Trim());
+    }
+
+    [Fact]
+    public async Task Sigkill_of_a_sleeping_container_is_reconciled_as_137()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sleep", "1000");
+        await CreateAndStart(c, Options(c));
+        Assert.Null(ConmonMonitor.ReadExitCode(c.ExitDir, c.Id));
+        Assert.Equal("running", (await c.Runtime.StateAsync(c.Id))!.Status);
+        await c.Runtime.KillAsync(c.Id, "SIGKILL");
+        Assert.Equal(137, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("stopped", (await c.Runtime.StateAsync(c.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task Memory_and_pids_limits_are_in_the_cgroup_while_running()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec(r => r with { MemoryBytes = 64L << 20, PidsLimit = 5 }, "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 100 & done; wait");
+        await CreateAndStart(c, Options(c));
+        string cgroup = "/berth/" + c.Id;
+        Assert.Equal("67108864", File.ReadAllText(CgroupLayout.ControllerPath("memory", cgroup) + "/memory.limit_in_bytes").Trim());
+        Assert.Equal("5", File.ReadAllText(CgroupLayout.ControllerPath("pids", cgroup) + "/pids.max").Trim());
+        Assert.True(await TestContainer.WaitUntil(() => File.ReadAllText(c.LogPath).Contains("can't fork", StringComparison.Ordinal), 5000),
+            "the pids limit should make fork fail: " + File.ReadAllText(c.LogPath));
+        Assert.True((await c.Runtime.PsAsync(c.Id)).Count <= 5);
+    }
+
+    [Fact]
+    public async Task Failing_create_reports_the_runtimes_error()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("/bin/does-not-exist");
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => c.Monitor.CreateAsync(Options(c)));
+        Assert.StartsWith($"runc create {c.Id}:", e.Message);
+        Assert.Contains("does-not-exist", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+
+    [Fact]
+    public async Task Attach_streams_stdout_and_stderr_from_the_start()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sh", "-c", "echo one; echo two >&2; sleep 0.2; echo three");
+        var created = await c.Monitor.CreateAsync(Options(c));
+        c.MonitorPids.Add(created.MonitorPid);
+        await using var attach = await c.Monitor.AttachAsync(created.AttachSocketPath);
+        var stdout = new MemoryStream();
+        var stderr = new MemoryStream();
+        var pump = attach.PumpAsync(new AttachStreams(Stdout: stdout, Stderr: stderr));
+        await c.Runtime.StartAsync(c.Id);
+        await pump.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("one\nthree\n", Encoding.UTF8.GetString(stdout.ToArray()));
+        Assert.Equal("two\n", Encoding.UTF8.GetString(stderr.ToArray()));
+        Assert.Equal(0, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Attached_stdin_reaches_the_container_and_eof_closes_it()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sh", "-c", "cat; echo done");
+        var created = await c.Monitor.CreateAsync(Options(c, stdin: true));
+        c.MonitorPids.Add(created.MonitorPid);
+        await using var attach = await c.Monitor.AttachAsync(created.AttachSocketPath);
+        var stdout = new MemoryStream();
+        var pump = attach.PumpAsync(new AttachStreams(Stdin: new MemoryStream("ping\n"u8.ToArray()), Stdout: stdout));
+        await c.Runtime.StartAsync(c.Id);
+        await pump.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("ping\ndone\n", Encoding.UTF8.GetString(stdout.ToArray()));
+    }
+
+    [Fact]
+    public async Task Terminal_session_gets_dev_pts_0_and_can_be_resized()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec(r => r with { Terminal = true }, "sh", "-c", "tty; sleep 0.5; stty size");
+        var created = await c.Monitor.CreateAsync(Options(c, terminal: true));
+        c.MonitorPids.Add(created.MonitorPid);
+        await using var attach = await c.Monitor.AttachAsync(created.AttachSocketPath);
+        var stdout = new MemoryStream();
+        var pump = attach.PumpAsync(new AttachStreams(Stdout: stdout));
+        await c.Runtime.StartAsync(c.Id);
+        await c.Monitor.ResizeAsync(created.ControlPath, 33, 101);
+        await pump.WaitAsync(TimeSpan.FromSeconds(10));
+        string output = Encoding.UTF8.GetString(stdout.ToArray());
+        Assert.Contains("/dev/pts/0\r\n", output);
+        Assert.Contains("33 101", output);
+        Assert.Equal(0, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Exec_runs_in_the_running_container_with_output_and_exit_code()
+    {
+        await using var c = new TestContainer();
+        var spec = c.WriteSpec("sleep", "1000");
+        await CreateAndStart(c, Options(c));
+
+        var stdout = new MemoryStream();
+        var stderr = new MemoryStream();
+        var result = await c.Monitor.ExecAsync(new ExecOptions
+        {
+            ContainerId = c.Id,
+            BundlePath = c.Bundle,
+            Process = OciSpecBuilder.BuildExecProcess(spec, ["sh", "-c", "echo hi; echo err >&2; exit 5"]),
+        }, new AttachStreams(Stdout: stdout, Stderr: stderr)).WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(5, result.ExitCode);
+        Assert.Equal("hi\n", Encoding.UTF8.GetString(stdout.ToArray()));
+        Assert.Equal("err\n", Encoding.UTF8.GetString(stderr.ToArray()));
+        Assert.Contains("stdout F hi", File.ReadAllText(Path.Combine(result.SessionDir, "exec_log")));
+
+        var ps = await c.Runtime.PsAsync(c.Id);
+        Assert.Single(ps);
+    }
+
+    [Fact]
+    public async Task Detached_exec_returns_at_once_and_leaves_an_exit_file()
+    {
+        await using var c = new TestContainer();
+        var spec = c.WriteSpec("sleep", "1000");
+        await CreateAndStart(c, Options(c));
+
+        var result = await c.Monitor.ExecAsync(new ExecOptions
+        {
+            ContainerId = c.Id,
+            BundlePath = c.Bundle,
+            Detach = true,
+            Process = OciSpecBuilder.BuildExecProcess(spec, ["sh", "-c", "sleep 0.3; exit 7"]),
+        }).WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Null(result.ExitCode);
+        Assert.True(result.Pid > 0);
+        Assert.Contains(result.Pid, await c.Runtime.PsAsync(c.Id));
+        Assert.Equal(7, await c.Monitor.WaitForExitAsync(Path.Combine(result.SessionDir, "exit"), c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Logs_support_tail_since_and_follow()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sh", "-c", "echo a; echo b; echo c; sleep 0.5; echo d");
+        await CreateAndStart(c, Options(c));
+        var followed = new List<string>();
+        await foreach (var e in ContainerLogReader.ReadAsync(c.LogPath, new LogReadOptions
+        {
+            Follow = true,
+            StopFollowing = () => ConmonMonitor.ReadExitCode(c.ExitDir, c.Id) is not null,
+            PollInterval = TimeSpan.FromMilliseconds(20),
+        }).WithCancellation(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token))
+            followed.Add(e.Text);
+        Assert.Equal(["a\n", "b\n", "c\n", "d\n"], followed);
+
+        Assert.Equal(["c\n", "d\n"], (await Logs(c, new LogReadOptions { Tail = 2 })).Select(e => e.Text));
+        Assert.Empty(await Logs(c, new LogReadOptions { Tail = 0 }));
+        var all = await Logs(c);
+        Assert.Equal(["d\n"], (await Logs(c, new LogReadOptions { Since = all[3].Time })).Select(e => e.Text));
+    }
+}
+
+public class ContainerLogReaderTests
+{
+    [Fact]
+    public async Task Partial_lines_are_joined_and_a_trailing_piece_is_kept_without_newline()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path,
+                "2024-05-01T10:00:00.123456789+02:00 stdout P abc\n" +
+                "2024-05-01T10:00:00.223456789+02:00 stderr F warn\n" +
+                "2024-05-01T10:00:00.323456789+02:00 stdout F def\n" +
+                "2024-05-01T10:00:01.000000000+02:00 stdout F \n" +
+                "2024-05-01T10:00:02.000000000+02:00 stdout P tail\n");
+            var entries = new List<LogEntry>();
+            await foreach (var e in ContainerLogReader.ReadAsync(path)) entries.Add(e);
+            Assert.Equal(["warn\n", "abcdef\n", "\n", "tail"], entries.Select(e => e.Text));
+            Assert.Equal(new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.FromHours(2)).AddTicks(1234567), entries[1].Time);
+            Assert.Equal("stderr", entries[0].Stream);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Times_round_trip_in_conmons_format()
+    {
+        var t = new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.FromHours(-5)).AddTicks(42);
+        string s = ContainerLogReader.FormatTime(t);
+        Assert.Equal("2025-01-02T03:04:05.000004200-05:00", s);
+        Assert.True(ContainerLogReader.TryParseTime(s, out var back));
+        Assert.Equal(t, back);
+        Assert.False(ContainerLogReader.TryParseLine("garbage", out _, out _, out _, out _));
+    }
+}
