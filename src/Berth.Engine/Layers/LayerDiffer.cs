@@ -226,7 +226,7 @@ public static class LayerDiffer
                 changes.Add(new(existed ? ChangeKind.Modified : ChangeKind.Added, rel));
                 continue;
             }
-            bool opaque = Lgetxattr(abs, OpaqueXattr) is [(byte)'y'];
+            bool opaque = IsOpaque(abs);
             if (!existed)
             {
                 changes.Add(new(ChangeKind.Added, rel));
@@ -266,10 +266,13 @@ public static class LayerDiffer
         return false;
     }
 
+    private static bool IsOpaque(string path) =>
+        Lstat(AT_FDCWD, path, out var st) == 0 && st.IsDirectory && Lgetxattr(path, OpaqueXattr) is [(byte)'y'];
+
     private static bool HasOpaqueAncestor(string lower, string rel)
     {
         for (int slash = rel.LastIndexOf('/'); slash > 0; slash = rel.LastIndexOf('/', slash - 1))
-            if (Lgetxattr(lower + rel[..slash], OpaqueXattr) is [(byte)'y']) return true;
+            if (IsOpaque(lower + rel[..slash])) return true;
         return false;
     }
 
@@ -282,7 +285,7 @@ public static class LayerDiffer
             if (Lstat(AT_FDCWD, dir, out var st) != 0) { if (HasOpaqueAncestor(lower, rel)) break; continue; }
             if (!st.IsDirectory) break;
             foreach (var name in SortedChildren(dir)) seen.Add(name);
-            if (Lgetxattr(dir, OpaqueXattr) is [(byte)'y']) break;
+            if (IsOpaque(dir)) break;
         }
         return seen.Where(name => LowerLookup(lowers, rel + "/" + name, out _));
     }

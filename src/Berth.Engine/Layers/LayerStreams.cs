@@ -79,16 +79,17 @@ public static class LayerStreams
         }
     }
 
-    /// <summary>Replays bytes already read, then continues with the underlying stream.</summary>
+    /// <summary>Replays bytes already read, then continues with the underlying stream; Position counts bytes delivered (the xz decoder needs it).</summary>
     private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream
     {
         private ReadOnlyMemory<byte> _prefix = prefix;
+        private long _position;
 
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
         public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
         public override void Flush() { }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
@@ -98,23 +99,33 @@ public static class LayerStreams
 
         public override int Read(Span<byte> buffer)
         {
-            if (_prefix.IsEmpty) return inner.Read(buffer);
-            int n = Math.Min(buffer.Length, _prefix.Length);
-            _prefix.Span[..n].CopyTo(buffer);
-            _prefix = _prefix[n..];
+            int n;
+            if (_prefix.IsEmpty) n = inner.Read(buffer);
+            else
+            {
+                n = Math.Min(buffer.Length, _prefix.Length);
+                _prefix.Span[..n].CopyTo(buffer);
+                _prefix = _prefix[n..];
+            }
+            _position += n;
             return n;
         }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            if (_prefix.IsEmpty) return inner.ReadAsync(buffer, cancellationToken);
-            int n = Math.Min(buffer.Length, _prefix.Length);
-            _prefix.Span[..n].CopyTo(buffer.Span);
-            _prefix = _prefix[n..];
-            return ValueTask.FromResult(n);
+            int n;
+            if (_prefix.IsEmpty) n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            else
+            {
+                n = Math.Min(buffer.Length, _prefix.Length);
+                _prefix.Span[..n].CopyTo(buffer.Span);
+                _prefix = _prefix[n..];
+            }
+            _position += n;
+            return n;
         }
 
         protected override void Dispose(bool disposing)
