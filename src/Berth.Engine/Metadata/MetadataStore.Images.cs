@@ -116,12 +116,11 @@ public sealed partial class MetadataStore
     internal IReadOnlyList<LayerRecord> UnreferencedLayers(IEnumerable<string> candidates, SqliteConnection connection, SqliteTransaction transaction)
     {
         var freed = new List<LayerRecord>();
+        // A layer may be checked again after its child is freed: parents are enqueued once their last child goes.
         var queue = new Queue<string>(candidates);
-        var seen = new HashSet<string>();
         while (queue.Count > 0)
         {
             string chain = queue.Dequeue();
-            if (!seen.Add(chain)) continue;
             if (IsLayerReferenced(chain, connection, transaction)) continue;
             var layer = connection.Query("SELECT chain_id, diff_id, parent, size FROM layers WHERE chain_id = $c", ReadLayer, transaction, ("$c", chain)).FirstOrDefault();
             if (layer is null) continue;

@@ -21,31 +21,39 @@ public class ImageInteropTests
         var id = await ImportBusyboxAsync(store);
         string archive = dir.Combine("berth.tar");
         await using (var file = File.Create(archive)) await store.Engine.Images.SaveAsync(["busybox"], file);
-        ProcessRunner.Check("skopeo", "copy", "--quiet", "docker-archive:" + archive, "oci:" + dir.Combine("oci") + ":busybox");
+        ProcessRunner.Check("skopeo", "copy", "--quiet", "--dest-oci-accept-uncompressed-layers", "docker-archive:" + archive, "oci:" + dir.Combine("oci") + ":busybox");
         var index = JsonDocument.Parse(File.ReadAllText(dir.Combine("oci", "index.json")));
         string manifestDigest = index.RootElement.GetProperty("manifests")[0].GetProperty("digest").GetString()!;
         var manifest = JsonDocument.Parse(File.ReadAllText(dir.Combine("oci", "blobs", "sha256", manifestDigest[7..])));
         var config = await store.Engine.Images.ReadConfigAsync(id);
         var layerDigests = manifest.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("digest").GetString()!).ToList();
         Assert.Equal(config.RootFs.DiffIds, layerDigests);
-        Assert.Equal(id.ToString(), manifest.RootElement.GetProperty("config").GetProperty("digest").GetString());
+        // skopeo rewrites the config into its OCI form, so only the layers are byte-identical.
+        string ociConfig = manifest.RootElement.GetProperty("config").GetProperty("digest").GetString()!;
+        var ociDiffIds = JsonDocument.Parse(File.ReadAllText(dir.Combine("oci", "blobs", "sha256", ociConfig[7..]))).RootElement
+            .GetProperty("rootfs").GetProperty("diff_ids").EnumerateArray().Select(d => d.GetString()!).ToList();
+        Assert.Equal(config.RootFs.DiffIds, ociDiffIds);
     }
 
     [Fact]
-    public async Task An_oci_archive_made_by_skopeo_loads_with_the_same_image_id()
+    public async Task An_oci_archive_made_by_skopeo_loads_with_the_image_id_of_its_config()
     {
         using var source = new TempStore();
         using var target = new TempStore();
         using var dir = new TempDirectory();
-        var id = await ImportBusyboxAsync(source);
+        await ImportBusyboxAsync(source);
         string archive = dir.Combine("berth.tar");
         await using (var file = File.Create(archive)) await source.Engine.Images.SaveAsync(["busybox"], file);
-        // skopeo compresses the layers with gzip in the OCI archive: the load must decompress and still match the diff IDs.
-        ProcessRunner.Check("skopeo", "copy", "--quiet", "--dest-compress", "docker-archive:" + archive, "oci-archive:" + dir.Combine("oci.tar") + ":docker.io/library/busybox:latest");
+        // skopeo gzips the layers in the OCI archive: the load must decompress them and still match the diff IDs.
+        ProcessRunner.Check("skopeo", "copy", "--quiet", "docker-archive:" + archive, "oci-archive:" + dir.Combine("oci.tar") + ":docker.io/library/busybox:latest");
+        ProcessRunner.Check("tar", "-xf", dir.Combine("oci.tar"), "-C", dir.Path, "index.json");
+        string manifestDigest = JsonDocument.Parse(File.ReadAllText(dir.Combine("index.json"))).RootElement.GetProperty("manifests")[0].GetProperty("digest").GetString()!;
+        string manifestText = ProcessRunner.Check("tar", "-xOf", dir.Combine("oci.tar"), "blobs/sha256/" + manifestDigest[7..]);
+        string configDigest = JsonDocument.Parse(manifestText).RootElement.GetProperty("config").GetProperty("digest").GetString()!;
         await using var oci = File.OpenRead(dir.Combine("oci.tar"));
         var result = await target.Engine.Images.LoadAsync(oci, "oci.tar");
         Assert.Equal(["Loaded image: busybox:latest"], result.Lines);
-        Assert.Equal(id, target.Engine.Images.Resolve("busybox:latest"));
+        Assert.Equal(configDigest, target.Engine.Images.Resolve("busybox:latest").ToString());
     }
 
     [Fact]
