@@ -28,7 +28,7 @@ public sealed class ConmonMonitor : IContainerMonitor
     {
         _runtime = runtime;
         ConmonPath = OciRuntime.FindBinary(conmonPath ?? "conmon")
-            ?? throw new RuntimeException("conmon not found: install it (scripts/install-runtime-deps.sh)");
+            ?? throw new RuntimeException("conmon not found: install it (scripts/install-deps.sh)");
         SocketDir = socketDir ?? "/run/berth/socket";
     }
 

@@ -14,7 +14,7 @@ public sealed class CrunRuntime(string? binaryPath = null, string? stateRoot = n
     private readonly Func<string> _controllers = unifiedControllers ?? ReadUnifiedControllers;
 
     private static string ResolveBinary(string? path) =>
-        FindBinary(path ?? "crun") ?? throw new RuntimeException("crun not found: install it (scripts/install-runtime-deps.sh)");
+        FindBinary(path ?? "crun") ?? throw new RuntimeException("crun not found: install it (scripts/install-deps.sh)");
 
     public override void Validate(RuntimeSpec spec)
     {

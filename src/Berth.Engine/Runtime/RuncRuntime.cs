@@ -8,5 +8,5 @@ public sealed class RuncRuntime(string? binaryPath = null, string? stateRoot = n
     public override IReadOnlyList<string> GlobalArgs => ["--root", StateRoot, "--log-format", "json"];
 
     private static string ResolveBinary(string? path) =>
-        FindBinary(path ?? "runc") ?? throw new RuntimeException("runc not found: install it (scripts/install-runtime-deps.sh)");
+        FindBinary(path ?? "runc") ?? throw new RuntimeException("runc not found: install it (scripts/install-deps.sh)");
 }

@@ -23,7 +23,7 @@ public sealed record LocalRegistryOptions
 /// <summary>A real <c>docker-registry</c> (CNCF distribution) on a free 127.0.0.1 port with its storage in a temp folder; killed at dispose.</summary>
 public sealed class LocalRegistry : IAsyncDisposable
 {
-    public const string InstallHint = "run scripts/install-registry-deps.sh (apt-installs docker-registry, skopeo, umoci, apache2-utils)";
+    public const string InstallHint = "run scripts/install-deps.sh (apt-installs docker-registry, skopeo, umoci, apache2-utils)";
 
     readonly Process _process;
     readonly StringBuilder _log;

@@ -33,7 +33,7 @@ internal sealed class TestContainer : IAsyncDisposable
     {
         foreach (var tool in new[] { runtime, "conmon", "busybox" })
             if (OciRuntime.FindBinary(tool) is null)
-                Assert.Fail($"{tool} is not installed: run scripts/install-runtime-deps.sh (as root)");
+                Assert.Fail($"{tool} is not installed: run scripts/install-deps.sh (as root)");
         if (Environment.UserName != "root" && geteuid() != 0)
             Assert.Fail("runtime tests run containers and must run as root");
     }
