@@ -84,6 +84,20 @@ public class ImageServiceTests
     }
 
     [Fact]
+    public async Task Saving_a_bare_repository_name_saves_every_tag_of_it()
+    {
+        using var a = new TempStore();
+        using var b = new TempStore();
+        await ImportBusyboxAsync(a);
+        a.Engine.Images.Tag("busybox", "busybox:v2");
+        var archive = new MemoryStream();
+        await a.Engine.Images.SaveAsync(["busybox"], archive);
+        archive.Position = 0;
+        var result = await b.Engine.Images.LoadAsync(archive, "archive");
+        Assert.Equal(["Loaded image: busybox:latest", "Loaded image: busybox:v2"], result.Lines);
+    }
+
+    [Fact]
     public async Task Importing_a_truncated_tar_fails_and_leaves_the_store_unchanged()
     {
         using var store = new TempStore();

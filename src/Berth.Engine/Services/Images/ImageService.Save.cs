@@ -13,7 +13,7 @@ public sealed partial class ImageService
     public async Task SaveAsync(IReadOnlyList<string> names, Stream output, CancellationToken cancellationToken = default)
     {
         var images = new List<(Digest Id, List<string> RepoTags)>();
-        foreach (var text in names)
+        foreach (var text in ExpandRepositoryNames(names))
         {
             var id = Resolve(text);
             var entry = images.FirstOrDefault(i => i.Id == id);
@@ -84,6 +84,25 @@ public sealed partial class ImageService
                 repoJson[repo] = t;
             }
             await WriteFileAsync(tar, "repositories", new MemoryStream(Encoding.UTF8.GetBytes(repoJson.ToJsonString())), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A bare repository name (no tag, no digest) means every tag of that repository, as in Docker.</summary>
+    IEnumerable<string> ExpandRepositoryNames(IReadOnlyList<string> names)
+    {
+        foreach (var text in names)
+        {
+            if (References.ReferenceParser.TryParseNormalizedNamed(text, out var reference) && reference is { IsNameOnly: true })
+            {
+                var tags = store.Metadata.ListImages().SelectMany(i => i.Tags)
+                    .Where(t => t.StartsWith(reference.Name + ":", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+                if (tags.Count > 0)
+                {
+                    foreach (var tag in tags) yield return tag;
+                    continue;
+                }
+            }
+            yield return text;
         }
     }
 
