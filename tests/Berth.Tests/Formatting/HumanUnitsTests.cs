@@ -70,7 +70,6 @@ public class HumanUnitsTests
         { TimeSpan.FromSeconds(46), "46 seconds" },
         { TimeSpan.FromSeconds(59), "59 seconds" },
         { TimeSpan.FromSeconds(60), "About a minute" },
-        { TimeSpan.FromMinutes(1), "About a minute" },
         { TimeSpan.FromSeconds(119), "About a minute" },
         { TimeSpan.FromMinutes(3), "3 minutes" },
         { TimeSpan.FromMinutes(35), "35 minutes" },
