@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Berth.Engine.Content;
 
 /// <summary>Blobs addressed by digest: written to <c>ingest/</c>, hashed while written, fsynced, verified, then renamed into <c>blobs/sha256/</c>.</summary>
@@ -44,44 +42,12 @@ public sealed class ContentStore
     /// <summary>Copies <paramref name="source"/> into the store and returns its digest; throws if it does not match what was expected.</summary>
     public async Task<Digest> IngestAsync(Stream source, Digest? expected = null, long? expectedSize = null, CancellationToken cancellationToken = default)
     {
-        if (expected is { } e && Exists(e))
-        {
-            return e;
-        }
-        string temp = Path.Combine(_ingest, Guid.NewGuid().ToString("N"));
-        try
-        {
-            Digest digest;
-            long size = 0;
-            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize))
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            {
-                byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
-                try
-                {
-                    int read;
-                    while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
-                    {
-                        hash.AppendData(buffer, 0, read);
-                        await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                        size += read;
-                    }
-                }
-                finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
-                output.Flush(flushToDisk: true);
-                digest = Digest.FromHash(hash.GetHashAndReset());
-            }
-            if (expectedSize is { } want && want != size)
-                throw new InvalidInputException($"blob size mismatch: expected {want} bytes, got {size}");
-            if (expected is { } exp && exp != digest)
-                throw new InvalidInputException($"blob digest mismatch: expected {exp}, got {digest}");
-            Commit(temp, digest);
-            return digest;
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        if (expected is { } e && Exists(e)) return e;
+        await using var writer = CreateWriter();
+        await source.CopyToAsync(writer, BufferSize, cancellationToken).ConfigureAwait(false);
+        if (expectedSize is { } want && want != writer.Written)
+            throw new InvalidInputException($"blob size mismatch: expected {want} bytes, got {writer.Written}");
+        return await writer.CommitAsync(expected, cancellationToken).ConfigureAwait(false);
     }
 
     void Commit(string temp, Digest digest)

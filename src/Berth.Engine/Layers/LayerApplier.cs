@@ -257,7 +257,7 @@ public static class LayerApplier
         private void EmptyOlderContent(int dirFd, string dirRel)
         {
             string dirPath = $"/proc/self/fd/{dirFd}";
-            var children = Directory.EnumerateFileSystemEntries(dirPath, "*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = false })
+            var children = Directory.EnumerateFileSystemEntries(dirPath, "*", FileEnumeration.Everything(recurse: false, ignoreInaccessible: true))
                 .Select(Path.GetFileName).ToList();
             foreach (var child in children)
             {

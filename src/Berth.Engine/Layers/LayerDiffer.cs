@@ -56,7 +56,7 @@ public static class LayerDiffer
         var names = new List<string>();
         var enumerable = new System.IO.Enumeration.FileSystemEnumerable<string>(dir,
             (ref System.IO.Enumeration.FileSystemEntry e) => e.FileName.ToString(),
-            new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = false, IgnoreInaccessible = false });
+            FileEnumeration.Everything(recurse: false));
         names.AddRange(enumerable);
         names.Sort(StringComparer.Ordinal);
         return names;

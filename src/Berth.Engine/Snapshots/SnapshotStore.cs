@@ -166,7 +166,7 @@ public sealed class SnapshotStore
     {
         long total = 0;
         var seen = new HashSet<(long, long)>();
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true };
+        var options = FileEnumeration.Everything(recurse: true, ignoreInaccessible: true); // a size estimate: an unreadable corner must not fail it
         foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos("*", options))
         {
             if (entry is DirectoryInfo) continue;

@@ -54,7 +54,7 @@ public sealed class LayerRoundTripTests : IDisposable
         Fs.SetXattr(root + "/shared", "user.dir-note", [0, 1, 2, 255]);
         Fs.SetXattr(root + "/usr/bin/tool", "security.capability", NetBindServiceCapability);
         long t = 1_600_000_000;
-        foreach (var path in Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+        foreach (var path in Directory.EnumerateFileSystemEntries(root, "*", Berth.Engine.FileEnumeration.Everything(recurse: true))
                      .OrderByDescending(p => p.Length))
             Fs.SetMtime(path, t++);
         return root;

@@ -103,7 +103,7 @@ internal static class Fs
         var inodes = new Dictionary<ulong, string>();
         void Walk(string abs, string rel)
         {
-            foreach (var name in Directory.EnumerateFileSystemEntries(abs, "*", new EnumerationOptions { AttributesToSkip = 0 })
+            foreach (var name in Directory.EnumerateFileSystemEntries(abs, "*", Berth.Engine.FileEnumeration.Everything(recurse: false))
                          .Select(System.IO.Path.GetFileName).Order(StringComparer.Ordinal))
             {
                 string childAbs = abs + "/" + name;
