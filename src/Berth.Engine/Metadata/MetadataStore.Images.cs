@@ -1,4 +1,5 @@
 using Berth.Engine.Content;
+using Berth.Engine.Metadata.Schema;
 using Microsoft.Data.Sqlite;
 
 namespace Berth.Engine.Metadata;
@@ -138,13 +139,8 @@ public sealed partial class MetadataStore
         return false;
     }
 
-    /// <summary>Queries that each find a reference to layer $c; later features (containers, build cache) add theirs.</summary>
-    static readonly List<string> LayerReferenceChecks =
-    [
-        "SELECT 1 FROM image_layers WHERE chain_id = $c LIMIT 1",
-        "SELECT 1 FROM layers WHERE parent = $c LIMIT 1",
-        "SELECT 1 FROM lease_resources WHERE kind = 'layer' AND resource = $c LIMIT 1",
-    ];
+    /// <summary>Queries that each find a reference to layer $c: every schema component contributes its own.</summary>
+    static readonly IReadOnlyList<string> LayerReferenceChecks = MetadataSchema.Components.SelectMany(c => c.LayerReferenceChecks).ToArray();
 
     /// <summary>Whether a blob digest is still an image (its config) in the metadata.</summary>
     public bool IsImageReferencedAnywhere(Digest imageId) => GetImage(imageId) is not null;

@@ -1,3 +1,4 @@
+using Berth.Engine.Metadata.Schema;
 using Microsoft.Data.Sqlite;
 
 namespace Berth.Engine.Metadata;
@@ -53,68 +54,11 @@ public sealed partial class MetadataStore
         return work(connection);
     }
 
-    static readonly string[] Migrations =
-    [
-        """
-        CREATE TABLE images (
-            id TEXT PRIMARY KEY,
-            created TEXT,
-            parent TEXT,
-            added INTEGER NOT NULL
-        );
-        CREATE TABLE layers (
-            chain_id TEXT PRIMARY KEY,
-            diff_id TEXT NOT NULL,
-            parent TEXT,
-            size INTEGER NOT NULL
-        );
-        CREATE TABLE image_layers (
-            image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
-            position INTEGER NOT NULL,
-            chain_id TEXT NOT NULL REFERENCES layers(chain_id),
-            PRIMARY KEY (image_id, position)
-        );
-        CREATE INDEX image_layers_by_chain ON image_layers(chain_id);
-        CREATE TABLE layer_blobs (
-            diff_id TEXT NOT NULL,
-            digest TEXT NOT NULL,
-            media_type TEXT NOT NULL,
-            size INTEGER NOT NULL,
-            PRIMARY KEY (diff_id, digest)
-        );
-        CREATE TABLE blob_sources (
-            digest TEXT NOT NULL,
-            registry TEXT NOT NULL,
-            repository TEXT NOT NULL,
-            PRIMARY KEY (digest, registry, repository)
-        );
-        CREATE TABLE tags (
-            name TEXT PRIMARY KEY,
-            image_id TEXT NOT NULL REFERENCES images(id),
-            added INTEGER NOT NULL
-        );
-        CREATE INDEX tags_by_image ON tags(image_id);
-        CREATE TABLE repo_digests (
-            repository TEXT NOT NULL,
-            digest TEXT NOT NULL,
-            image_id TEXT NOT NULL REFERENCES images(id),
-            PRIMARY KEY (repository, digest)
-        );
-        CREATE INDEX repo_digests_by_image ON repo_digests(image_id);
-        CREATE TABLE leases (
-            id TEXT PRIMARY KEY,
-            pid INTEGER NOT NULL,
-            created INTEGER NOT NULL
-        );
-        CREATE TABLE lease_resources (
-            lease_id TEXT NOT NULL REFERENCES leases(id) ON DELETE CASCADE,
-            kind TEXT NOT NULL,
-            resource TEXT NOT NULL,
-            PRIMARY KEY (lease_id, kind, resource)
-        );
-        """,
-    ];
-
+    /// <summary>
+    /// Brings every schema component up to date in one IMMEDIATE transaction. Each component (images, containers,
+    /// volumes, build cache) keeps its own version in <c>schema_components</c>, so features add tables without
+    /// renumbering each other's migrations.
+    /// </summary>
     static void Migrate(SqliteConnection connection)
     {
         using (var wal = connection.CreateCommand())
@@ -123,16 +67,21 @@ public sealed partial class MetadataStore
             wal.ExecuteNonQuery();
         }
         using var transaction = connection.BeginTransaction(deferred: false);
-        using var version = connection.CreateCommand();
-        version.Transaction = transaction;
-        version.CommandText = "PRAGMA user_version;";
-        long current = (long)version.ExecuteScalar()!;
-        for (long i = current; i < Migrations.Length; i++)
+        connection.Execute("CREATE TABLE IF NOT EXISTS schema_components (name TEXT PRIMARY KEY, version INTEGER NOT NULL)", transaction);
+        // Stores made before components had versions of their own recorded the images schema as user_version 1.
+        if (connection.Scalar("PRAGMA user_version", transaction) is long legacy && legacy > 0)
         {
-            using var step = connection.CreateCommand();
-            step.Transaction = transaction;
-            step.CommandText = Migrations[i] + $"\nPRAGMA user_version={i + 1};";
-            step.ExecuteNonQuery();
+            connection.Execute("INSERT OR IGNORE INTO schema_components(name, version) VALUES ('images', $v)", transaction, ("$v", legacy));
+            connection.Execute("PRAGMA user_version = 0", transaction);
+        }
+        foreach (var component in MetadataSchema.Components)
+        {
+            long current = connection.Scalar("SELECT version FROM schema_components WHERE name = $n", transaction, ("$n", component.Name)) is long v ? v : 0;
+            for (long i = current; i < component.Migrations.Count; i++)
+                connection.Execute(component.Migrations[(int)i], transaction);
+            if (component.Migrations.Count > current)
+                connection.Execute("INSERT INTO schema_components(name, version) VALUES ($n, $v) ON CONFLICT(name) DO UPDATE SET version = $v", transaction,
+                    ("$n", component.Name), ("$v", (long)component.Migrations.Count));
         }
         transaction.Commit();
     }
