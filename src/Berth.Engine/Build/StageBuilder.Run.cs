@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using Berth.Engine.Dockerfile.Expansion;
+using Berth.Engine.Dockerfile.Instructions;
+using Berth.Engine.Runtime;
+
+namespace Berth.Engine.Build;
+
+public sealed partial class StageBuilder
+{
+    StepPlan PlanRun(RunInstruction run)
+    {
+        var used = _env.UsedBuildArgs();
+        // Proxy args change without busting the cache unless declared (Docker's rule for the |N prefix).
+        var keyed = used.Where(p => !BuildArgScope.PredefinedArgNames.Contains(p.Key) || _env.IsDeclared(p.Key)).ToList();
+        string prefix = _env.HistoryPrefix();
+        IReadOnlyList<string> argv;
+        if (run.Command.IsExecForm) argv = run.Command.Arguments;
+        else
+        {
+            string script = string.Join(' ', run.Command.Arguments);
+            if (run.Heredocs.Count > 0)
+            {
+                var heredoc = run.Heredocs[0];
+                string bare = script.Trim();
+                if (run.Heredocs.Count == 1 && (bare == "<<" + heredoc.Name || bare == "<<-" + heredoc.Name || bare.StartsWith("<<", StringComparison.Ordinal) && bare.Trim('<', '-', '"', '\'') == heredoc.Name))
+                    script = heredoc.EffectiveContent;
+                else throw new BuildException("RUN with a heredoc fed to a command is not supported yet; use RUN <<EOF alone");
+            }
+            argv = [.. Shell, script];
+        }
+        string commandText = string.Join(' ', argv);
+        string createdBy = prefix.Length == 0 ? commandText : prefix + " " + commandText;
+        var inputs = new StepInputs("RUN " + commandText, string.Join('\n', keyed.Select(p => p.Key + "=" + p.Value)));
+        var network = run.Network switch
+        {
+            Dockerfile.Instructions.NetworkMode.None => Runtime.NetworkMode.None,
+            Dockerfile.Instructions.NetworkMode.Host => Runtime.NetworkMode.Host,
+            _ => session.Options.Network,
+        };
+        return new StepPlan(inputs, (step, ct) => ExecuteRunAsync(step, run, argv, commandText, createdBy, used, network, ct));
+    }
+
+    async Task<(BuildState, long, string?)> ExecuteRunAsync(BuildStep step, RunInstruction run, IReadOnlyList<string> argv, string commandText,
+        string createdBy, IReadOnlyList<KeyValuePair<string, string>> buildArgs, Runtime.NetworkMode network, CancellationToken cancellationToken)
+    {
+        var config = _state.Run;
+        using var workspace = StepWorkspace.Open(session.Store, _state.Layers, withInitLayer: true);
+        var user = ImageUsers.Load(workspace.Rootfs).ResolveUser(config.User);
+        var env = (config.Env ?? []).ToList();
+        foreach (var (k, v) in buildArgs) env.Add(k + "=" + v);
+        string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        string scratch = workspace.ScratchDirectory;
+        string hosts = Path.Combine(scratch, "hosts"), resolv = Path.Combine(scratch, "resolv.conf"), hostname = Path.Combine(scratch, "hostname");
+        string name = network == Runtime.NetworkMode.Host ? Environment.MachineName : id[..12];
+        await File.WriteAllTextAsync(hosts, network == Runtime.NetworkMode.Host && File.Exists("/etc/hosts")
+            ? await File.ReadAllTextAsync("/etc/hosts", cancellationToken).ConfigureAwait(false)
+            : $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.0.1\t{name}\n", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(resolv, File.Exists("/etc/resolv.conf") ? await File.ReadAllTextAsync("/etc/resolv.conf", cancellationToken).ConfigureAwait(false) : "",
+            cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(hostname, name + "\n", cancellationToken).ConfigureAwait(false);
+
+        var spec = new OciSpecBuilder().Build(new ContainerRunSpec
+        {
+            RootfsPath = workspace.Rootfs,
+            Args = argv,
+            Env = env,
+            WorkingDir = config.WorkingDir.Length == 0 ? "/" : config.WorkingDir,
+            Uid = user.Uid,
+            Gid = user.Gid,
+            AdditionalGids = user.AdditionalGids,
+            Hostname = name,
+            Network = network,
+            HostsFile = hosts,
+            ResolvConfFile = resolv,
+            HostnameFile = hostname,
+            ContainerId = id,
+        });
+        string bundle = Path.Combine(scratch, "bundle");
+        Directory.CreateDirectory(bundle);
+        OciBundle.Write(bundle, spec);
+        var runtime = OciRuntime.Create(session.Options.Runtime, Path.Combine(session.Store.RunDirectory, session.Options.Runtime));
+        session.Progress.RunStarted(step, id[..12]);
+        var output = new StepOutput(line => session.Progress.Output(step, line));
+        int code;
+        try
+        {
+            code = await runtime.RunAsync(id, bundle, output, output, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            output.Flush();
+            try { await runtime.DeleteAsync(id, force: true, CancellationToken.None).ConfigureAwait(false); }
+            catch (RuntimeException) { }
+        }
+        if (code != 0)
+            throw new BuildStepFailedException(
+                $"{session.FileName}:{run.StartLine}: {Display(run)}: The command '{commandText}' returned a non-zero code: {code}", code, output.LastLines);
+        var layer = await workspace.CommitAsync(_state.Layers.LastOrDefault(), session.TarOptions, cancellationToken).ConfigureAwait(false);
+        return (_state.Append(config, createdBy, session.Created, layer), layer?.Size ?? 0, id[..12]);
+    }
+}

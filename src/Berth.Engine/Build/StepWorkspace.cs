@@ -1,0 +1,131 @@
+using System.IO.Pipelines;
+using Berth.Engine.Content;
+using Berth.Engine.Layers;
+using Berth.Engine.Metadata;
+using Berth.Engine.Store;
+using static Berth.Engine.Layers.Native.PosixFileSystem;
+
+namespace Berth.Engine.Build;
+
+/// <summary>
+/// A build step's writable view of a state: an overlay of the state's layers under a fresh upper dir, mounted at
+/// <see cref="Rootfs"/>. Committing turns the upper dir into a layer (or nothing, when the step changed nothing);
+/// disposing unmounts and deletes everything the step made, so a failed step leaves no snapshot behind.
+/// </summary>
+/// <remarks>
+/// For RUN an init layer (Docker's <c>-init</c> layer) sits on top of the image's layers: it holds the mount points the
+/// runtime needs (<c>/proc</c>, <c>/sys</c>, <c>/dev</c>, <c>/etc/hosts</c>, <c>/etc/resolv.conf</c>, <c>/etc/hostname</c>)
+/// so that creating them never shows up in the step's layer. Its directories copy the image's own metadata.
+/// </remarks>
+public sealed class StepWorkspace : IDisposable
+{
+    readonly BerthStore _store;
+    readonly string _key;
+    readonly string _extraLower;
+    readonly OverlayMount _mount;
+    readonly IReadOnlyList<string> _lowers;
+
+    public string Rootfs => _mount.Target;
+    public string UpperDirectory { get; }
+    /// <summary>A private directory for the step (bundle, hosts files), deleted with the workspace.</summary>
+    public string ScratchDirectory { get; }
+
+    StepWorkspace(BerthStore store, string key, string extraLower, OverlayMount mount, IReadOnlyList<string> lowers, string upper, string scratch)
+    {
+        (_store, _key, _extraLower, _mount, _lowers, UpperDirectory, ScratchDirectory) = (store, key, extraLower, mount, lowers, upper, scratch);
+    }
+
+    public static StepWorkspace Open(BerthStore store, IReadOnlyList<LayerRecord> layers, bool withInitLayer)
+    {
+        string key = "build-" + Guid.NewGuid().ToString("N")[..16];
+        var chains = layers.Select(l => l.ChainId).ToList();
+        var active = store.Snapshots.PrepareActive(key, chains);
+        string extra = Path.Combine(active.Directory, "init");
+        string scratch = Path.Combine(active.Directory, "scratch");
+        Directory.CreateDirectory(extra);
+        Directory.CreateDirectory(scratch);
+        try
+        {
+            var layerDirs = chains.AsEnumerable().Reverse().Select(store.Snapshots.LayerDirectory).ToList();
+            if (withInitLayer) MakeInitLayer(extra, layerDirs);
+            var lowers = new List<string> { extra };
+            lowers.AddRange(active.LowerDirectories);
+            var mount = OverlayMount.Mount(lowers, active.UpperDirectory, active.WorkDirectory, Path.Combine(active.Directory, "merged"));
+            return new StepWorkspace(store, key, extra, mount, active.LowerDirectories, active.UpperDirectory, scratch);
+        }
+        catch
+        {
+            store.Snapshots.RemoveActive(key);
+            throw;
+        }
+    }
+
+    static void MakeInitLayer(string init, IReadOnlyList<string> layerDirsTopFirst)
+    {
+        foreach (var dir in new[] { "dev", "proc", "sys", "etc" })
+        {
+            string path = Path.Combine(init, dir);
+            Directory.CreateDirectory(path);
+            // The init layer's directory hides the image's in the merged view: give it the image's metadata.
+            foreach (var layer in layerDirsTopFirst)
+            {
+                if (Lstat(AT_FDCWD, Path.Combine(layer, dir), out var st) != 0) continue;
+                if (!st.IsDirectory) break;
+                ChmodAt(AT_FDCWD, path, (uint)(st.Mode & 0xFFF));
+                LchownAt(AT_FDCWD, path, (int)st.Uid, (int)st.Gid);
+                LutimesAt(AT_FDCWD, path, st.MtimeSeconds, st.MtimeNanoseconds);
+                break;
+            }
+        }
+        foreach (var file in new[] { "etc/hosts", "etc/resolv.conf", "etc/hostname" })
+            File.WriteAllBytes(Path.Combine(init, file), []);
+    }
+
+    /// <summary>Whether the step changed anything.</summary>
+    public bool HasChanges => Directory.EnumerateFileSystemEntries(UpperDirectory).Any();
+
+    /// <summary>Unmounts and stores the upper dir as a layer on <paramref name="parent"/>; null when nothing changed.</summary>
+    public async Task<LayerRecord?> CommitAsync(LayerRecord? parent, TarWriteOptions tarOptions, CancellationToken cancellationToken)
+    {
+        _mount.Dispose();
+        if (!HasChanges) return null;
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20));
+        var writing = Task.Run(async () =>
+        {
+            try
+            {
+                var output = pipe.Writer.AsStream(leaveOpen: true);
+                await LayerDiffer.WriteOverlayDiffAsync(UpperDirectory, _lowers, output, tarOptions, cancellationToken).ConfigureAwait(false);
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                await pipe.Writer.CompleteAsync(e).ConfigureAwait(false);
+                throw;
+            }
+        }, cancellationToken);
+        LayerRecord layer;
+        await using (var input = pipe.Reader.AsStream())
+        {
+            try
+            {
+                layer = await new LayerStore(_store).AddAsync(input, parent?.ChainId, new LayerSource("build step", Trusted: true), cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await pipe.Reader.CompleteAsync().ConfigureAwait(false);
+                try { await writing.ConfigureAwait(false); } catch (Exception) { }
+                throw;
+            }
+        }
+        await writing.ConfigureAwait(false);
+        return layer;
+    }
+
+    public void Dispose()
+    {
+        _mount.Dispose();
+        _store.Snapshots.RemoveActive(_key);
+    }
+}
