@@ -59,3 +59,26 @@ public sealed class DirectorySourceTree(string root) : ISourceTree
         return current.Select(Get).OfType<ContextFile>().ToList();
     }
 }
+
+/// <summary>
+/// <c>COPY --exclude=PATTERN</c>: a tree without the entries the patterns match (.dockerignore syntax). Below a copied
+/// directory the patterns match paths relative to that directory, as BuildKit applies them to each source.
+/// </summary>
+public sealed class ExcludingSourceTree(ISourceTree inner, IReadOnlyList<string> patterns) : ISourceTree
+{
+    readonly Dockerfile.Ignore.PatternMatcher _matcher = new(patterns);
+
+    public ISourceTree Inner => inner;
+    public string? Root => inner.Root;
+    public string HostPath(string relative) => inner.HostPath(relative);
+
+    bool Excluded(string path) => path.Length > 0 && _matcher.MatchesOrParentMatches(path);
+
+    public ContextFile? Get(string relative) => Excluded(relative) ? null : inner.Get(relative);
+    public IEnumerable<ContextFile> Below(string relative)
+    {
+        int skip = relative.Length == 0 ? 0 : relative.Length + 1;
+        return inner.Below(relative).Where(e => !Excluded(e.Path[skip..]));
+    }
+    public IEnumerable<ContextFile> Glob(string pattern) => inner.Glob(pattern).Where(e => !Excluded(e.Path));
+}

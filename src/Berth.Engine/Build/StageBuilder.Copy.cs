@@ -71,6 +71,7 @@ public sealed partial class StageBuilder
                 tree = new DirectorySourceTree(fromMount.Target);
             }
 
+            if (copy.Excludes.Count > 0) tree = new ExcludingSourceTree(tree, copy.Excludes.Select(Expand).ToList());
             var planned = new List<PlannedSource>();
             foreach (var raw in copy.Sources)
             {
@@ -174,11 +175,11 @@ public sealed partial class StageBuilder
 
     void AddSourceLines(List<string> lines, ISourceTree tree, ContextFile entry, string fromIdentity)
     {
-        if (tree is ContextFiles context)
+        if ((tree is ExcludingSourceTree excluding ? excluding.Inner : tree) is ContextFiles context)
         {
             lines.Add($"{(entry.Path.Length == 0 ? "." : entry.Path)}\t{(entry.IsDirectory ? "dir" : context.HashOf(entry.Path))}");
             if (entry.IsDirectory)
-                foreach (var e in context.Below(entry.Path)) lines.Add($"{e.Path}\t{context.HashOf(e.Path)}");
+                foreach (var e in tree.Below(entry.Path)) lines.Add($"{e.Path}\t{context.HashOf(e.Path)}");
         }
         else lines.Add($"{entry.Path}\t{fromIdentity}");
     }
