@@ -1,7 +1,7 @@
-using System.IO.Pipelines;
 using Berth.Engine.Content;
 using Berth.Engine.Layers;
 using Berth.Engine.Metadata;
+using Berth.Engine.Snapshots;
 using Berth.Engine.Store;
 using static Berth.Engine.Layers.Native.PosixFileSystem;
 
@@ -84,43 +84,31 @@ public sealed class StepWorkspace : IDisposable
     /// <summary>Whether the step changed anything.</summary>
     public bool HasChanges => Directory.EnumerateFileSystemEntries(UpperDirectory).Any();
 
-    /// <summary>Unmounts and stores the upper dir as a layer on <paramref name="parent"/>; null when nothing changed.</summary>
+    /// <summary>
+    /// Unmounts and stores the upper dir as a layer on <paramref name="parent"/>; null when nothing changed. The layer tar
+    /// goes to the content store (its digest is the diff ID) and the upper dir itself becomes the layer's snapshot: it is
+    /// already in overlay form (whiteouts, opaque dirs), so the tar is not unpacked again.
+    /// </summary>
     public async Task<LayerRecord?> CommitAsync(LayerRecord? parent, TarWriteOptions tarOptions, CancellationToken cancellationToken)
     {
         _mount.Dispose();
         if (!HasChanges) return null;
-        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20));
-        var writing = Task.Run(async () =>
+        Digest diffId;
+        await using (var writer = _store.Content.CreateWriter())
         {
-            try
-            {
-                var output = pipe.Writer.AsStream(leaveOpen: true);
-                await LayerDiffer.WriteOverlayDiffAsync(UpperDirectory, _lowers, output, tarOptions, cancellationToken).ConfigureAwait(false);
-                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                await pipe.Writer.CompleteAsync().ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                await pipe.Writer.CompleteAsync(e).ConfigureAwait(false);
-                throw;
-            }
-        }, cancellationToken);
-        LayerRecord layer;
-        await using (var input = pipe.Reader.AsStream())
-        {
-            try
-            {
-                layer = await new LayerStore(_store).AddAsync(input, parent?.ChainId, new LayerSource("build step", Trusted: true), cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await pipe.Reader.CompleteAsync().ConfigureAwait(false);
-                try { await writing.ConfigureAwait(false); } catch (Exception) { }
-                throw;
-            }
+            var written = await LayerDiffer.WriteOverlayDiffAsync(UpperDirectory, _lowers, writer, tarOptions, cancellationToken).ConfigureAwait(false);
+            diffId = await writer.CommitAsync(written.DiffId, cancellationToken).ConfigureAwait(false);
         }
-        await writing.ConfigureAwait(false);
-        return layer;
+        var chain = ChainId.Next(parent?.ChainId, diffId);
+        long size = SnapshotStore.MeasureSize(UpperDirectory);
+        if (!_store.Snapshots.HasLayer(chain))
+        {
+            string temporary = _store.Snapshots.PrepareTemporary();
+            Directory.Delete(SnapshotStore.FsOf(temporary));
+            Directory.Move(UpperDirectory, SnapshotStore.FsOf(temporary));
+            _store.Snapshots.CommitLayer(temporary, chain);
+        }
+        return new LayerRecord(chain, diffId, parent?.ChainId, size);
     }
 
     public void Dispose()
