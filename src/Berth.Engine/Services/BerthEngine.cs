@@ -1,5 +1,6 @@
 using Berth.Engine.Services.Build;
 using Berth.Engine.Services.Images;
+using Berth.Engine.Services.Volumes;
 using Berth.Engine.Store;
 
 namespace Berth.Engine.Services;
@@ -10,12 +11,14 @@ public sealed class BerthEngine
     public BerthStore Store { get; }
     public ImageService Images { get; }
     public Builder Builder { get; }
+    public VolumeService Volumes { get; }
 
     BerthEngine(BerthStore store)
     {
         Store = store;
         Images = new ImageService(store);
         Builder = new Builder(store, Images);
+        Volumes = new VolumeService(store);
     }
 
     public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));
