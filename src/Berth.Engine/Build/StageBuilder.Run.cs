@@ -84,7 +84,7 @@ public sealed partial class StageBuilder
         int code;
         try
         {
-            code = await runtime.RunAsync(id, bundle, output, output, cancellationToken).ConfigureAwait(false);
+            code = await runtime.RunAsync(id, bundle, output.Stdout, output.Stderr, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
