@@ -60,8 +60,6 @@ public static class BuildCommands
                 ExplainCache = parse.GetValue(explain),
                 Check = parse.GetValue(check),
             };
-            if (options.Network != Berth.Engine.Runtime.NetworkMode.Host && options.Network != Berth.Engine.Runtime.NetworkMode.None)
-                throw new InvalidInputException("--network: use host or none");
             options = options with { SourceDateEpoch = SourceDateEpoch(options.BuildArgs) };
 
             string? tempStdin = null;

@@ -56,6 +56,12 @@ public sealed partial class OverlayMount : IDisposable
         return new OverlayMount(target);
     }
 
+    /// <summary>Lazily unmounts whatever is mounted at <paramref name="target"/> (an abandoned step's mount); no error when nothing is.</summary>
+    public static void Detach(string target)
+    {
+        if (Directory.Exists(target)) Umount2(target, MNT_DETACH);
+    }
+
     public void Dispose()
     {
         if (!_mounted) return;

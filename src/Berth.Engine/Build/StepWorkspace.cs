@@ -35,9 +35,41 @@ public sealed class StepWorkspace : IDisposable
         (_store, _key, _extraLower, _mount, _lowers, UpperDirectory, ScratchDirectory) = (store, key, extraLower, mount, lowers, upper, scratch);
     }
 
+    const string KeyPrefix = "build-";
+
+    /// <summary>
+    /// Removes the workspaces of builds whose process is gone (killed mid-step): unmounts what is still mounted and deletes
+    /// the directories, so an interrupted build leaves nothing behind once the next build starts.
+    /// </summary>
+    public static int RemoveAbandoned(BerthStore store)
+    {
+        int removed = 0;
+        foreach (var dir in Directory.EnumerateDirectories(store.Snapshots.SnapshotsDirectory, "active-" + KeyPrefix + "*"))
+        {
+            string key = Path.GetFileName(dir)["active-".Length..];
+            var parts = key[KeyPrefix.Length..].Split('-');
+            if (parts.Length != 2 || !int.TryParse(parts[0], out int pid) || ProcessIsAlive(pid)) continue;
+            OverlayMount.Detach(Path.Combine(dir, "merged"));
+            store.Snapshots.RemoveActive(key);
+            removed++;
+        }
+        return removed;
+    }
+
+    static bool ProcessIsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
+
     public static StepWorkspace Open(BerthStore store, IReadOnlyList<LayerRecord> layers, bool withInitLayer)
     {
-        string key = "build-" + Guid.NewGuid().ToString("N")[..16];
+        string key = $"{KeyPrefix}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..16]}";
         var chains = layers.Select(l => l.ChainId).ToList();
         var active = store.Snapshots.PrepareActive(key, chains);
         string extra = Path.Combine(active.Directory, "init");

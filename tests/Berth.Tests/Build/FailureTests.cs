@@ -50,3 +50,30 @@ public class FailureTests
         Assert.Equal(["lo"], progress.OutputLines);
     }
 }
+
+public class AbandonedWorkspaceTests
+{
+    [Fact]
+    public async Task A_workspace_left_by_a_killed_build_is_removed_by_the_next_build()
+    {
+        using var f = await BuildFixture.CreateAsync();
+        // What a build killed mid-step leaves: an active snapshot named after a process that no longer exists.
+        string abandoned = Path.Combine(f.Store.Root, "snapshots", "active-build-999999999-0123456789abcdef");
+        Directory.CreateDirectory(Path.Combine(abandoned, "fs"));
+        Directory.CreateDirectory(Path.Combine(abandoned, "merged"));
+        f.Dockerfile("FROM busybox\nENV A=1\n");
+        await f.BuildAsync();
+        Assert.False(Directory.Exists(abandoned));
+        Assert.Empty(f.Leftovers());
+    }
+
+    [Fact]
+    public async Task Run_heredoc_runs_its_body_as_a_script()
+    {
+        using var f = await BuildFixture.CreateAsync();
+        f.Dockerfile("FROM busybox\nRUN <<EOF\necho first\necho second > /heredoc\nEOF\n");
+        var (result, progress) = await f.BuildAsync();
+        Assert.Contains("first", progress.OutputLines);
+        Assert.Equal("second\n", BuildFixture.ReadEntry(f.LayerEntries(result.ImageId, -1)["heredoc"]));
+    }
+}

@@ -27,6 +27,7 @@ public sealed class Builder(BerthStore store, ImageService images)
             return name;
         }).ToList();
 
+        StepWorkspace.RemoveAbandoned(store);
         string? extracted = null;
         try
         {
