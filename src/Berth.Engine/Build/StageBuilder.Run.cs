@@ -30,7 +30,15 @@ public sealed partial class StageBuilder
         }
         string commandText = string.Join(' ', argv);
         string createdBy = prefix.Length == 0 ? commandText : prefix + " " + commandText;
-        var inputs = new StepInputs("RUN " + commandText, string.Join('\n', keyed.Select(p => p.Key + "=" + p.Value)));
+        // Mount options are part of the step; a bind of the context also makes the bound files an input, as COPY's are.
+        var sourceLines = new List<string>();
+        foreach (var mount in run.Mounts.Where(m => m.Type == Dockerfile.Instructions.MountType.Bind && m.From is null && session.Context.Root is not null))
+        {
+            string relative = RootfsPath.Clean("/" + (mount.Source is { } src ? Expand(src) : "")).TrimStart('/');
+            if (session.Context.Get(relative) is { } entry) AddSourceLines(sourceLines, session.Context, entry, "");
+        }
+        string mountText = string.Concat(run.Mounts.Select(m => "--mount=" + m.Raw + " "));
+        var inputs = new StepInputs("RUN " + mountText + commandText, string.Join('\n', keyed.Select(p => p.Key + "=" + p.Value)), sourceLines);
         var network = run.Network switch
         {
             Dockerfile.Instructions.NetworkMode.None => Runtime.NetworkMode.None,
@@ -44,7 +52,9 @@ public sealed partial class StageBuilder
         string createdBy, IReadOnlyList<KeyValuePair<string, string>> buildArgs, Runtime.NetworkMode network, CancellationToken cancellationToken)
     {
         var config = _state.Run;
-        using var workspace = StepWorkspace.Open(session.Store, _state.Layers, withInitLayer: true);
+        var (binds, tmpfs) = RunMounts(run);
+        using var workspace = StepWorkspace.Open(session.Store, _state.Layers, withInitLayer: true,
+            [.. binds.Select(b => b.Destination), .. tmpfs.Select(t => t.Destination)]);
         var user = ImageUsers.Load(workspace.Rootfs).ResolveUser(config.User);
         var env = (config.Env ?? []).ToList();
         foreach (var (k, v) in buildArgs) env.Add(k + "=" + v);
@@ -74,6 +84,8 @@ public sealed partial class StageBuilder
             ResolvConfFile = resolv,
             HostnameFile = hostname,
             ContainerId = id,
+            Binds = binds,
+            Tmpfs = tmpfs,
         });
         string bundle = Path.Combine(scratch, "bundle");
         Directory.CreateDirectory(bundle);
@@ -98,4 +110,47 @@ public sealed partial class StageBuilder
         var layer = await workspace.CommitAsync(_state.Layers.LastOrDefault(), session.TarOptions, cancellationToken).ConfigureAwait(false);
         return (_state.Append(config, createdBy, session.Created, layer), layer?.Size ?? 0, id[..12]);
     }
+
+    /// <summary>
+    /// <c>RUN --mount</c>: <c>type=cache</c> is a directory kept in the store per id (or target) across builds, <c>type=tmpfs</c>
+    /// a tmpfs, <c>type=bind</c> a read-only (unless <c>rw</c>) view of the context; the others are not supported yet.
+    /// </summary>
+    (List<BindMount> Binds, List<TmpfsMount> Tmpfs) RunMounts(RunInstruction run)
+    {
+        var binds = new List<BindMount>();
+        var tmpfs = new List<TmpfsMount>();
+        foreach (var mount in run.Mounts)
+        {
+            string target = mount.Target is { } t ? Expand(t) : throw new BuildException("RUN --mount needs a target");
+            if (!target.StartsWith('/')) target = RootfsPath.Clean((_state.Run.WorkingDir.Length == 0 ? "/" : _state.Run.WorkingDir) + "/" + target);
+            switch (mount.Type)
+            {
+                case Dockerfile.Instructions.MountType.Cache:
+                    string id = mount.Id is { } i ? Expand(i) : target;
+                    string dir = Path.Combine(CacheMountsDirectory(session.Store), Content.Digest.Of(id).Hex);
+                    if (!Directory.Exists(dir))
+                    {
+                        Directory.CreateDirectory(dir);
+                        File.SetUnixFileMode(dir, (UnixFileMode)(mount.Mode ?? 0x1ED));
+                        Layers.Native.PosixFileSystem.LchownAt(Layers.Native.PosixFileSystem.AT_FDCWD, dir, (int)(mount.Uid ?? 0), (int)(mount.Gid ?? 0));
+                    }
+                    binds.Add(new BindMount(dir, target));
+                    break;
+                case Dockerfile.Instructions.MountType.Tmpfs:
+                    tmpfs.Add(new TmpfsMount(target, mount.SizeBytes is { } size ? [$"size={size}"] : null));
+                    break;
+                case Dockerfile.Instructions.MountType.Bind when mount.From is null:
+                    if (session.Context.Root is null) throw new BuildException("RUN --mount=type=bind needs a build context");
+                    string source = RootfsPath.Resolve(session.Context.Root, "/" + (mount.Source is { } src ? Expand(src) : ""));
+                    binds.Add(new BindMount(source, target, ReadOnly: mount.ReadOnly));
+                    break;
+                default:
+                    throw new BuildException($"RUN --mount={mount.Raw} is not supported yet");
+            }
+        }
+        return (binds, tmpfs);
+    }
+
+    /// <summary>Where <c>RUN --mount=type=cache</c> directories live (cleared by <c>builder prune -a</c>).</summary>
+    public static string CacheMountsDirectory(Store.BerthStore store) => Path.Combine(store.Root, "build-cache-mounts");
 }

@@ -67,7 +67,7 @@ public sealed class StepWorkspace : IDisposable
         catch (InvalidOperationException) { return false; }
     }
 
-    public static StepWorkspace Open(BerthStore store, IReadOnlyList<LayerRecord> layers, bool withInitLayer)
+    public static StepWorkspace Open(BerthStore store, IReadOnlyList<LayerRecord> layers, bool withInitLayer, IReadOnlyList<string>? mountPoints = null)
     {
         string key = $"{KeyPrefix}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..16]}";
         var chains = layers.Select(l => l.ChainId).ToList();
@@ -80,6 +80,9 @@ public sealed class StepWorkspace : IDisposable
         {
             var layerDirs = chains.AsEnumerable().Reverse().Select(store.Snapshots.LayerDirectory).ToList();
             if (withInitLayer) MakeInitLayer(extra, layerDirs);
+            // RUN --mount targets exist in the init layer, so creating them never shows in the step's layer.
+            foreach (var target in mountPoints ?? [])
+                Directory.CreateDirectory(extra + RootfsPath.Clean(target));
             var lowers = new List<string> { extra };
             lowers.AddRange(active.LowerDirectories);
             var mount = OverlayMount.Mount(lowers, active.UpperDirectory, active.WorkDirectory, Path.Combine(active.Directory, "merged"));

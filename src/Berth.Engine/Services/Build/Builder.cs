@@ -109,6 +109,13 @@ public sealed class Builder(BerthStore store, ImageService images)
         long before = store.Metadata.CountBuildCache();
         var freed = store.Metadata.PruneBuildCache(all);
         new LayerStore(store).DeleteFiles(freed);
-        return new BuildCachePruneResult(before - store.Metadata.CountBuildCache(), freed.Sum(l => l.Size));
+        long reclaimed = freed.Sum(l => l.Size);
+        string mounts = StageBuilder.CacheMountsDirectory(store);
+        if (all && Directory.Exists(mounts))
+        {
+            reclaimed += Snapshots.SnapshotStore.MeasureSize(mounts);
+            Directory.Delete(mounts, recursive: true);
+        }
+        return new BuildCachePruneResult(before - store.Metadata.CountBuildCache(), reclaimed);
     }
 }
