@@ -20,6 +20,9 @@ public sealed class ContextFiles : ISourceTree
     readonly Dictionary<string, ContextFile> _entries = new(StringComparer.Ordinal);
     readonly List<ContextFile> _ordered = [];
     readonly Dictionary<string, string> _hashes = new(StringComparer.Ordinal);
+    Metadata.MetadataStore? _metadata;
+    Dictionary<string, (string Identity, string Hash)> _known = [];
+    readonly List<(string Path, string Identity, string Hash)> _learned = [];
 
     /// <summary>The context directory on the host; null for a build without a context.</summary>
     public string? Root { get; }
@@ -31,8 +34,13 @@ public sealed class ContextFiles : ISourceTree
 
     /// <summary>Walks <paramref name="root"/> once, leaving out what <paramref name="ignorePatterns"/> exclude.</summary>
     public static ContextFiles Open(string root, IReadOnlyList<string> ignorePatterns, CancellationToken cancellationToken = default)
+        => Open(root, ignorePatterns, null, cancellationToken);
+
+    /// <summary>As <see cref="Open(string, IReadOnlyList{string}, CancellationToken)"/>, remembering file hashes in <paramref name="metadata"/> across builds.</summary>
+    public static ContextFiles Open(string root, IReadOnlyList<string> ignorePatterns, Metadata.MetadataStore? metadata, CancellationToken cancellationToken = default)
     {
-        var files = new ContextFiles(Path.GetFullPath(root));
+        var files = new ContextFiles(Path.GetFullPath(root)) { _metadata = metadata };
+        if (metadata is not null) files._known = metadata.FileHashesUnder(files.Root!);
         var filter = new BuildContextFilter(ignorePatterns);
         foreach (var entry in filter.Walk(files.Root!, cancellationToken))
         {
@@ -120,11 +128,27 @@ public sealed class ContextFiles : ISourceTree
             case S_IFDIR: hash = "dir " + Octal(mode); break;
             case S_IFLNK: hash = $"link {ReadLink(AT_FDCWD, host)}"; break;
             case S_IFREG:
+                string? identity = _metadata is null ? null : FileIdentity.Of(host);
+                if (identity is not null && _known.TryGetValue(host, out var known) && known.Identity == identity)
+                {
+                    hash = known.Hash;
+                    break;
+                }
                 using (var stream = new FileStream(host, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan))
                     hash = "file " + Octal(mode) + $" {Convert.ToHexStringLower(SHA256.HashData(stream))}";
+                // Remembered only when the identity read before hashing still holds after it.
+                if (identity is not null && FileIdentity.Of(host) == identity) _learned.Add((host, identity, hash));
                 break;
             default: hash = $"special {st.FileType:x} " + Octal(mode); break;
         }
         return _hashes[relative] = hash;
+    }
+
+    /// <summary>Stores the hashes computed in this build for the next one.</summary>
+    public void SaveLearnedHashes()
+    {
+        if (_metadata is null || _learned.Count == 0) return;
+        _metadata.SaveFileHashes(_learned);
+        _learned.Clear();
     }
 }

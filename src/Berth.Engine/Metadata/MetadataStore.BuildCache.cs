@@ -60,4 +60,25 @@ public sealed partial class MetadataStore
         c.Execute($"DELETE FROM build_cache {where}", t);
         return UnreferencedLayers(chains, c, t);
     });
+
+    /// <summary>Known content hashes of files under <paramref name="directory"/> (absolute, no trailing '/'): path → (identity, hash).</summary>
+    public Dictionary<string, (string Identity, string Hash)> FileHashesUnder(string directory) => Read(c =>
+        c.Query("SELECT path, identity, hash FROM build_file_hashes WHERE path > $lo AND path < $hi", r => (r.GetString(0), r.GetString(1), r.GetString(2)), null,
+            ("$lo", directory + "/"), ("$hi", directory + "0")).ToDictionary(r => r.Item1, r => (r.Item2, r.Item3), StringComparer.Ordinal));
+
+    /// <summary>Records content hashes (path, stat identity, hash) in one transaction.</summary>
+    public void SaveFileHashes(IReadOnlyCollection<(string Path, string Identity, string Hash)> hashes)
+    {
+        if (hashes.Count == 0) return;
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Write((c, t) =>
+        {
+            foreach (var (path, identity, hash) in hashes)
+                c.Execute("INSERT INTO build_file_hashes(path, identity, hash, used) VALUES ($p, $i, $h, $u) ON CONFLICT(path) DO UPDATE SET identity = $i, hash = $h, used = $u", t,
+                    ("$p", path), ("$i", identity), ("$h", hash), ("$u", now));
+        });
+    }
+
+    /// <summary>Forgets every remembered file hash (`builder prune -a`).</summary>
+    public void ClearFileHashes() => Write((c, t) => c.Execute("DELETE FROM build_file_hashes", t));
 }

@@ -185,3 +185,26 @@ public class CacheTests
         Assert.Equal(StepOutcome.Done, after.OutcomeOf("ARG"));
     }
 }
+
+public class RememberedHashTests
+{
+    [Fact]
+    public async Task A_remembered_hash_is_not_trusted_once_the_file_is_rewritten_with_the_same_size_and_mtime()
+    {
+        using var f = await BuildFixture.CreateAsync();
+        string file = f.Write("app.txt", "version-1");
+        var mtime = DateTime.UtcNow.AddHours(-1);
+        File.SetLastWriteTimeUtc(file, mtime);
+        await Task.Delay(2500); // out of the racy window: the hash may now be remembered
+        f.Dockerfile("FROM busybox\nCOPY app.txt /app.txt\n");
+        Assert.NotNull(FileIdentity.Of(file));
+        await f.BuildAsync();
+        Assert.Contains(f.Store.Engine.Store.Metadata.FileHashesUnder(f.Context).Keys, k => k.EndsWith("/app.txt", StringComparison.Ordinal));
+
+        File.WriteAllText(file, "version-2"); // same size
+        File.SetLastWriteTimeUtc(file, mtime); // same mtime: only the ctime tells
+        var (result, progress) = await f.BuildAsync();
+        Assert.Equal(StepOutcome.Done, progress.OutcomeOf("COPY"));
+        Assert.Equal("version-2", BuildFixture.ReadEntry(f.LayerEntries(result.ImageId, -1)["app.txt"]));
+    }
+}

@@ -26,6 +26,15 @@ static class BuildCacheSchema
             CREATE INDEX build_cache_by_parent ON build_cache(parent_key);
             CREATE INDEX build_cache_by_chain ON build_cache(chain_id);
             """,
+            // Content hashes of context files by path and stat identity (never by mtime alone): a rebuild rehashes only what changed.
+            """
+            CREATE TABLE build_file_hashes (
+                path TEXT PRIMARY KEY,
+                identity TEXT NOT NULL,
+                hash TEXT NOT NULL,
+                used INTEGER NOT NULL
+            );
+            """,
         ],
         ["SELECT 1 FROM build_cache WHERE chain_id = $c LIMIT 1"]);
 }

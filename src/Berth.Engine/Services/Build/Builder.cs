@@ -54,7 +54,8 @@ public sealed class Builder(BerthStore store, ImageService images)
             {
                 string? relativeDockerfile = dockerfilePath is null ? null : Path.GetRelativePath(contextDir, dockerfilePath);
                 var ignore = await DockerignoreLocator.LoadAsync(contextDir, relativeDockerfile, cancellationToken).ConfigureAwait(false);
-                context = ContextFiles.Open(contextDir, ignore.Patterns, cancellationToken);
+                // Hashes of an unpacked tar context are not worth remembering: its paths are gone after the build.
+                context = ContextFiles.Open(contextDir, ignore.Patterns, extracted is null ? store.Metadata : null, cancellationToken);
             }
 
             var session = new BuildSession(store, images, options, model, fileName, context, progress, PullMissingBase);
@@ -73,8 +74,15 @@ public sealed class Builder(BerthStore store, ImageService images)
             }
 
             BuildState? final = null;
-            foreach (var stage in needed)
-                final = await session.BuildStageAsync(stage, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                foreach (var stage in needed)
+                    final = await session.BuildStageAsync(stage, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                context.SaveLearnedHashes();
+            }
 
             var unused = session.Scope.UnconsumedBuildArgs();
             if (unused.Count > 0) session.Warnings.Add($"One or more build-args [{string.Join(' ', unused)}] were not consumed");
@@ -111,6 +119,7 @@ public sealed class Builder(BerthStore store, ImageService images)
         new LayerStore(store).DeleteFiles(freed);
         long reclaimed = freed.Sum(l => l.Size);
         string mounts = StageBuilder.CacheMountsDirectory(store);
+        if (all) store.Metadata.ClearFileHashes();
         if (all && Directory.Exists(mounts))
         {
             reclaimed += Snapshots.SnapshotStore.MeasureSize(mounts);
