@@ -172,3 +172,25 @@ public class CopyTests
         Assert.Equal("hello berth\n", BuildFixture.ReadEntry(f.LayerEntries(result.ImageId, -1)["etc/motd"]));
     }
 }
+
+public class CopyOwnershipTests
+{
+    [Fact]
+    public async Task A_named_symlink_is_followed_and_a_chowned_directory_copy_leaves_new_parents_root_owned()
+    {
+        using var f = await BuildFixture.CreateAsync();
+        f.Write("real/config.ini", "c");
+        File.CreateSymbolicLink(Path.Combine(f.Context, "config-link"), "real/config.ini");
+        f.Dockerfile("FROM busybox\nCOPY config-link /etc/app.ini\nCOPY --chown=app:app real /srv/deep/real/\nFROM scratch\nCOPY --from=0 /etc/app.ini /copied-from-stage-0\n");
+        var (result, _) = await f.BuildAsync(new BuildOptions { Target = "0" });
+        var linked = f.LayerEntries(result.ImageId, 1)["etc/app.ini"];
+        Assert.Equal(System.Formats.Tar.TarEntryType.RegularFile, linked.EntryType);
+        Assert.Equal("c", BuildFixture.ReadEntry(linked));
+        var tree = f.LayerEntries(result.ImageId, 2);
+        Assert.Equal((0, 0), (tree["srv/"].Uid, tree["srv/deep/"].Uid)); // legacy rule: parents above the destination stay root
+        Assert.Equal((1000, 1000), (tree["srv/deep/real/"].Uid, tree["srv/deep/real/"].Gid));
+        Assert.Equal((1000, 1000), (tree["srv/deep/real/config.ini"].Uid, tree["srv/deep/real/config.ini"].Gid));
+        var (last, _) = await f.BuildAsync();
+        Assert.Equal("c", BuildFixture.ReadEntry(f.LayerEntries(last.ImageId, 0)["copied-from-stage-0"]));
+    }
+}
