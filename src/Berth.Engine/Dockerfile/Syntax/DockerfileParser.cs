@@ -161,8 +161,9 @@ public static class DockerfileParser
                 }
                 catch (FormatException e)
                 {
-                    throw Error(startLine, e.Message);
+                    throw new DockerfileSyntaxException(_fileName, Math.Max(1, startLine), e.Message, e is InstructionFormatException ? logical : null);
                 }
+                if (!endOfLine) child.ContinuedPastEnd = _escape;
 
                 if (CanContainHeredoc(child) && logical.Contains("<<", StringComparison.Ordinal))
                 {
@@ -403,7 +404,7 @@ public static class DockerfileParser
             case JsonArrayStatus.Strings:
                 return (Chain(elements), true);
             case JsonArrayStatus.NotAllStrings:
-                throw new FormatException(JsonArgs.NotAllStringsMessage);
+                throw new InstructionFormatException(JsonArgs.NotAllStringsMessage);
             default:
                 return (new Node { Value = rest }, false);
         }
@@ -416,7 +417,7 @@ public static class DockerfileParser
             case JsonArrayStatus.Strings:
                 return (Chain(elements), true);
             case JsonArrayStatus.NotAllStrings:
-                throw new FormatException(JsonArgs.NotAllStringsMessage);
+                throw new InstructionFormatException(JsonArgs.NotAllStringsMessage);
             default:
                 return (BlankDelimited(rest), false);
         }

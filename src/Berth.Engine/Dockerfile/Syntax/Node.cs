@@ -25,6 +25,17 @@ public sealed class Node
     public int StartLine { get; internal set; }
     /// <summary>1-based last line consumed (continuations, skipped lines inside them, heredoc bodies).</summary>
     public int EndLine { get; internal set; }
+    /// <summary>The escape character when the file ended inside this instruction's line continuation, else <c>'\0'</c>.</summary>
+    internal char ContinuedPastEnd { get; set; }
+
+    /// <summary>The instruction's text for error messages: the logical line, plus a note when a continuation ran into the end of the file.</summary>
+    /// Null when the line is the bare keyword: the message names it already.
+    internal string? ErrorText()
+    {
+        string text = Original.Trim();
+        if (ContinuedPastEnd != '\0') return $"{text} {ContinuedPastEnd} (line continuation at end of file)";
+        return text == Value ? null : text;
+    }
 
     /// <summary>The argument values chained from <see cref="Next"/>.</summary>
     public IEnumerable<Node> Arguments
