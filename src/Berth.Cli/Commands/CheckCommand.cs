@@ -12,10 +12,10 @@ public static class CheckCommand
     /// </summary>
     public static async Task<int> RunCheckAsync(string contextDir, string? dockerfile, IReadOnlyDictionary<string, string> buildArgs, TextWriter stdout, TextWriter stderr)
     {
-        string text, name;
+        LintReport report;
         try
         {
-            (text, name) = await DockerfileLocator.ReadAsync(contextDir, dockerfile).ConfigureAwait(false);
+            report = await DockerfileLinter.LintBuildAsync(contextDir, dockerfile, buildArgs).ConfigureAwait(false);
         }
         catch (BerthException e)
         {
@@ -23,7 +23,6 @@ public static class CheckCommand
             return e.ExitCode;
         }
 
-        var report = DockerfileLinter.Lint(text, name, buildArgs);
         report.Render(stdout);
         if (!report.HasErrors) return 0;
         await stderr.WriteAsync("Error: ").ConfigureAwait(false);

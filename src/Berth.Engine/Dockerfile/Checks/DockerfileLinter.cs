@@ -17,6 +17,9 @@ public sealed record LintOptions
     /// </summary>
     public Func<string, IReadOnlyList<string>?>? BaseImageEnv { get; init; }
 
+    /// <summary>The build's <c>.dockerignore</c> patterns, for CopyIgnoredFile; null when there is no ignore file.</summary>
+    public IReadOnlyList<string>? IgnorePatterns { get; init; }
+
     public string TargetPlatform { get; init; } = Images.Platform.Host.ToString();
     public string BuildPlatform { get; init; } = Images.Platform.Host.ToString();
 }
@@ -28,6 +31,18 @@ public sealed record LintOptions
 /// </summary>
 public static class DockerfileLinter
 {
+    /// <summary>
+    /// Checks the Dockerfile of a build context as <c>docker build --check</c> does: finds and reads it (see
+    /// <see cref="DockerfileLocator"/>) and its <c>.dockerignore</c>. Throws <see cref="BerthException"/> when the file is missing.
+    /// </summary>
+    public static async Task<LintReport> LintBuildAsync(string contextDirectory, string? dockerfile, IReadOnlyDictionary<string, string> buildArgs, CancellationToken cancellationToken = default)
+    {
+        var (text, name, path) = await DockerfileLocator.ReadAsync(contextDirectory, dockerfile, cancellationToken).ConfigureAwait(false);
+        var ignore = await Ignore.DockerignoreLocator.LoadAsync(contextDirectory, path, cancellationToken).ConfigureAwait(false);
+        var options = new LintOptions { IgnorePatterns = ignore.FilePath is null ? null : ignore.Patterns };
+        return Lint(text, name, buildArgs, options);
+    }
+
     public static LintReport Lint(string text, string fileName, IReadOnlyDictionary<string, string> buildArgs, LintOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -97,9 +112,9 @@ public static class DockerfileLocator
 {
     /// <summary>
     /// Reads <paramref name="dockerfile"/> (relative to the current directory, as Docker's CLI resolves <c>-f</c>) or
-    /// <c>CONTEXT/Dockerfile</c>. Returns the text and the name to show in messages (the path as given, or "Dockerfile").
+    /// <c>CONTEXT/Dockerfile</c>. Returns the text, the name to show in messages (the path as given, or "Dockerfile") and the full path.
     /// </summary>
-    public static async Task<(string Text, string DisplayName)> ReadAsync(string contextDirectory, string? dockerfile, CancellationToken cancellationToken = default)
+    public static async Task<(string Text, string DisplayName, string FullPath)> ReadAsync(string contextDirectory, string? dockerfile, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(contextDirectory))
             throw new NotFoundException($"unable to prepare context: path {Syntax.GoQuote.Quote(contextDirectory)} not found");
@@ -110,6 +125,6 @@ public static class DockerfileLocator
             throw new NotFoundException($"failed to read dockerfile: open {display}: no such file or directory");
         var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
         if (bytes.Length == 0) throw new InvalidInputException("the Dockerfile cannot be empty");
-        return (SourceText.Decode(bytes), display);
+        return (SourceText.Decode(bytes), display, path);
     }
 }

@@ -28,6 +28,7 @@ public static class LintRules
     public static readonly LintRule SecretsUsedInArgOrEnv = new("SecretsUsedInArgOrEnv", "Sensitive data should not be used in the ARG or ENV commands", Docs + "secrets-used-in-arg-or-env/");
     public static readonly LintRule InvalidDefaultArgInFrom = new("InvalidDefaultArgInFrom", "Default value for global ARG results in an empty or invalid base image name", Docs + "invalid-default-arg-in-from/");
     public static readonly LintRule FromPlatformFlagConstDisallowed = new("FromPlatformFlagConstDisallowed", "FROM --platform flag should not use a constant value", Docs + "from-platform-flag-const-disallowed/");
+    public static readonly LintRule CopyIgnoredFile = new("CopyIgnoredFile", "Attempting to Copy file that is excluded by .dockerignore", Docs + "copy-ignored-file/");
     public static readonly LintRule ExposeProtoCasing = new("ExposeProtoCasing", "Protocol in EXPOSE instruction should be lowercase", Docs + "expose-proto-casing/");
     public static readonly LintRule ExposeInvalidFormat = new("ExposeInvalidFormat", "IP address and host-port mapping should not be used in EXPOSE instruction. This will become an error in a future release", Docs + "expose-invalid-format/");
 
@@ -37,7 +38,7 @@ public static class LintRules
         StageNameCasing, FromAsCasing, NoEmptyContinuation, ConsistentInstructionCasing, DuplicateStageName, ReservedStageName,
         JsonArgsRecommended, MaintainerDeprecated, UndefinedArgInFrom, WorkdirRelativePath, UndefinedVar, MultipleInstructionsDisallowed,
         LegacyKeyValueFormat, RedundantTargetPlatform, SecretsUsedInArgOrEnv, InvalidDefaultArgInFrom, FromPlatformFlagConstDisallowed,
-        ExposeProtoCasing, ExposeInvalidFormat,
+        CopyIgnoredFile, ExposeProtoCasing, ExposeInvalidFormat,
     ];
 
     internal static string StageNameCasingMessage(string stageName) => $"Stage name '{stageName}' should be lowercase";
@@ -60,6 +61,7 @@ public static class LintRules
     internal static string SecretsUsedInArgOrEnvMessage(string instruction, string key) => $"Do not use ARG or ENV instructions for sensitive data ({instruction} {GoString(key)})";
     internal static string InvalidDefaultArgInFromMessage(string baseName) => $"Default value for ARG {baseName} results in empty or invalid base image name";
     internal static string FromPlatformFlagConstDisallowedMessage(string platform) => $"FROM --platform flag should not use constant value {GoString(platform)}";
+    internal static string CopyIgnoredFileMessage(string command, string file) => $"Attempting to {command} file {GoString(file)} that is excluded by .dockerignore";
     internal static string ExposeProtoCasingMessage(string port) => $"Defined protocol '{port}' in EXPOSE instruction should be lowercase";
     internal static string ExposeInvalidFormatMessage(string port) => $"EXPOSE instruction should not define an IP address or host-port mapping, found '{port}'";
 

@@ -21,6 +21,7 @@ internal sealed partial class StageWalker
     private readonly ShellWordExpander _expander;
     private readonly ShellWordExpander _rawExpander = new('\\') { SkipProcessQuotes = true };
     private readonly Dictionary<string, StageState> _finished = new(StringComparer.Ordinal);
+    private readonly Ignore.PatternMatcher? _ignore;
 
     public StageWalker(DockerfileModel model, IReadOnlyDictionary<string, string> buildArgs, LintOptions options, WarningCollector sink)
     {
@@ -29,6 +30,22 @@ internal sealed partial class StageWalker
         _options = options;
         _sink = sink;
         _expander = new ShellWordExpander(model.EscapeToken);
+        _ignore = IgnoreMatcher(options.IgnorePatterns);
+    }
+
+    // BuildKit skips the check when there is no ignore file or when it has exceptions (too hard to decide statically).
+    private static Ignore.PatternMatcher? IgnoreMatcher(IReadOnlyList<string>? patterns)
+    {
+        if (patterns is null) return null;
+        try
+        {
+            var matcher = new Ignore.PatternMatcher(patterns);
+            return matcher.HasExceptions ? null : matcher;
+        }
+        catch (Ignore.IgnorePatternException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The state of one stage while walking it.</summary>
@@ -220,6 +237,12 @@ internal sealed partial class StageWalker
             case ArgInstruction arg:
                 DispatchArg(arg, state, globals);
                 break;
+            case CopyInstruction { From: null } copy:
+                CheckIgnoredSources("Copy", copy, state);
+                break;
+            case AddInstruction add:
+                CheckIgnoredSources("Add", add, state);
+                break;
             case ExposeInstruction expose:
                 foreach (var raw in expose.Ports)
                     foreach (var port in Expand(_expander, raw, state.Env, expose).Words)
@@ -313,6 +336,20 @@ internal sealed partial class StageWalker
 
     [GeneratedRegex("(?:_|^)(?:public|file|version)(?:_|$)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AllowedName();
+
+    private void CheckIgnoredSources(string command, FileTransferInstruction transfer, StageState state)
+    {
+        if (_ignore is null) return;
+        foreach (var raw in transfer.Sources)
+        {
+            string src = ExpandQuiet(raw, state);
+            if (src.Contains("://", StringComparison.Ordinal) || src.StartsWith("git@", StringComparison.Ordinal)) continue;
+            src = Ignore.GoPath.Clean(src);
+            if ((src == "." || src == "/") && !_ignore.Patterns.Any(p => !p.IsException && p.Text is "*" or "**" or "**/*")) continue;
+            if (_ignore.MatchesOrParentMatches(src))
+                Warn(LintRules.CopyIgnoredFile, LintRules.CopyIgnoredFileMessage(command, src), transfer);
+        }
+    }
 
     // [ip:]hostPort:containerPort[/proto], split as BuildKit's EXPOSE parser does; invalid ports fail the build, not the check.
     private void CheckExposedPort(string raw, ExposeInstruction at)

@@ -139,4 +139,25 @@ public sealed class LintReportTests
         Assert.Equal(1, code);
         Assert.Equal("Error: failed to read dockerfile: open Dockerfile: no such file or directory\n", stderr.ToString());
     }
+
+    [Fact]
+    public async Task Copying_a_file_the_dockerignore_excludes_gets_CopyIgnoredFile()
+    {
+        using var dir = new TempDirectory();
+        await File.WriteAllTextAsync(dir.Combine(".dockerignore"), "secret.txt\nbuild/\n");
+        var (code, stdout, _) = await Check(dir, "FROM alpine\nCOPY secret.txt app.txt /app/\nADD build/out /out\nCOPY --from=alpine /etc/secret.txt /x\nCOPY . /src\n");
+        Assert.Equal(0, code);
+        Assert.Contains("Attempting to Copy file \"secret.txt\" that is excluded by .dockerignore\nDockerfile:2\n", stdout);
+        Assert.Contains("Attempting to Add file \"build/out\" that is excluded by .dockerignore\nDockerfile:3\n", stdout);
+        Assert.Contains("Check complete, 2 warnings have been found!", stdout);
+    }
+
+    [Fact]
+    public void Dockerignore_with_exceptions_turns_CopyIgnoredFile_off()
+    {
+        var options = new LintOptions { IgnorePatterns = ["*.txt", "!keep.txt"] };
+        Assert.Empty(DockerfileLinter.Lint("FROM alpine\nCOPY a.txt /\n", "Dockerfile", NoArgs, options).Warnings);
+        options = new LintOptions { IgnorePatterns = ["*"] };
+        Assert.Equal(["CopyIgnoredFile"], DockerfileLinter.Lint("FROM alpine\nCOPY . /\n", "Dockerfile", NoArgs, options).Warnings.Select(w => w.Rule.Name));
+    }
 }
