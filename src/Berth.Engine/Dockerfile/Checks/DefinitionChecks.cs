@@ -22,16 +22,16 @@ internal static class DefinitionChecks
             if (node.StartLine > lastLine) break;
             if (node.Value.Equals("maintainer", StringComparison.OrdinalIgnoreCase))
             {
-                sink.Add(LintRules.MaintainerDeprecated, LintRules.MaintainerDeprecatedMessage, node.StartLine, node.EndLine);
+                sink.Add(LintRules.MaintainerDeprecated, LintRules.MaintainerDeprecatedMessage, node.StartLine, node.EndLine, node.Comments);
             }
             else if (node.Value.Equals("from", StringComparison.OrdinalIgnoreCase))
             {
                 var args = node.Arguments.Select(a => a.Value).ToList();
                 if (args.Count != 3) continue;
                 if (args[2] != args[2].ToLowerInvariant())
-                    sink.Add(LintRules.StageNameCasing, LintRules.StageNameCasingMessage(args[2]), node.StartLine, node.EndLine);
+                    sink.Add(LintRules.StageNameCasing, LintRules.StageNameCasingMessage(args[2]), node.StartLine, node.EndLine, node.Comments);
                 if (!FromMatchesAsCase(node.Value, args[1]))
-                    sink.Add(LintRules.FromAsCasing, LintRules.FromAsCasingMessage(node.Value, args[1]), node.StartLine, node.EndLine);
+                    sink.Add(LintRules.FromAsCasing, LintRules.FromAsCasingMessage(node.Value, args[1]), node.StartLine, node.EndLine, node.Comments);
             }
         }
     }

@@ -57,6 +57,45 @@ public sealed record LintConfig
         return config;
     }
 
+    /// <summary>
+    /// This configuration plus the first <c>check=…</c> among the comments above an instruction (BuildKit's
+    /// <c>WithMergedConfigFromComments</c>): skips and experiments add up; <c>error</c> stays the file's. Text after a space is a remark.
+    /// </summary>
+    public LintConfig MergedWithComments(IReadOnlyList<string> comments)
+    {
+        foreach (var comment in comments)
+        {
+            Syntax.Directive? d;
+            try
+            {
+                d = new Syntax.ParserDirectives("").ParseLine(comment);
+            }
+            catch (FormatException)
+            {
+                continue;
+            }
+            if (d is null || d.Name != "check") continue;
+            int space = d.Value.IndexOf(' ');
+            LintConfig local;
+            try
+            {
+                local = Parse(space < 0 ? d.Value : d.Value[..space]);
+            }
+            catch (FormatException)
+            {
+                return this;
+            }
+            return this with
+            {
+                SkipAll = SkipAll || local.SkipAll,
+                SkippedRules = new HashSet<string>(SkippedRules.Concat(local.SkippedRules), StringComparer.Ordinal),
+                ExperimentalAll = ExperimentalAll || local.ExperimentalAll,
+                ExperimentalRules = new HashSet<string>(ExperimentalRules.Concat(local.ExperimentalRules), StringComparer.Ordinal),
+            };
+        }
+        return this;
+    }
+
     private static HashSet<string> RuleSet(string v) => new(v.Split(',').Select(r => r.Trim()), StringComparer.Ordinal);
 
     private static bool? ParseGoBool(string v) => v switch

@@ -72,8 +72,17 @@ internal sealed partial class StageWalker
         var env = new LintEnvironment();
         var platforms = new BuildPlatformArgs(_options.TargetPlatform, _options.BuildPlatform).ToDictionary();
         string target = _model.Stages[^1].Name ?? "default";
-        foreach (var (k, v) in platforms.Append(new("TARGETSTAGE", target)))
+        // BuildKit's defaultArgs, in its order (suggestions take the first closest name).
+        string[] names =
+        [
+            "BUILDPLATFORM", "BUILDOS", "BUILDOSVERSION", "BUILDARCH", "BUILDVARIANT",
+            "TARGETPLATFORM", "TARGETOS", "TARGETOSVERSION", "TARGETARCH", "TARGETVARIANT", "TARGETSTAGE",
+        ];
+        foreach (var k in names)
+        {
+            string v = k == "TARGETSTAGE" ? target : platforms.GetValueOrDefault(k, "");
             env.Set(k, buildArgs.TryGetValue(k, out var given) ? given : v);
+        }
         var declared = new HashSet<string>(StringComparer.Ordinal);
         foreach (var arg in _model.GlobalArgs)
         {
@@ -138,10 +147,10 @@ internal sealed partial class StageWalker
                 ReportUndeclaredFromArgs(platMatch, fromKeys, fromKeyList, from);
                 if (platMatch.Matched.Count == 1 && platMatch.Unmatched.Count == 0 && platMatch.Matched.Contains("TARGETPLATFORM")
                     && globals.TryGet("TARGETPLATFORM", out var tp) && platMatch.Result == tp)
-                    _sink.Add(LintRules.RedundantTargetPlatform, LintRules.RedundantTargetPlatformMessage(platform), from.StartLine, from.EndLine);
+                    _sink.Add(LintRules.RedundantTargetPlatform, LintRules.RedundantTargetPlatformMessage(platform), from.StartLine, from.EndLine, from.Comments);
                 if (platMatch.Matched.Count == 0 && platMatch.Unmatched.Count == 0 && ConstantPlatform(platMatch.Result) is var (os, arch)
                     && !(stage.Name ?? "").Contains(os, StringComparison.Ordinal) && !(stage.Name ?? "").Contains(arch, StringComparison.Ordinal))
-                    _sink.Add(LintRules.FromPlatformFlagConstDisallowed, LintRules.FromPlatformFlagConstDisallowedMessage(platMatch.Result), from.StartLine, from.EndLine);
+                    _sink.Add(LintRules.FromPlatformFlagConstDisallowed, LintRules.FromPlatformFlagConstDisallowedMessage(platMatch.Result), from.StartLine, from.EndLine, from.Comments);
             }
 
             var state = _finished.TryGetValue(nameMatch.Result.ToLowerInvariant(), out var parent) ? parent.Inherit() : BaseImageState(nameMatch.Result);
@@ -182,7 +191,7 @@ internal sealed partial class StageWalker
         foreach (var name in match.Unmatched)
         {
             if (keys.Contains(name)) continue;
-            _sink.Add(LintRules.UndefinedArgInFrom, LintRules.UndefinedArgInFromMessage(name, Suggest.Closest(name, keyList, caseSensitive: true)), from.StartLine, from.EndLine);
+            _sink.Add(LintRules.UndefinedArgInFrom, LintRules.UndefinedArgInFromMessage(name, Suggest.Closest(name, keyList, caseSensitive: true)), from.StartLine, from.EndLine, from.Comments);
         }
     }
 
@@ -319,11 +328,12 @@ internal sealed partial class StageWalker
     {
         // The earlier one is reported: it is the one that has no effect.
         if (previous is not null)
-            Warn(LintRules.MultipleInstructionsDisallowed, LintRules.MultipleInstructionsDisallowedMessage(instruction.Keyword), previous);
+            Warn(LintRules.MultipleInstructionsDisallowed, LintRules.MultipleInstructionsDisallowedMessage(instruction.Keyword), previous, configuredBy: instruction);
         previous = instruction;
     }
 
-    private void Warn(LintRule rule, string message, Instruction at) => _sink.Add(rule, message, at.StartLine, at.EndLine);
+    private void Warn(LintRule rule, string message, Instruction at, Instruction? configuredBy = null) =>
+        _sink.Add(rule, message, at.StartLine, at.EndLine, (configuredBy ?? at).Comments);
 
     private void CheckSecret(string instruction, string key, Instruction at)
     {

@@ -11,9 +11,11 @@ internal sealed class WarningCollector(LintConfig config)
     /// <summary>Rule names that fired, first occurrence order.</summary>
     public IReadOnlyList<string> FiredRules => _fired;
 
-    public void Add(LintRule rule, string message, int startLine, int endLine)
+    /// <summary>Adds a warning unless the file's config, or a <c># check=</c> comment just above the instruction, skips the rule.</summary>
+    public void Add(LintRule rule, string message, int startLine, int endLine, IReadOnlyList<string>? comments = null)
     {
-        if (!config.Runs(rule)) return;
+        var effective = comments is { Count: > 0 } ? config.MergedWithComments(comments) : config;
+        if (!effective.Runs(rule)) return;
         if (!_fired.Contains(rule.Name)) _fired.Add(rule.Name);
         _warnings.Add(new LintWarning(rule, message, startLine, endLine));
     }

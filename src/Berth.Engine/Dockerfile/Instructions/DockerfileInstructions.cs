@@ -150,6 +150,7 @@ public static class DockerfileInstructions
         StartLine = node.StartLine,
         EndLine = node.EndLine,
         Original = node.Original,
+        Comments = node.Comments,
     };
 
     private static List<string> NodeArgs(Node node)

@@ -96,11 +96,19 @@ public static class DockerfileParser
             var root = new Node();
             var children = new List<Node>();
             var buf = new StringBuilder();
+            var comments = new List<string>();
 
             while (NextLine(out var raw))
             {
                 if (_lineNo == 1 && raw.Length > 0 && raw[0] == '\uFEFF') raw = raw[1..];
                 var line = TrimNewline(raw).TrimStart();
+                if (IsComment(raw))
+                {
+                    // BuildKit drops the first byte of the untrimmed line, then trims.
+                    var comment = TrimNewline(raw)[1..].Trim();
+                    if (comment.IsEmpty) comments.Clear();
+                    else comments.Add(comment.ToString());
+                }
                 if (!_directives.Done)
                 {
                     Directive? d;
@@ -121,6 +129,7 @@ public static class DockerfileParser
                             _escape = d.Value[0];
                         }
                         _directiveList.Add(d);
+                        if (comments.Count > 0) comments.RemoveAt(comments.Count - 1);
                     }
                 }
                 int startLine = _lineNo;
@@ -205,6 +214,11 @@ public static class DockerfileParser
 
                 child.StartLine = startLine;
                 child.EndLine = _lineNo;
+                if (comments.Count > 0)
+                {
+                    child.Comments = [.. comments];
+                    comments.Clear();
+                }
                 children.Add(child);
             }
 

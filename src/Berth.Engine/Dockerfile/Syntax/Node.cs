@@ -17,6 +17,11 @@ public sealed class Node
     public IReadOnlyList<Node> Children { get; internal set; } = NoChildren;
     public IReadOnlyList<string> Flags { get; internal set; } = NoFlags;
     public IReadOnlyList<Heredoc> Heredocs { get; internal set; } = NoHeredocs;
+    /// <summary>
+    /// The comment lines just above the instruction (text after <c>#</c>, trimmed; directives excluded; a bare <c>#</c> starts
+    /// over), as BuildKit's <c>PrevComment</c>: stage and ARG descriptions, and per-instruction <c># check=skip=…</c>.
+    /// </summary>
+    public IReadOnlyList<string> Comments { get; internal set; } = [];
     /// <summary>The logical line the node was parsed from (continuations joined), as BuildKit's <c>Original</c>.</summary>
     public string Original { get; internal set; } = "";
     /// <summary>True when the arguments came from a JSON array (exec form).</summary>

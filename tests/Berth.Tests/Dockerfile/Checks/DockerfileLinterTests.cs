@@ -301,4 +301,16 @@ public sealed class DockerfileLinterTests
             Assert.EndsWith("/" + slug + "/", rule.Url);
         }
     }
+
+    [Fact]
+    public void Check_comment_above_an_instruction_skips_rules_for_that_instruction_only()
+    {
+        Assert.Empty(Found("FROM scratch\n# check=skip=JSONArgsRecommended\nCMD mycommand\n"));
+        Assert.Empty(Found("FROM scratch\n# check=skip=MaintainerDeprecated\nMAINTAINER me@example.org\n"));
+        Assert.Empty(Found("FROM scratch\n# check=skip=WorkdirRelativePath\nWORKDIR app/\n"));
+        Assert.Empty(Found("FROM scratch\n# check=skip=LegacyKeyValueFormat\nENV testkey value\n# check=skip=LegacyKeyValueFormat\nLABEL key value\n"));
+        Assert.Empty(Found("# check=skip=RedundantTargetPlatform\nFROM --platform=$TARGETPLATFORM scratch\n"));
+        Assert.Equal(["6 SecretsUsedInArgOrEnv: Do not use ARG or ENV instructions for sensitive data (ARG \"alternate_password\")"],
+            Found("FROM scratch\n# check=skip=SecretsUsedInArgOrEnv // allow secret in environment\nENV password=bar\n# check=skip=all // local to this one\nARG api_key\nARG alternate_password\n"));
+    }
 }
