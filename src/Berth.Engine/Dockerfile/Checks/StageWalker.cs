@@ -66,8 +66,11 @@ internal sealed partial class StageWalker
         public Instruction At { get; } = at;
     }
 
-    /// <summary>The predefined platform ARGs plus the global ARGs, with build args applied or (for the default-value check) not.</summary>
-    private (LintEnvironment Env, HashSet<string> Declared) GlobalArgs(IReadOnlyDictionary<string, string> buildArgs)
+    /// <summary>
+    /// The predefined platform ARGs (build args may override them) plus the global ARGs, whose values come from the build args
+    /// or, with <paramref name="defaultsOnly"/> (the InvalidDefaultArgInFrom check), from their defaults alone.
+    /// </summary>
+    private (LintEnvironment Env, HashSet<string> Declared) GlobalArgs(bool defaultsOnly)
     {
         var env = new LintEnvironment();
         var platforms = new BuildPlatformArgs(_options.TargetPlatform, _options.BuildPlatform).ToDictionary();
@@ -81,7 +84,7 @@ internal sealed partial class StageWalker
         foreach (var k in names)
         {
             string v = k == "TARGETSTAGE" ? target : platforms.GetValueOrDefault(k, "");
-            env.Set(k, buildArgs.TryGetValue(k, out var given) ? given : v);
+            env.Set(k, _buildArgs.TryGetValue(k, out var given) ? given : v);
         }
         var declared = new HashSet<string>(StringComparer.Ordinal);
         foreach (var arg in _model.GlobalArgs)
@@ -89,7 +92,7 @@ internal sealed partial class StageWalker
             foreach (var def in arg.Args)
             {
                 declared.Add(def.Name);
-                string? value = buildArgs.TryGetValue(def.Name, out var given) ? given
+                string? value = !defaultsOnly && _buildArgs.TryGetValue(def.Name, out var given) ? given
                     : def.DefaultValue is null ? null
                     : Expand(_expander, def.DefaultValue, env, arg).Result;
                 if (value is not null) env.Set(def.Name, value);
@@ -104,7 +107,7 @@ internal sealed partial class StageWalker
         LintEnvironment env;
         try
         {
-            env = GlobalArgs(new Dictionary<string, string>()).Env;
+            env = GlobalArgs(defaultsOnly: true).Env;
         }
         catch (StopException)
         {
@@ -128,7 +131,7 @@ internal sealed partial class StageWalker
 
     public void Run()
     {
-        var (globals, declaredGlobals) = GlobalArgs(_buildArgs);
+        var (globals, declaredGlobals) = GlobalArgs(defaultsOnly: false);
         var fromKeys = new HashSet<string>(declaredGlobals, StringComparer.Ordinal);
         fromKeys.UnionWith(globals.Keys);
         var fromKeyList = fromKeys.ToList();
