@@ -35,14 +35,16 @@ public static class DockerfileLinter
     /// Checks the Dockerfile of a build context as <c>docker build --check</c> does: finds and reads it (see
     /// <see cref="DockerfileLocator"/>) and its <c>.dockerignore</c>. Throws <see cref="BerthException"/> when the file is missing.
     /// </summary>
-    public static async Task<LintReport> LintBuildAsync(string contextDirectory, string? dockerfile, IReadOnlyDictionary<string, string> buildArgs, CancellationToken cancellationToken = default)
+    public static async Task<LintReport> LintBuildAsync(string contextDirectory, string? dockerfile, IReadOnlyDictionary<string, string> buildArgs,
+        LintOptions? options = null, CancellationToken cancellationToken = default)
     {
         var (text, name, path) = await DockerfileLocator.ReadAsync(contextDirectory, dockerfile, cancellationToken).ConfigureAwait(false);
         var ignore = await Ignore.DockerignoreLocator.LoadAsync(contextDirectory, path, cancellationToken).ConfigureAwait(false);
-        var options = new LintOptions { IgnorePatterns = ignore.FilePath is null ? null : ignore.Patterns };
+        options = (options ?? LintOptions.Default) with { IgnorePatterns = ignore.FilePath is null ? null : ignore.Patterns };
         return Lint(text, name, buildArgs, options);
     }
 
+    /// <summary>Checks Dockerfile <paramref name="text"/>; <paramref name="fileName"/> is the name shown in messages and excerpts.</summary>
     public static LintReport Lint(string text, string fileName, IReadOnlyDictionary<string, string> buildArgs, LintOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(text);
