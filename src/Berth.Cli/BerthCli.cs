@@ -18,6 +18,7 @@ public static class BerthCli
         var root = new RootCommand("Berth: a daemonless, Docker-compatible container engine") { RootOption };
         foreach (var command in ImageCommands.Create()) root.Add(command);
         root.Add(SystemCommands.Version());
+        root.Add(InternalCommands.Create());
         return root;
     }
 
