@@ -72,7 +72,12 @@ internal sealed class DescriptorTreeArchiver(LayerTarWriter writer)
         await writer.WriteHeaderAsync(entry, cancellationToken).ConfigureAwait(false);
         if (type != S_IFDIR) return;
 
-        string prefix = entry.Name;
+        await WriteChildrenAsync(fd, entry.Name, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the entries below a directory (not the directory itself), each named <paramref name="prefix"/> + its path.</summary>
+    public async Task WriteChildrenAsync(FileDescriptor fd, string prefix, CancellationToken cancellationToken)
+    {
         foreach (var child in fd.ListNames())
         {
             int errno = FileDescriptor.TryOpen(fd.Fd, child, O_PATH | O_NOFOLLOW, 0, out var childFd);
