@@ -51,7 +51,7 @@ public class ContainerCopierEscapeTests : IDisposable
         // The absolute host path of the secret means nothing inside the container.
         var e = await Assert.ThrowsAsync<NotFoundException>(() =>
             _copier.CopyFromContainerAsync("/secretlink", Host("s"), new CopyOptions { FollowLink = true }));
-        Assert.Equal("No such container:path: ctr:/secretlink", e.Message);
+        Assert.Equal("Could not find the file /secretlink in container ctr", e.Message);
         Assert.False(File.Exists(Host("s")));
     }
 
@@ -89,7 +89,7 @@ public class ContainerCopierEscapeTests : IDisposable
         File.WriteAllText(Host("f"), "pwned");
         // The link dangles inside the container: like Docker, the copy needs its parent directory there.
         var e = await Assert.ThrowsAsync<NotFoundException>(() => _copier.CopyToContainerAsync(Host("f"), "/etc/shadow"));
-        Assert.Equal($"No such container:path: ctr:{_outside}", e.Message);
+        Assert.Equal($"Could not find the file {_outside} in container ctr", e.Message);
         AssertOutsideUntouched();
         Directory.CreateDirectory(Ctr(_outside));
         await _copier.CopyToContainerAsync(Host("f"), "/etc/shadow");

@@ -105,14 +105,18 @@ public class ContainerCopierTests : IDisposable
     public async Task A_missing_container_path_is_reported_as_docker_does()
     {
         var e = await Assert.ThrowsAsync<NotFoundException>(() => _copier.CopyFromContainerAsync("/nope", Host("x")));
-        Assert.Equal("No such container:path: ctr:/nope", e.Message);
+        Assert.Equal("Could not find the file /nope in container ctr", e.Message);
     }
 
     [Fact]
     public async Task A_missing_host_parent_is_reported()
     {
-        var e = await Assert.ThrowsAsync<BerthException>(() => _copier.CopyFromContainerAsync("/etc/passwd", Host("a/b/c")));
-        Assert.Equal($"stat {Host("a/b")}: no such file or directory", e.Message);
+        var e = await Assert.ThrowsAsync<BerthException>(() => _copier.CopyFromContainerAsync("/nope", Host("a/b/c")));
+        Assert.Equal($"invalid output path: directory \"{Host("a/b")}\" does not exist", e.Message); // checked first, as the CLI does
+        var device = await Assert.ThrowsAsync<BerthException>(() => _copier.CopyFromContainerAsync("/etc/passwd", "/dev/null"));
+        Assert.Equal("invalid output path: \"/dev/null\" must be a directory or a regular file: got a device", device.Message);
+        var notDir = await Assert.ThrowsAsync<BerthException>(() => _copier.CopyFromContainerAsync("/etc/passwd/", Host("x")));
+        Assert.Equal("lstat /etc/passwd/: not a directory", notDir.Message);
     }
 
     [Fact]
@@ -166,7 +170,7 @@ public class ContainerCopierTests : IDisposable
         var e = await Assert.ThrowsAsync<ConflictException>(() => _copier.CopyToContainerAsync(Host("tree"), "/etc/passwd"));
         Assert.Equal("cannot copy directory", e.Message);
         var missing = await Assert.ThrowsAsync<NotFoundException>(() => _copier.CopyToContainerAsync(Host("tree"), "/no/such/dir"));
-        Assert.Equal("No such container:path: ctr:/no/such", missing.Message);
+        Assert.Equal("Could not find the file /no/such in container ctr", missing.Message);
     }
 
     [Fact]
@@ -192,6 +196,7 @@ public class ContainerCopierTests : IDisposable
         Assert.Equal(["./", "./a.txt", "./link", "./sub/", "./sub/b.txt"], await StreamNames("/data/."));
         Assert.Equal(["passwd"], await StreamNames("/etc/passwd"));
         Assert.Equal(["a.txt"], await StreamNames("/data/link", follow: true));
+        Assert.Equal(["/", "/data/", "/data/a.txt"], (await StreamNames("/")).Take(3));
     }
 
     [Fact]

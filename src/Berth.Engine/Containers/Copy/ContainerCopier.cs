@@ -21,7 +21,7 @@ public sealed class ContainerCopier(string rootfs, string containerName)
     /// <summary>The container's root file system on the host (the merged overlay directory).</summary>
     public string Rootfs { get; } = rootfs;
 
-    /// <summary>Container name or ID as the user gave it, for messages ("No such container:path: NAME:/x").</summary>
+    /// <summary>Container name or ID as the user gave it, for messages ("Could not find the file /x in container NAME").</summary>
     public string ContainerName { get; } = containerName;
 
     /// <summary>Like <c>docker container stat</c> (the HEAD archive call): the path's own metadata, not following a final symlink.</summary>
@@ -39,6 +39,7 @@ public sealed class ContainerCopier(string rootfs, string containerName)
     {
         options ??= CopyOptions.Default;
         if (hostPath == "-") throw new ArgumentException("use ArchiveFromContainerAsync to write a tar stream", nameof(hostPath));
+        ValidateOutputPath(AbsoluteHostPath(hostPath));
         using var root = OpenRoot();
         var source = ResolveSource(root, containerPath, options.FollowLink);
         using (source.Fd)
@@ -127,8 +128,9 @@ public sealed class ContainerCopier(string rootfs, string containerName)
         string abs = CopyPaths.AbsoluteInContainer(containerPath);
         bool followFinal = follow || abs == "/" || CopyPaths.HasTrailingSeparator(abs) || CopyPaths.SpecifiesCurrentDir(abs);
         int errno = FileDescriptor.TryOpen2(root.Fd, abs, O_PATH | (followFinal ? 0 : O_NOFOLLOW), FileDescriptor.InRoot, out var fd);
-        if (errno is ENOENT or ENOTDIR or ELOOP) throw new NotFoundException($"No such container:path: {ContainerName}:{containerPath}");
-        if (errno != 0) throw new BerthException($"stat {containerPath} in {ContainerName}: {Describe(errno)}");
+        if (errno == ENOTDIR) throw new BerthException($"lstat {abs}: not a directory");
+        if (errno is ENOENT or ELOOP) throw NotInContainer(containerPath);
+        if (errno != 0) throw new BerthException($"lstat {abs}: {Describe(errno)}");
         var st = fd!.Stat();
         string linkTarget = "";
         if (st.FileType == S_IFLNK)
@@ -137,11 +139,11 @@ public sealed class ContainerCopier(string rootfs, string containerName)
             if (rc == 0) using (target) linkTarget = ContainerRelative(root, target!);
         }
         string hostTop = CopyPaths.ArchiveTopName(abs);
-        string streamTop = hostTop;
+        string streamTop = abs == "/" ? "/" : hostTop; // Docker names the root's entries "/", "/bin/" …
         if (follow && hostTop != ".") streamTop = CopyPaths.Base(ContainerRelative(root, fd));
         var stat = new ContainerPathStat(CopyPaths.Base(abs) is "/" ? "/" : CopyPaths.Base(abs), (long)st.Size, st.Mode,
             DateTimeOffset.FromUnixTimeSeconds(st.MtimeSeconds), linkTarget);
-        return new Source(fd, stat, hostTop, streamTop == "/" ? "." : streamTop);
+        return new Source(fd, stat, hostTop, streamTop);
     }
 
     /// <summary>The absolute container path of a descriptor below the root.</summary>
@@ -185,6 +187,19 @@ public sealed class ContainerCopier(string rootfs, string containerName)
             if (st.FileType is S_IFCHR or S_IFBLK)
                 throw new BerthException($"destination \"{ContainerName}:{containerPath}\" must be a directory or a regular file: got a device");
             return new Destination(path, true, st.IsDirectory);
+        }
+    }
+
+    /// <summary>docker/cli's ValidateOutputPath: the parent must exist; an existing path must be a directory or a regular file.</summary>
+    private static void ValidateOutputPath(string path)
+    {
+        string dir = CopyPaths.SplitDirEntry(CopyPaths.Clean(path)).Dir;
+        if (!Path.Exists(dir)) throw new BerthException($"invalid output path: directory \"{dir}\" does not exist");
+        if (Lstat(AT_FDCWD, path.TrimEnd('/'), out var st) == 0 && !st.IsDirectory && st.FileType != S_IFREG && st.FileType != S_IFLNK)
+        {
+            string what = st.FileType is S_IFCHR or S_IFBLK ? "got a device" : "got an irregular file";
+            if (st.FileType is S_IFCHR or S_IFBLK or S_IFSOCK)
+                throw new BerthException($"invalid output path: \"{path}\" must be a directory or a regular file: {what}");
         }
     }
 
@@ -246,7 +261,7 @@ public sealed class ContainerCopier(string rootfs, string containerName)
         CopyOptions options, Func<DescriptorTreeExtractor, Task> run)
     {
         int errno = FileDescriptor.TryOpen2(root.Fd, containerDir, O_PATH, FileDescriptor.InRoot, out var dir);
-        if (errno is ENOENT or ENOTDIR or ELOOP) throw new NotFoundException($"No such container:path: {ContainerName}:{containerDir}");
+        if (errno is ENOENT or ENOTDIR or ELOOP) throw NotInContainer(containerDir);
         if (errno != 0) throw new BerthException($"open {containerDir} in {ContainerName}: {Describe(errno)}");
         using (dir)
         {
@@ -300,6 +315,9 @@ public sealed class ContainerCopier(string rootfs, string containerName)
         }
         await produce.ConfigureAwait(false);
     }
+
+    /// <summary>Docker 20.10's words (its daemon's 404 for a container path).</summary>
+    private NotFoundException NotInContainer(string path) => new($"Could not find the file {path} in container {ContainerName}");
 
     private static string Describe(int errno) => errno switch
     {
