@@ -7,8 +7,9 @@ public static class ContainerDiff
 {
     /// <summary>
     /// The changes of <paramref name="upperDir"/> over <paramref name="lowerDirs"/> (top first), leaving out the
-    /// runtime's mount points (<see cref="ContainerMountPoints"/>), in the order Docker's daemon walks the upper dir:
-    /// depth first, each directory before its children, siblings by name (so <c>/a/x</c> comes before <c>/a.txt</c>).
+    /// runtime's mount points (<see cref="ContainerMountPoints"/>), in the order of a walk of the upper dir as Docker's
+    /// daemon does it: depth first, each directory right before its children (so <c>/a/x</c> comes before <c>/a.txt</c>).
+    /// Docker 20.10 takes siblings in directory order, which the file system decides; Berth sorts them by name.
     /// A directory shows as C when something below it changed (rules of <see cref="LayerDiffer.ComputeChangesAsync"/>).
     /// </summary>
     public static async Task<IReadOnlyList<LayerChange>> ComputeAsync(string upperDir, IReadOnlyList<string> lowerDirs,
