@@ -85,3 +85,19 @@ public class PortMappingTests
         Assert.Equal("Bind for 127.0.0.1:40124 failed: port is already allocated", e.Message);
     }
 }
+
+/// <summary>The proxy's CLI verb exists for the engine and stays out of the user's help.</summary>
+public class InternalCommandTests
+{
+    [Fact]
+    public async Task Internal_verbs_are_hidden_from_help_and_check_their_arguments()
+    {
+        using var store = new Berth.Tests.Support.TempStore();
+        var help = await store.CliAsync("--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.DoesNotContain("internal", help.Stdout);
+        var bad = await store.CliAsync("internal", "port-proxy", "--netns", "/nonexistent/ns", "--pid-file", "/tmp/x.pid", "--publish", "80");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("must name one host port and one container port", bad.Stderr);
+    }
+}

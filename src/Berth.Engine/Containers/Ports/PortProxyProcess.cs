@@ -11,6 +11,9 @@ namespace Berth.Engine.Containers.Ports;
 /// </summary>
 public static partial class PortProxyProcess
 {
+    /// <summary>How long <see cref="StartAsync"/> waits for the proxy to bind before giving up.</summary>
+    public static TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The hidden CLI verb that runs <see cref="ServeAsync"/>.</summary>
     public static readonly string[] CommandWords = ["internal", "port-proxy"];
 
@@ -43,10 +46,16 @@ public static partial class PortProxyProcess
         info.Environment["BERTH_PROXY_LOG"] = logFile;
         using var process = Process.Start(info) ?? throw new BerthException("cannot start the port proxy");
 
+        var waited = Stopwatch.StartNew();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (RunningPid(pidFile) is { } running) return running;
+            if (waited.Elapsed > StartTimeout)
+            {
+                try { process.Kill(); } catch (InvalidOperationException) { }
+                throw new BerthException($"the port proxy did not bind its ports within {StartTimeout.TotalSeconds:0} s (log: {logFile})");
+            }
             if (process.HasExited)
             {
                 string log = File.Exists(logFile) ? File.ReadAllText(logFile).Trim() : "";
