@@ -9,6 +9,7 @@ namespace Berth.Tests.CrashSafety;
 /// every command either succeeds or fails with a clear conflict, no tag that was made is lost, and afterwards the store
 /// has neither damage nor garbage.
 /// </summary>
+[Collection("berth processes")] // never alongside the crash tests: both load the machine and the calibration of kill delays
 public class ConcurrencyTests(ITestOutputHelper output)
 {
     static readonly TimeSpan Duration = TimeSpan.FromSeconds(20);

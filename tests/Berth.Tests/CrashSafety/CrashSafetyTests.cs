@@ -8,6 +8,7 @@ namespace Berth.Tests.CrashSafety;
 /// the store has no damage (only garbage that `system check --repair` removes) and the images complete before are
 /// still complete. 20 iterations per verb; the seed is fixed so a failure reproduces.
 /// </summary>
+[Collection("berth processes")]
 public class CrashSafetyTests(ITestOutputHelper output)
 {
     const int Iterations = 20;
