@@ -20,6 +20,7 @@ public static class BerthCli
         root.Add(SystemCommands.Version());
         root.Add(InternalCommands.Create());
         root.Add(VolumeCommands.Create());
+        MaintenanceCommands.AddTo(root);
         return root;
     }
 
