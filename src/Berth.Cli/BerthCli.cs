@@ -18,7 +18,9 @@ public static class BerthCli
         var root = new RootCommand("Berth: a daemonless, Docker-compatible container engine") { RootOption };
         foreach (var command in ImageCommands.Create()) root.Add(command);
         root.Add(SystemCommands.Version());
+        root.Add(InternalCommands.Create());
         root.Add(VolumeCommands.Create());
+        MaintenanceCommands.AddTo(root);
         return root;
     }
 

@@ -1,4 +1,5 @@
 using Berth.Engine.Services.Images;
+using Berth.Engine.Services.Maintenance;
 using Berth.Engine.Services.Volumes;
 using Berth.Engine.Store;
 
@@ -10,12 +11,14 @@ public sealed class BerthEngine
     public BerthStore Store { get; }
     public ImageService Images { get; }
     public VolumeService Volumes { get; }
+    public MaintenanceService Maintenance { get; }
 
     BerthEngine(BerthStore store)
     {
         Store = store;
         Images = new ImageService(store);
         Volumes = new VolumeService(store);
+        Maintenance = new MaintenanceService(store, Images, Volumes);
     }
 
     public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));
