@@ -25,6 +25,7 @@ public static class CheckCommand
 
         report.Render(stdout);
         if (!report.HasErrors) return 0;
+        if (report.Warnings.Count > 0) await stdout.WriteAsync("\n").ConfigureAwait(false); // as buildx, between warnings and the error
         await stderr.WriteAsync("Error: ").ConfigureAwait(false);
         report.RenderError(stderr);
         return 1;
