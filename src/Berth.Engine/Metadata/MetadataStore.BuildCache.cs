@@ -81,4 +81,9 @@ public sealed partial class MetadataStore
 
     /// <summary>Forgets every remembered file hash (`builder prune -a`).</summary>
     public void ClearFileHashes() => Write((c, t) => c.Execute("DELETE FROM build_file_hashes", t));
+
+    /// <summary>Every cache row for `system df`: key, layer size, times, and whether an image also uses its layer.</summary>
+    public IReadOnlyList<(string Key, long Size, DateTimeOffset Created, DateTimeOffset LastUsed, bool UsedByImage)> ListBuildCache() => Read(c => c.Query(
+        "SELECT key, size, created, last_used, chain_id IS NOT NULL AND EXISTS (SELECT 1 FROM image_layers il WHERE il.chain_id = build_cache.chain_id) FROM build_cache ORDER BY last_used DESC",
+        r => (r.GetString(0), r.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)), r.GetInt64(4) != 0)));
 }

@@ -22,6 +22,7 @@ public sealed class BerthEngine
         Builder = new Builder(store, Images);
         Volumes = new VolumeService(store);
         Maintenance = new MaintenanceService(store, Images, Volumes);
+        Maintenance.DiskUsage.BuildCache = new BuildCacheUsage(store);
     }
 
     public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));

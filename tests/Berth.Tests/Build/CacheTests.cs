@@ -208,3 +208,20 @@ public class RememberedHashTests
         Assert.Equal("version-2", BuildFixture.ReadEntry(f.LayerEntries(result.ImageId, -1)["app.txt"]));
     }
 }
+
+public class BuildCacheDiskUsageTests
+{
+    [Fact]
+    public async Task System_df_counts_cached_layers_no_image_uses_as_builder_size()
+    {
+        using var f = await BuildFixture.CreateAsync();
+        f.Dockerfile("FROM busybox\nRUN head -c 100000 /dev/zero > /zeros\n");
+        await f.BuildAsync(new BuildOptions { Tags = ["zeros:1"] });
+        var shared = f.Store.Engine.Maintenance.DiskUsage.Measure();
+        Assert.NotEmpty(shared.BuildCache);
+        Assert.Equal(0, shared.BuilderSize); // the image still uses the layer
+        await f.Store.CliAsync("rmi", "zeros:1");
+        var alone = f.Store.Engine.Maintenance.DiskUsage.Measure();
+        Assert.Equal(100000, alone.BuilderSize);
+    }
+}
