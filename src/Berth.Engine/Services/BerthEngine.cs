@@ -1,3 +1,4 @@
+using Berth.Engine.Services.Containers;
 using Berth.Engine.Services.Images;
 using Berth.Engine.Store;
 
@@ -8,11 +9,13 @@ public sealed class BerthEngine
 {
     public BerthStore Store { get; }
     public ImageService Images { get; }
+    public ContainerService Containers { get; }
 
     BerthEngine(BerthStore store)
     {
         Store = store;
         Images = new ImageService(store);
+        Containers = new ContainerService(store, Images);
     }
 
     public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));
