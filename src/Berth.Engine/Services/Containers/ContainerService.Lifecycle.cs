@@ -166,16 +166,11 @@ public sealed partial class ContainerService
             if (current is null) throw new NotFoundException($"No such container: {nameOrId}");
             _store.Metadata.SetContainerState(current.Id, current.State with { Status = ContainerStatus.Removing });
             await runtime.DeleteAsync(current.Id, force: true, cancellationToken).ConfigureAwait(false);
-            if (current.State.MonitorPid > 0 && NativeProcess.Exists(current.State.MonitorPid))
-            {
-                // conmon leaves on its own once the container is gone; give it a moment, then make sure.
-                for (int i = 0; i < 40 && NativeProcess.Exists(current.State.MonitorPid); i++) await Task.Delay(25, CancellationToken.None).ConfigureAwait(false);
-                NativeProcess.Signal(current.State.MonitorPid, 9);
-            }
+            // conmon leaves by itself once its container is gone (after running the exit command, which finds nothing to do).
             RootfsMount.Unmount(RootfsPath(current.Id));
             RemoveCgroups(current.Id);
             MonitorFor(runtime).RemoveSocketLinks(current.Id, ContainerDirectory(current.Id));
-            File.Delete(Path.Combine(ExitDirectory, current.Id));
+            if (Directory.Exists(ExitDirectory)) File.Delete(Path.Combine(ExitDirectory, current.Id));
             TryDeleteDirectory(PersistDirectory(current.Id));
             _store.Snapshots.RemoveActive(current.Id);
             TryDeleteDirectory(ContainerDirectory(current.Id));

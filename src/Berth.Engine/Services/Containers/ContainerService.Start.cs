@@ -53,6 +53,7 @@ public sealed partial class ContainerService
         var monitor = MonitorFor(runtime);
         // Leftovers of the previous run: the runtime's record of it and its exit file.
         await runtime.DeleteAsync(fresh.Id, force: true, cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(ExitDirectory);
         File.Delete(Path.Combine(ExitDirectory, fresh.Id));
         TryDeleteDirectory(PersistDirectory(fresh.Id));
         MonitoredContainer created;
@@ -69,8 +70,10 @@ public sealed partial class ContainerService
                 Terminal = fresh.Settings.Config.Tty,
                 Stdin = fresh.Settings.Config.OpenStdin,
                 LeaveStdinOpen = fresh.Settings.Config.OpenStdin && !fresh.Settings.Config.StdinOnce,
-                ExitCommand = BerthExecutable.Current.FileName,
-                ExitCommandArgs = BerthExecutable.Current.Arguments("--root", _store.Root, "container", "cleanup", fresh.Id),
+                // conmon runs its exit command with SIGCHLD blocked, which would leave .NET's Process waits hanging: env unblocks it.
+                ExitCommand = OciRuntime.FindBinary("env") ?? "/usr/bin/env",
+                ExitCommandArgs = ["--default-signal", BerthExecutable.Current.FileName,
+                    .. BerthExecutable.Current.Arguments("--root", _store.Root, "container", "cleanup", fresh.Id)],
                 PersistDir = PersistDirectory(fresh.Id),
             }, cancellationToken).ConfigureAwait(false);
         }
