@@ -14,10 +14,8 @@ public class ContainerLifecycleTests(BusyboxStore bb) : IClassFixture<BusyboxSto
     {
         string id = (await bb.OkAsync("run", "-d", "--name", "looper", "-p", "127.0.0.1:18080:80", "-e", "FOO=bar", "--network", "none", "bb", "sh", "-c", Loop)).Trim();
         var ps = (await bb.OkAsync("ps")).Split('\n');
-        Assert.Equal("CONTAINER ID   IMAGE     COMMAND                  CREATED", ps[0][..55]);
-        Assert.Contains("STATUS", ps[0]);
-        Assert.EndsWith("NAMES", ps[0]);
-        Assert.StartsWith(id[..12] + "   bb        \"sh -c 'trap '' TERM…\"", ps[1].Replace("\\\"", "'"));
+        Assert.Matches("^CONTAINER ID   IMAGE     COMMAND +CREATED +STATUS +PORTS +NAMES$", ps[0]);
+        Assert.StartsWith(id[..12] + "   bb        \"sh -c trap '' TERM;…\"", ps[1]);
         Assert.Contains("Up ", ps[1]);
         Assert.Contains("127.0.0.1:18080->80/tcp", ps[1]);
         Assert.EndsWith("looper", ps[1]);
@@ -93,7 +91,7 @@ public class ContainerLifecycleTests(BusyboxStore bb) : IClassFixture<BusyboxSto
     [Fact]
     public async Task Pause_unpause_kill_restart_rename_and_names()
     {
-        await bb.OkAsync("run", "-d", "--name", "p1", "--network", "none", "bb", "sleep", "1000");
+        await bb.OkAsync("run", "-d", "--name", "p1", "--network", "none", "bb", "sh", "-c", "trap 'exit 143' TERM; while true; do sleep 0.1; done");
         var conflict = await bb.CliAsync("create", "--name", "p1", "bb", "true");
         Assert.Equal(125, conflict.ExitCode);
         Assert.Matches("^Error: Conflict. The container name \"/p1\" is already in use by container \"[0-9a-f]{64}\". You have to remove \\(or rename\\) that container to be able to reuse that name.\n$", conflict.Stderr);
@@ -121,7 +119,7 @@ public class ContainerLifecycleTests(BusyboxStore bb) : IClassFixture<BusyboxSto
         // rmi refuses an image a container uses, in Docker's words.
         var rmi = await bb.CliAsync("rmi", "bb");
         Assert.Equal(1, rmi.ExitCode);
-        Assert.Contains("conflict: unable to remove repository reference \"bb\" (must force) - container ", rmi.Stderr);
+        Assert.Matches("^Error: conflict: unable to (remove repository reference \"bb\" \\(must force\\) - container [0-9a-f]{12} is using its referenced image|delete bb \\(cannot be forced\\) - image is being used by running container)", rmi.Stderr);
 
         var prune = await bb.OkAsync("container", "prune", "-f");
         Assert.StartsWith("Deleted Containers:\n", prune);

@@ -105,7 +105,7 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
         string socket = "berth-test-" + Guid.NewGuid().ToString("N")[..8];
         string commandLine = string.Join(' ', new[] { berth.FileName }.Concat(berth.Arguments("--root", bb.Store.Root, "run", "-it", "--rm", "--name", socket, "--network", "none", "bb", "sh"))
             .Select(a => "'" + a + "'"));
-        await Tmux(socket, "new-session", "-d", "-x", "120", "-y", "30", commandLine);
+        await Tmux(socket, "new-session", "-d", "-s", socket, "-x", "120", "-y", "30", commandLine);
         try
         {
             Assert.True(await TestContainer.WaitUntil(() => bb.Store.Engine.Containers.TryGet(socket) is { IsRunning: true }, 30_000), "the container should start");
