@@ -19,6 +19,7 @@ public static class BerthCli
         foreach (var command in ImageCommands.Create()) root.Add(command);
         foreach (var command in Commands.Containers.ContainerCommands.Create()) root.Add(command);
         root.Add(SystemCommands.Version());
+        root.Add(VolumeCommands.Create());
         return root;
     }
 

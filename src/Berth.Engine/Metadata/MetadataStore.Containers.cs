@@ -20,7 +20,7 @@ public sealed partial class MetadataStore
         r.GetString(13));
 
     /// <summary>Adds a container and the layers it mounts; throws <see cref="ConflictException"/> when the name is taken.</summary>
-    public void AddContainer(ContainerRow row, IReadOnlyList<Digest> chainIds, SqliteConnection c, SqliteTransaction t)
+    public void AddContainer(ContainerRow row, IReadOnlyList<Digest> chainIds, IReadOnlyList<string> volumes, SqliteConnection c, SqliteTransaction t)
     {
         if (c.Scalar("SELECT id FROM containers WHERE name = $n", t, ("$n", row.Name)) is string owner)
             throw NameConflict(row.Name, owner);
@@ -29,7 +29,13 @@ public sealed partial class MetadataStore
             ("$status", row.State.StatusText), ("$settings", row.Settings));
         foreach (var chain in chainIds.Distinct())
             c.Execute("INSERT INTO container_layers(container_id, chain_id) VALUES ($i, $c)", t, ("$i", row.Id), ("$c", chain.ToString()));
+        foreach (var volume in volumes.Distinct())
+            c.Execute("INSERT INTO container_volumes(container_id, volume) VALUES ($i, $v)", t, ("$i", row.Id), ("$v", volume));
     }
+
+    /// <summary>IDs of the containers that mount a volume.</summary>
+    public IReadOnlyList<string> ContainersUsingVolume(string volume) => Read(c => c.Query(
+        "SELECT container_id FROM container_volumes WHERE volume = $v ORDER BY container_id", r => r.GetString(0), null, ("$v", volume)));
 
     internal static ConflictException NameConflict(string name, string owner) => new(
         $"Conflict. The container name \"/{name}\" is already in use by container \"{owner}\". You have to remove (or rename) that container to be able to reuse that name.");

@@ -1,5 +1,6 @@
 using Berth.Engine.Services.Containers;
 using Berth.Engine.Services.Images;
+using Berth.Engine.Services.Volumes;
 using Berth.Engine.Store;
 
 namespace Berth.Engine.Services;
@@ -9,13 +10,15 @@ public sealed class BerthEngine
 {
     public BerthStore Store { get; }
     public ImageService Images { get; }
+    public VolumeService Volumes { get; }
     public ContainerService Containers { get; }
 
     BerthEngine(BerthStore store)
     {
         Store = store;
         Images = new ImageService(store);
-        Containers = new ContainerService(store, Images);
+        Volumes = new VolumeService(store);
+        Containers = new ContainerService(store, Images, Volumes);
     }
 
     public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));

@@ -97,6 +97,33 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
     }
 
     [Fact]
+    public async Task Named_volumes_are_seeded_from_the_image_and_image_volumes_are_anonymous_and_removed_with_rm_v()
+    {
+        Assert.Equal("group\npasswd\n", await bb.OkAsync("run", "--rm", "--network", "none", "-v", "etcdata:/etc", "bb", "sh", "-c", "ls /etc | grep -v -e hosts -e hostname -e resolv; echo kept > /etc/mark"));
+        Assert.Equal("kept\n", await bb.OkAsync("run", "--rm", "--network", "none", "-v", "etcdata:/data:ro", "bb", "cat", "/data/mark"));
+        Assert.Contains("etcdata", await bb.OkAsync("volume", "ls", "-q"));
+
+        await bb.OkAsync("import", "-c", "VOLUME /var/www", Support.BusyboxRootfs.TarPath, "bbvol");
+        await bb.OkAsync("run", "--name", "anon", "--network", "none", "-v", "etcdata:/etc", "bbvol", "sh", "-c", "echo page > /var/www/index.html");
+        var mounts = JsonNode.Parse(await bb.OkAsync("inspect", "-f", "{{json .Mounts}}", "anon"))!.AsArray();
+        var anonymous = mounts.Single(m => (string?)m!["Destination"] == "/var/www")!;
+        string volume = (string)anonymous["Name"]!;
+        Assert.Matches("^[0-9a-f]{64}$", volume);
+        Assert.Equal("page\n", File.ReadAllText(Path.Combine((string)anonymous["Source"]!, "index.html")));
+
+        var inUse = await bb.CliAsync("volume", "rm", "etcdata");
+        Assert.NotEqual(0, inUse.ExitCode);
+        Assert.Contains("volume is in use", inUse.Stderr);
+
+        await bb.OkAsync("rm", "-v", "anon");
+        var left = await bb.OkAsync("volume", "ls", "-q");
+        Assert.DoesNotContain(volume, left);
+        Assert.Contains("etcdata", left);
+        await bb.OkAsync("volume", "rm", "etcdata");
+        await bb.OkAsync("rmi", "bbvol");
+    }
+
+    [Fact]
     public async Task Interactive_terminal_works_in_tmux()
     {
         TestContainer.RequireTools();

@@ -1,6 +1,6 @@
 namespace Berth.Engine.Metadata.Schema;
 
-/// <summary>Containers: one row each (state columns, settings as JSON) and the image layers each one mounts.</summary>
+/// <summary>Containers: one row each (state columns, settings as JSON), the image layers and the volumes each one mounts.</summary>
 static class ContainersSchema
 {
     public static readonly SchemaComponent Component = new(
@@ -30,6 +30,12 @@ static class ContainersSchema
                 PRIMARY KEY (container_id, chain_id)
             );
             CREATE INDEX container_layers_by_chain ON container_layers(chain_id);
+            CREATE TABLE container_volumes (
+                container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+                volume TEXT NOT NULL,
+                PRIMARY KEY (container_id, volume)
+            );
+            CREATE INDEX container_volumes_by_volume ON container_volumes(volume);
             """,
         ],
         [

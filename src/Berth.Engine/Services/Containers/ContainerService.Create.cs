@@ -124,18 +124,22 @@ public sealed partial class ContainerService
         Directory.CreateDirectory(ContainerDirectory(id));
         try
         {
+            // The volumes lock covers creating volumes and the row that uses them, so a concurrent volume rm sees the user.
+            using (_volumes.Lock())
             using (_store.ReferenceLock())
             {
                 foreach (var chain in chains)
                     if (!_store.Snapshots.HasLayer(chain)) throw new InvalidInputException($"layer {chain} of image {imageId.Short} is not in the store");
                 _store.Snapshots.PrepareActive(id, chains);
+                settings = settings with { Mounts = CreateVolumes(settings.Mounts) };
+                var volumeNames = settings.Mounts.Where(v => v.Type == "volume").Select(v => v.Name!).ToList();
                 for (int attempt = 0; ; attempt++)
                 {
                     string name = request.Name is { } n ? ContainerNames.Validate(n) : ContainerNames.Random(attempt);
                     var row = new ContainerRow(id, name, imageId, DateTimeOffset.UtcNow, new ContainerState(ContainerStatus.Created), settings.ToJson());
                     try
                     {
-                        _store.Metadata.Write((conn, t) => _store.Metadata.AddContainer(row, chains, conn, t));
+                        _store.Metadata.Write((conn, t) => _store.Metadata.AddContainer(row, chains, volumeNames, conn, t));
                         break;
                     }
                     catch (ConflictException) when (request.Name is null && attempt < 10) { }
@@ -145,7 +149,9 @@ public sealed partial class ContainerService
         }
         catch
         {
+            var created = _store.Metadata.GetContainer(id);
             _store.Metadata.DeleteContainer(id);
+            if (created is not null) RemoveAnonymousVolumes(ToRecord(created, settings));
             _store.Snapshots.RemoveActive(id);
             TryDeleteDirectory(ContainerDirectory(id));
             throw;

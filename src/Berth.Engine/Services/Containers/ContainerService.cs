@@ -1,6 +1,7 @@
 using Berth.Engine.Metadata;
 using Berth.Engine.Runtime;
 using Berth.Engine.Services.Images;
+using Berth.Engine.Services.Volumes;
 using Berth.Engine.Snapshots;
 using Berth.Engine.Store;
 
@@ -19,11 +20,14 @@ public sealed partial class ContainerService
 
     readonly BerthStore _store;
     readonly ImageService _images;
+    readonly VolumeService _volumes;
 
-    public ContainerService(BerthStore store, ImageService images)
+    public ContainerService(BerthStore store, ImageService images, VolumeService volumes)
     {
         _store = store;
         _images = images;
+        _volumes = volumes;
+        volumes.VolumeUsers = name => store.Metadata.ContainersUsingVolume(name);
         images.ImageUsers = imageId => store.Metadata.ContainersOfImage(imageId)
             .Select(r => new ImageUser(r.Id, Reconcile(r).State.IsRunning)).ToList();
     }
