@@ -45,6 +45,34 @@ public sealed class ConsoleStreams(CommandContext context)
         });
     }
 
+    /// <summary>
+    /// Docker's sig-proxy: while a container runs attached without a terminal, SIGINT and SIGTERM sent to berth go to the
+    /// container instead of ending berth (with a terminal, Ctrl-C reaches the container through the terminal itself).
+    /// </summary>
+    public bool ProxiesSignals(bool tty) => !tty && UsesConsole;
+
+    public IDisposable ForwardSignals(bool tty, Func<string, Task> send)
+    {
+        if (!ProxiesSignals(tty)) return new Restore(null);
+        var registrations = new List<IDisposable>();
+        foreach (var (signal, name) in new[] { (PosixSignal.SIGINT, "INT"), (PosixSignal.SIGTERM, "TERM") })
+            registrations.Add(PosixSignalRegistration.Create(signal, ctx =>
+            {
+                ctx.Cancel = true;
+                _ = Task.Run(async () =>
+                {
+                    try { await send(name); }
+                    catch (Berth.Engine.BerthException) { }
+                });
+            }));
+        return new Registrations(registrations);
+    }
+
+    sealed class Registrations(List<IDisposable> items) : IDisposable
+    {
+        public void Dispose() { foreach (var i in items) i.Dispose(); }
+    }
+
     static string? Stty(params string[] args)
     {
         var psi = new ProcessStartInfo("stty") { RedirectStandardOutput = true, UseShellExecute = false };

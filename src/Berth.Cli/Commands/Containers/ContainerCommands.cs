@@ -108,7 +108,10 @@ public static class ContainerCommands
         int code;
         using (console.RawTerminal(tty))
         using (console.ForwardResize(size => service.ResizeAsync(container.Id, size)))
-            code = await service.StartAttachedAsync(container.Id, console.Attach(stdin, tty), console.Size(), cancellationToken: ct);
+        using (console.ForwardSignals(tty, signal => service.KillAsync(container.Id, signal)))
+            // With the signals proxied, Ctrl-C ends the container (and so this wait), not the wait itself.
+            code = await service.StartAttachedAsync(container.Id, console.Attach(stdin, tty), console.Size(),
+                cancellationToken: console.ProxiesSignals(tty) ? CancellationToken.None : ct);
         if (container.Settings.HostConfig.AutoRemove) await RemoveQuietly(service, container.Id);
         return code;
     }
