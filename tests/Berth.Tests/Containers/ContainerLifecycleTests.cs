@@ -128,6 +128,16 @@ public class ContainerLifecycleTests(BusyboxStore bb) : IClassFixture<BusyboxSto
     }
 
     [Fact]
+    public async Task Stop_sends_the_containers_stop_signal_first()
+    {
+        string id = (await bb.OkAsync("run", "-d", "--stop-signal", "SIGUSR1", "--stop-timeout", "20", "--network", "none", "bb", "sh", "-c",
+            "trap 'exit 7' USR1; while true; do sleep 0.1; done")).Trim();
+        await bb.OkAsync("stop", id);
+        Assert.Equal("7\n", await bb.OkAsync("wait", id));
+        await bb.OkAsync("rm", id);
+    }
+
+    [Fact]
     public async Task Logs_follow_until_the_container_exits_and_tail_counts_lines()
     {
         string id = (await bb.OkAsync("run", "-d", "--network", "none", "bb", "sh", "-c", "echo a; echo b; sleep 1; echo c")).Trim();

@@ -1,5 +1,6 @@
 using Berth.Cli.Commands.Containers;
 using Berth.Engine;
+using Berth.Engine.Content;
 using Berth.Engine.Services.Containers;
 
 namespace Berth.Tests.Containers;
@@ -37,6 +38,30 @@ public class ContainerUnitTests
         Assert.Equal("web", ContainerNames.Validate("/web"));
         var e = Assert.Throws<InvalidInputException>(() => ContainerNames.Validate("-x"));
         Assert.Equal("Invalid container name (-x), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", e.Message);
+    }
+
+    [Fact]
+    public async Task Run_help_says_outbound_networking_is_not_available_yet()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, await Berth.Cli.BerthCli.RunAsync(["run", "--help"], output, output));
+        Assert.Contains("outbound networking in the default mode is not available yet", output.ToString().ReplaceLineEndings(" ").Replace("  ", " "));
+    }
+
+    [Fact]
+    public async Task A_layer_a_container_uses_is_never_freed_even_when_its_image_row_goes()
+    {
+        Runtime.TestContainer.RequireTools();
+        using var store = new Support.TempStore();
+        var (code, stdout, stderr) = await store.CliAsync("import", Support.BusyboxRootfs.TarPath, "bb");
+        Assert.True(code == 0, stderr);
+        var imageId = Digest.Parse(stdout.Trim());
+        var container = await store.Engine.Containers.CreateAsync(new ContainerCreateRequest { Image = "bb", Command = ["true"], Network = "none" });
+        var layers = store.Engine.Store.Metadata.ImageLayers(imageId);
+        var freed = store.Engine.Store.Metadata.Write((c, t) => store.Engine.Store.Metadata.DeleteImage(imageId, c, t));
+        Assert.Empty(freed);
+        Assert.All(layers, l => Assert.True(store.Engine.Store.Metadata.HasLayer(l.ChainId)));
+        await store.Engine.Containers.RemoveAsync(container.Id);
     }
 
     [Fact]
