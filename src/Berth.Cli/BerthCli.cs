@@ -19,7 +19,9 @@ public static class BerthCli
         foreach (var command in ImageCommands.Create()) root.Add(command);
         foreach (var command in Commands.Containers.ContainerCommands.Create()) root.Add(command);
         root.Add(SystemCommands.Version());
+        root.Add(InternalCommands.Create());
         root.Add(VolumeCommands.Create());
+        MaintenanceCommands.AddTo(root);
         return root;
     }
 

@@ -1,5 +1,6 @@
 using Berth.Engine.Services.Containers;
 using Berth.Engine.Services.Images;
+using Berth.Engine.Services.Maintenance;
 using Berth.Engine.Services.Volumes;
 using Berth.Engine.Store;
 
@@ -12,6 +13,7 @@ public sealed class BerthEngine
     public ImageService Images { get; }
     public VolumeService Volumes { get; }
     public ContainerService Containers { get; }
+    public MaintenanceService Maintenance { get; }
 
     BerthEngine(BerthStore store)
     {
@@ -19,6 +21,7 @@ public sealed class BerthEngine
         Images = new ImageService(store);
         Volumes = new VolumeService(store);
         Containers = new ContainerService(store, Images, Volumes);
+        Maintenance = new MaintenanceService(store, Images, Volumes);
     }
 
     public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));

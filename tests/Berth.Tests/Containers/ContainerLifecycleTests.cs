@@ -138,6 +138,15 @@ public class ContainerLifecycleTests(BusyboxStore bb) : IClassFixture<BusyboxSto
     }
 
     [Fact]
+    public async Task A_container_over_its_memory_limit_is_oom_killed_and_inspect_says_so()
+    {
+        var (code, _, _) = await bb.CliAsync("run", "--name", "oomer", "-m", "8m", "--network", "none", "bb", "sh", "-c", "head -c 200m /dev/zero | tail > /dev/null");
+        Assert.Equal(137, code);
+        Assert.Equal("true 137", (await bb.OkAsync("inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}", "oomer")).Trim());
+        await bb.OkAsync("rm", "oomer");
+    }
+
+    [Fact]
     public async Task Logs_follow_until_the_container_exits_and_tail_counts_lines()
     {
         string id = (await bb.OkAsync("run", "-d", "--network", "none", "bb", "sh", "-c", "echo a; echo b; sleep 1; echo c")).Trim();
