@@ -22,6 +22,7 @@ public sealed class BerthEngine
         Volumes = new VolumeService(store);
         Containers = new ContainerService(store, Images, Volumes);
         Maintenance = new MaintenanceService(store, Images, Volumes);
+        Maintenance.DiskUsage.Containers = Containers;
     }
 
     public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));
