@@ -37,8 +37,10 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
     [Fact]
     public async Task The_container_gets_dockers_environment_user_workdir_hostname_and_etc_files()
     {
-        string script = "echo env:$HOSTNAME:$HOME:$FOO:$PATH; id; pwd; hostname; cat /etc/hostname; grep -c localhost /etc/hosts; echo $TERM";
-        var stdout = await bb.OkAsync("run", "--rm", "--network", "none", "-e", "FOO=bar", "-u", "app", "-w", "/srv/new/dir", "--hostname", "box1",
+        using var dir = new Support.TempDirectory();
+        File.WriteAllText(dir.Combine("env"), "# comment\n\nFROMFILE=yes\nFOO=overridden-by-e\n");
+        string script = "echo env:$HOSTNAME:$HOME:$FOO:$PATH; id; pwd; hostname; cat /etc/hostname; grep -c localhost /etc/hosts; echo $TERM$FROMFILE";
+        var stdout = await bb.OkAsync("run", "--rm", "--network", "none", "--env-file", dir.Combine("env"), "-e", "FOO=bar", "-u", "app", "-w", "/srv/new/dir", "--hostname", "box1",
             "bb", "sh", "-c", script);
         var lines = stdout.Split('\n');
         Assert.Equal("env:box1:/home/app:bar:" + OciSpecBuilder.DefaultPathEnv[5..], lines[0]);
@@ -47,7 +49,7 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
         Assert.Equal("box1", lines[3]);
         Assert.Equal("box1", lines[4]);
         Assert.Equal("2", lines[5]);
-        Assert.Equal("", lines[6]);
+        Assert.Equal("yes", lines[6]);
 
         var (code, _, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "-u", "nosuchuser", "bb", "true");
         Assert.Equal(125, code);

@@ -34,6 +34,8 @@ public sealed partial class ContainerService
         var env = new List<string>();
         foreach (var file in request.EnvFiles) env.AddRange(RunFlagParsers.EnvFile(file));
         foreach (var e in request.Env) env.AddRange(RunFlagParsers.Env(e));
+        // A later value of the same variable (-e after --env-file) wins, in the place of the first.
+        env = env.GroupBy(e => e.Split('=', 2)[0]).Select(g => g.Last()).ToList();
         var keys = env.Select(e => e.Split('=', 2)[0]).ToHashSet();
         var mergedEnv = env.Concat((image.Env ?? []).Where(e => !keys.Contains(e.Split('=', 2)[0]))).ToList();
 
