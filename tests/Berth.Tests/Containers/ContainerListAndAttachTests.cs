@@ -71,3 +71,26 @@ public class ContainerListAndAttachTests(BusyboxStore bb) : IClassFixture<Busybo
         await bb.OkAsync("rm", "-f", id);
     }
 }
+
+/// <summary>A published port answers through the port proxy into the container's own network namespace.</summary>
+public class ContainerPortTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
+{
+    [Fact]
+    public async Task A_published_port_answers_on_loopback_and_stops_with_the_container()
+    {
+        string id = (await bb.OkAsync("run", "-d", "-p", "80", "bb", "sh", "-c",
+            "mkdir -p /www && echo hello-from-httpd > /www/index.html && exec httpd -f -p 80 -h /www")).Trim();
+        string mapping = (await bb.OkAsync("port", id, "80")).Trim();
+        Assert.StartsWith("127.0.0.1:", mapping);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        string body = "";
+        Assert.True(await TestContainer.WaitUntil(() =>
+        {
+            try { body = http.GetStringAsync("http://" + mapping + "/").Result; return true; }
+            catch (AggregateException) { return false; }
+        }, 20_000), "the published port should answer");
+        Assert.Equal("hello-from-httpd\n", body);
+        await bb.OkAsync("rm", "-f", id);
+        Assert.False(File.Exists(Path.Combine(bb.Store.Engine.Containers.ContainerDirectory(id), "port-proxy.pid")));
+    }
+}

@@ -133,6 +133,7 @@ public sealed partial class ContainerService
         {
             var container = GetLocked(id);
             if (container is null || container.IsRunning) return;
+            await StopPortProxyAsync(container.Id).ConfigureAwait(false);
             await TryRuntimeAsync(() => RuntimeOf(container).DeleteAsync(container.Id, force: true, cancellationToken)).ConfigureAwait(false);
             RootfsMount.Unmount(RootfsPath(container.Id));
             remove = container.Settings.HostConfig.AutoRemove;
@@ -166,6 +167,7 @@ public sealed partial class ContainerService
             if (current is null) throw new NotFoundException($"No such container: {nameOrId}");
             _store.Metadata.SetContainerState(current.Id, current.State with { Status = ContainerStatus.Removing });
             await runtime.DeleteAsync(current.Id, force: true, cancellationToken).ConfigureAwait(false);
+            await StopPortProxyAsync(current.Id).ConfigureAwait(false);
             // conmon leaves by itself once its container is gone (after running the exit command, which finds nothing to do).
             RootfsMount.Unmount(RootfsPath(current.Id));
             RemoveCgroups(current.Id);

@@ -89,9 +89,11 @@ public sealed partial class ContainerService
         {
             if (beforeStart is not null) await beforeStart(created).ConfigureAwait(false);
             await runtime.StartAsync(fresh.Id, cancellationToken).ConfigureAwait(false);
+            await StartPortProxyAsync(fresh, created.Pid, cancellationToken).ConfigureAwait(false);
         }
         catch (BerthException e)
         {
+            await StopPortProxyAsync(fresh.Id).ConfigureAwait(false);
             await runtime.DeleteAsync(fresh.Id, force: true, CancellationToken.None).ConfigureAwait(false);
             RootfsMount.Unmount(RootfsPath(fresh.Id));
             _store.Metadata.SetContainerState(fresh.Id, fresh.State with { ExitCode = StartFailureCode(e.Message), Error = e.Message });
