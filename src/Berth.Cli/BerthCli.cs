@@ -18,6 +18,7 @@ public static class BerthCli
         var root = new RootCommand("Berth: a daemonless, Docker-compatible container engine") { RootOption };
         foreach (var command in ImageCommands.Create()) root.Add(command);
         foreach (var command in BuildCommands.Create()) root.Add(command);
+        foreach (var command in Commands.Containers.ContainerCommands.Create()) root.Add(command);
         root.Add(SystemCommands.Version());
         root.Add(InternalCommands.Create());
         root.Add(VolumeCommands.Create());
@@ -30,7 +31,7 @@ public static class BerthCli
         var output = stdout ?? Console.Out;
         var error = stderr ?? Console.Error;
         var root = Build();
-        var parse = root.Parse(args, new ParserConfiguration { EnablePosixBundling = true });
+        var parse = root.Parse(Commands.Containers.CommandLineSplitter.Split(args), new ParserConfiguration { EnablePosixBundling = true });
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);

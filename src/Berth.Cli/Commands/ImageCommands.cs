@@ -33,7 +33,6 @@ public static class ImageCommands
         yield return Import("import");
         yield return Save("save");
         yield return Load("load");
-        yield return Inspect("inspect");
     }
 
     static readonly Dictionary<string, string> ImageHeaders = new()

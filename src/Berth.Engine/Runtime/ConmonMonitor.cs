@@ -103,7 +103,7 @@ public sealed class ConmonMonitor : IContainerMonitor
         try
         {
             launcher = NativeProcess.Spawn(ConmonPath, args, Environment(("_OCI_SYNCPIPE", SyncFd)),
-                [new NativeProcess.FdMapping(syncChild, SyncFd)], conmonOutput);
+                [new NativeProcess.FdMapping(syncChild, SyncFd)], conmonOutput, options.BundlePath);
         }
         finally
         {
@@ -182,7 +182,7 @@ public sealed class ConmonMonitor : IContainerMonitor
             var env = new List<(string, int)> { ("_OCI_SYNCPIPE", SyncFd) };
             if (start is { } s) { fds.Add(new(s.Theirs, StartFd)); env.Add(("_OCI_STARTPIPE", StartFd)); }
             if (attachPipe is { } a) { fds.Add(new(a.Theirs, AttachFd)); env.Add(("_OCI_ATTACHPIPE", AttachFd)); }
-            launcher = NativeProcess.Spawn(ConmonPath, args, Environment([.. env]), fds, conmonOutput);
+            launcher = NativeProcess.Spawn(ConmonPath, args, Environment([.. env]), fds, conmonOutput, dir);
         }
         finally
         {

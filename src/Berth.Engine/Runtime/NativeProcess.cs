@@ -47,6 +47,9 @@ internal static partial class NativeProcess
     private static partial int posix_spawn_file_actions_addopen(IntPtr fileActions, int fd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
 
     [LibraryImport("libc")]
+    private static partial int posix_spawn_file_actions_addchdir_np(IntPtr fileActions, [MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+
+    [LibraryImport("libc")]
     private static partial int posix_spawnattr_init(IntPtr attr);
 
     [LibraryImport("libc")]
@@ -94,7 +97,9 @@ internal static partial class NativeProcess
     /// from /dev/null and stdout+stderr appended to <paramref name="outputFile"/> (or /dev/null). Signal mask and handlers
     /// are reset so the child does not inherit .NET's ignored SIGPIPE.
     /// </summary>
-    public static int Spawn(string path, IReadOnlyList<string> argv, IEnumerable<string> env, IReadOnlyList<FdMapping> fds, string? outputFile)
+    /// <param name="workingDirectory">The child's current directory (conmon writes its "oom" file there), or ours.</param>
+    public static int Spawn(string path, IReadOnlyList<string> argv, IEnumerable<string> env, IReadOnlyList<FdMapping> fds, string? outputFile,
+        string? workingDirectory = null)
     {
         var allocated = new List<IntPtr>();
         IntPtr fileActions = Marshal.AllocHGlobal(1024), attr = Marshal.AllocHGlobal(1024), sigset = Marshal.AllocHGlobal(256);
@@ -120,6 +125,7 @@ internal static partial class NativeProcess
             posix_spawn_file_actions_adddup2(fileActions, 1, 2);
             foreach (var m in fds)
                 posix_spawn_file_actions_adddup2(fileActions, m.ParentFd, m.ChildFd);
+            if (workingDirectory is not null) posix_spawn_file_actions_addchdir_np(fileActions, workingDirectory);
 
             posix_spawnattr_init(attr);
             sigemptyset(sigset);

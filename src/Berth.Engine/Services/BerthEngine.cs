@@ -1,4 +1,5 @@
 using Berth.Engine.Services.Build;
+using Berth.Engine.Services.Containers;
 using Berth.Engine.Services.Images;
 using Berth.Engine.Services.Maintenance;
 using Berth.Engine.Services.Volumes;
@@ -13,6 +14,7 @@ public sealed class BerthEngine
     public ImageService Images { get; }
     public Builder Builder { get; }
     public VolumeService Volumes { get; }
+    public ContainerService Containers { get; }
     public MaintenanceService Maintenance { get; }
 
     BerthEngine(BerthStore store)
@@ -21,8 +23,10 @@ public sealed class BerthEngine
         Images = new ImageService(store);
         Builder = new Builder(store, Images);
         Volumes = new VolumeService(store);
+        Containers = new ContainerService(store, Images, Volumes);
         Maintenance = new MaintenanceService(store, Images, Volumes);
         Maintenance.DiskUsage.BuildCache = new BuildCacheUsage(store);
+        Maintenance.DiskUsage.Containers = Containers;
     }
 
     public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));

@@ -1,0 +1,388 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Berth.Cli.Output;
+using Berth.Engine;
+using Berth.Engine.Services.Containers;
+
+namespace Berth.Cli.Commands.Containers;
+
+/// <summary>Container verbs (run, create, start, stop, kill, restart, rm, ps, logs, exec, wait, attach, pause, unpause, rename, port, prune) and their `container X` forms.</summary>
+public static class ContainerCommands
+{
+    public static IEnumerable<Command> Create()
+    {
+        var container = new Command("container", "Manage containers");
+        var ls = ContainerList.Create("ls"); ls.Aliases.Add("list"); ls.Aliases.Add("ps");
+        container.Add(ls);
+        foreach (var c in Verbs()) container.Add(c);
+        container.Add(Prune());
+        container.Add(Cleanup());
+        container.Add(Inspect("inspect", containersOnly: true));
+        yield return container;
+        yield return ContainerList.Create("ps");
+        foreach (var c in Verbs()) yield return c;
+        yield return Inspect("inspect", containersOnly: false);
+    }
+
+    static IEnumerable<Command> Verbs() =>
+    [
+        Run("run"), CreateCommand("create"), Start(), Stop(), Kill(), Restart(), Remove(), Wait(), Attach(), ContainerLogs.Create(),
+        ContainerExec.Create(), Simple("pause", "Pause all processes within one or more containers", (s, n, ct) => s.PauseAsync(n, ct)),
+        Simple("unpause", "Unpause all processes within one or more containers", (s, n, ct) => s.UnpauseAsync(n, ct)), Rename(), Port(),
+    ];
+
+    /// <summary>Docker exits 125 when the container could not be created or started for a reason of its own.</summary>
+    internal static int Fail(CommandContext context, BerthException e)
+    {
+        context.Error.WriteLine("Error: " + e.Message);
+        return e is ContainerStartException s ? s.ExitCode : 125;
+    }
+
+    static Command CreateCommand(string name)
+    {
+        var options = new RunOptions();
+        var command = new Command(name, "Create a new container");
+        options.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse);
+            try
+            {
+                var container = await context.Engine.Containers.CreateAsync(options.Request(parse, detach: true), ct);
+                context.Out.WriteLine(container.Id);
+                return 0;
+            }
+            catch (BerthException e) { return Fail(context, e); }
+        });
+        return command;
+    }
+
+    static Command Run(string name)
+    {
+        var options = new RunOptions();
+        var detach = new Option<bool>("--detach", "-d") { Description = "Run container in background and print container ID" };
+        var command = new Command(name,
+            "Create and run a new container from an image. Networking: --network none (loopback only), host (the host's network), " +
+            "or default: the container's own network namespace with loopback up and ports published with -p through a local proxy; " +
+            "outbound networking in the default mode is not available yet.") { detach };
+        options.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse);
+            var service = context.Engine.Containers;
+            bool background = parse.GetValue(detach);
+            var request = options.Request(parse, background);
+            ContainerRecord container;
+            try { container = await service.CreateAsync(request, ct); }
+            catch (BerthException e) { return Fail(context, e); }
+            try
+            {
+                if (background)
+                {
+                    await service.StartAsync(container.Id, ct);
+                    context.Out.WriteLine(container.Id);
+                    return 0;
+                }
+                return await RunAttachedAsync(context, container, request.Interactive, request.Tty, ct);
+            }
+            catch (BerthException e)
+            {
+                if (request.AutoRemove) await RemoveQuietly(service, container.Id);
+                return Fail(context, e);
+            }
+        });
+        return command;
+    }
+
+    static async Task RemoveQuietly(ContainerService service, string id)
+    {
+        try { await service.RemoveAsync(id, force: true, volumes: true); }
+        catch (NotFoundException) { }
+    }
+
+    /// <summary>Starts a created container attached to the terminal or the captured writers, returns its exit code; removes it after with --rm.</summary>
+    internal static async Task<int> RunAttachedAsync(CommandContext context, ContainerRecord container, bool stdin, bool tty, CancellationToken ct)
+    {
+        var service = context.Engine.Containers;
+        var console = new ConsoleStreams(context);
+        int code;
+        using (console.RawTerminal(tty))
+        using (console.ForwardResize(size => service.ResizeAsync(container.Id, size)))
+        using (console.ForwardSignals(tty, signal => service.KillAsync(container.Id, signal)))
+            // With the signals proxied, Ctrl-C ends the container (and so this wait), not the wait itself.
+            code = await service.StartAttachedAsync(container.Id, console.Attach(stdin, tty), console.Size(),
+                cancellationToken: console.ProxiesSignals(tty) ? CancellationToken.None : ct);
+        if (container.Settings.HostConfig.AutoRemove) await RemoveQuietly(service, container.Id);
+        return code;
+    }
+
+    static Command Start()
+    {
+        var attach = new Option<bool>("--attach", "-a") { Description = "Attach STDOUT/STDERR and forward signals" };
+        var interactive = new Option<bool>("--interactive", "-i") { Description = "Attach container's STDIN" };
+        var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var command = new Command("start", "Start one or more stopped containers") { attach, interactive, containers };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse);
+            var service = context.Engine.Containers;
+            var names = parse.GetValue(containers)!;
+            if (parse.GetValue(attach) || parse.GetValue(interactive))
+            {
+                if (names.Length > 1) throw new InvalidInputException("you cannot start and attach multiple containers at once");
+                try
+                {
+                    var container = service.Get(names[0]);
+                    return await RunAttachedAsync(context, container, parse.GetValue(interactive), container.Settings.Config.Tty, ct);
+                }
+                catch (BerthException e) { return Fail(context, e); }
+            }
+            return await ForEach(context, names, async n => { await service.StartAsync(n, ct); context.Out.WriteLine(n); });
+        });
+        return command;
+    }
+
+    /// <summary>Runs an action per argument; errors are printed per item and make the exit code 1, as Docker.</summary>
+    internal static async Task<int> ForEach(CommandContext context, IEnumerable<string> names, Func<string, Task> action)
+    {
+        int status = 0;
+        foreach (var n in names)
+        {
+            try { await action(n); }
+            catch (BerthException e)
+            {
+                context.Error.WriteLine("Error: " + e.Message);
+                status = 1;
+            }
+        }
+        return status;
+    }
+
+    static Command Simple(string name, string description, Func<ContainerService, string, CancellationToken, Task> action)
+    {
+        var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var command = new Command(name, description) { containers };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse);
+            return await ForEach(context, parse.GetValue(containers)!, async n => { await action(context.Engine.Containers, n, ct); context.Out.WriteLine(n); });
+        });
+        return command;
+    }
+
+    static Command Stop()
+    {
+        var time = new Option<int?>("--time", "-t") { Description = "Seconds to wait for stop before killing it" };
+        var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var command = new Command("stop", "Stop one or more running containers") { time, containers };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse);
+            return await ForEach(context, parse.GetValue(containers)!, async n => { await context.Engine.Containers.StopAsync(n, parse.GetValue(time), ct); context.Out.WriteLine(n); });
+        });
+        return command;
+    }
+
+    static Command Restart()
+    {
+        var time = new Option<int?>("--time", "-t") { Description = "Seconds to wait for stop before killing the container" };
+        var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var command = new Command("restart", "Restart one or more containers") { time, containers };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse);
+            return await ForEach(context, parse.GetValue(containers)!, async n => { await context.Engine.Containers.RestartAsync(n, parse.GetValue(time), ct); context.Out.WriteLine(n); });
+        });
+        return command;
+    }
+
+    static Command Kill()
+    {
+        var signal = new Option<string?>("--signal", "-s") { Description = "Signal to send to the container", DefaultValueFactory = _ => "KILL" };
+        var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var command = new Command("kill", "Kill one or more running containers") { signal, containers };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse);
+            return await ForEach(context, parse.GetValue(containers)!, async n => { await context.Engine.Containers.KillAsync(n, parse.GetValue(signal), ct); context.Out.WriteLine(n); });
+        });
+        return command;
+    }
+
+    static Command Remove()
+    {
+        var force = new Option<bool>("--force", "-f") { Description = "Force the removal of a running container (uses SIGKILL)" };
+        var volumes = new Option<bool>("--volumes", "-v") { Description = "Remove anonymous volumes associated with the container" };
+        var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var command = new Command("rm", "Remove one or more containers") { force, volumes, containers };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse);
+            return await ForEach(context, parse.GetValue(containers)!, async n =>
+            {
+                await context.Engine.Containers.RemoveAsync(n, parse.GetValue(force), parse.GetValue(volumes), ct);
+                context.Out.WriteLine(n);
+            });
+        });
+        return command;
+    }
+
+    static Command Wait()
+    {
+        var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var command = new Command("wait", "Block until one or more containers stop, then print their exit codes") { containers };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse);
+            return await ForEach(context, parse.GetValue(containers)!, async n => context.Out.WriteLine(await context.Engine.Containers.WaitAsync(n, ct)));
+        });
+        return command;
+    }
+
+    static Command Attach()
+    {
+        var noStdin = new Option<bool>("--no-stdin") { Description = "Do not attach STDIN" };
+        var container = new Argument<string>("CONTAINER");
+        var command = new Command("attach", "Attach local standard input, output, and error streams to a running container") { noStdin, container };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse);
+            var service = context.Engine.Containers;
+            var record = service.Get(parse.GetValue(container)!);
+            var console = new ConsoleStreams(context);
+            bool tty = record.Settings.Config.Tty;
+            bool stdin = !parse.GetValue(noStdin) && record.Settings.Config.OpenStdin;
+            int? code;
+            using (console.RawTerminal(tty && stdin))
+            using (console.ForwardResize(size => service.ResizeAsync(record.Id, size)))
+                code = await service.AttachAsync(record.Id, console.Attach(stdin, tty), ct);
+            return code ?? 0;
+        });
+        return command;
+    }
+
+    static Command Rename()
+    {
+        var container = new Argument<string>("CONTAINER");
+        var newName = new Argument<string>("NEW_NAME");
+        var command = new Command("rename", "Rename a container") { container, newName };
+        command.SetAction(parse =>
+        {
+            new CommandContext(parse).Engine.Containers.Rename(parse.GetValue(container)!, parse.GetValue(newName)!);
+            return 0;
+        });
+        return command;
+    }
+
+    static Command Port()
+    {
+        var container = new Argument<string>("CONTAINER");
+        var privatePort = new Argument<string?>("PRIVATE_PORT[/PROTO]") { Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("port", "List port mappings or a specific mapping for the container") { container, privatePort };
+        command.SetAction(parse =>
+        {
+            var context = new CommandContext(parse);
+            var record = context.Engine.Containers.Get(parse.GetValue(container)!);
+            var ports = ContainerService.PublishedPorts(record);
+            if (parse.GetValue(privatePort) is { } wanted)
+            {
+                string key = wanted.Contains('/') ? wanted : wanted + "/tcp";
+                var matches = ports.Where(p => $"{p.ContainerPort}/{p.Protocol}" == key).ToList();
+                if (matches.Count == 0) throw new NotFoundException($"No public port '{key}' published for {parse.GetValue(container)}");
+                foreach (var p in matches) context.Out.WriteLine($"{p.HostIp}:{p.HostPort}");
+                return 0;
+            }
+            foreach (var p in ports.OrderBy(p => p.ContainerPort)) context.Out.WriteLine(p.ToString());
+            return 0;
+        });
+        return command;
+    }
+
+    static Command Prune()
+    {
+        var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation" };
+        var command = new Command("prune", "Remove all stopped containers") { force };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse);
+            if (!parse.GetValue(force))
+            {
+                context.Out.Write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
+                context.Out.Flush();
+                string? answer = Console.IsInputRedirected || !ReferenceEquals(context.Out, Console.Out) ? Console.In.ReadLine() : Console.ReadLine();
+                if (answer?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
+            }
+            var (removed, reclaimed) = await context.Engine.Containers.PruneAsync(ct);
+            if (removed.Count > 0)
+            {
+                context.Out.WriteLine("Deleted Containers:");
+                foreach (var id in removed) context.Out.WriteLine(id);
+                context.Out.WriteLine();
+            }
+            context.Out.WriteLine("Total reclaimed space: " + Formatting.HumanUnits.HumanSize(reclaimed));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Hidden: conmon's exit command (records the exit, unmounts, removes --rm containers).</summary>
+    static Command Cleanup()
+    {
+        var id = new Argument<string>("ID");
+        var command = new Command("cleanup", "Clean up after a container exits (run by the container's monitor)") { id };
+        command.Hidden = true;
+        command.SetAction(async (parse, ct) =>
+        {
+            await new CommandContext(parse).Engine.Containers.CleanupAsync(parse.GetValue(id)!, ct);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>`inspect` (containers, then images, as Docker looks them up) and `container inspect`.</summary>
+    static Command Inspect(string name, bool containersOnly)
+    {
+        var format = new Option<string?>("--format", "-f") { Description = "Format output using a custom template" };
+        var type = new Option<string?>("--type") { Description = "Return JSON for specified type (container or image)" };
+        var size = new Option<bool>("--size", "-s") { Description = "Display total file sizes" };
+        var objects = new Argument<string[]>("NAME|ID") { Arity = ArgumentArity.OneOrMore };
+        var command = new Command(name, containersOnly ? "Display detailed information on one or more containers" : "Return low-level information on Docker objects") { format, size, objects };
+        if (!containersOnly) command.Add(type);
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse);
+            string? kind = containersOnly ? "container" : parse.GetValue(type);
+            if (kind is not (null or "container" or "image"))
+                throw new InvalidInputException($"\"{kind}\" is not a valid value for --type");
+            var found = new List<JsonNode>();
+            int status = 0;
+            foreach (var target in parse.GetValue(objects)!)
+            {
+                JsonNode? node = null;
+                if (kind is null or "container" && context.Engine.Containers.TryGet(target) is { } c)
+                {
+                    var json = context.Engine.Containers.Inspect(c.Id);
+                    if (parse.GetValue(size))
+                    {
+                        long rw = context.Engine.Containers.SizeRw(c);
+                        json["SizeRw"] = rw;
+                        json["SizeRootFs"] = rw + context.Engine.Containers.ImageSize(c);
+                    }
+                    node = json;
+                }
+                else if (kind is null or "image" && context.Images.TryResolve(target) is not null)
+                    node = await context.Images.InspectAsync(target, ct);
+                if (node is null)
+                {
+                    context.Error.WriteLine($"Error: No such {kind ?? "object"}: {target}");
+                    status = 1;
+                    continue;
+                }
+                found.Add(node);
+            }
+            if (found.Count > 0 || string.IsNullOrEmpty(parse.GetValue(format))) JsonOutput.WriteInspect(context.Out, found, parse.GetValue(format));
+            return status;
+        });
+        return command;
+    }
+}

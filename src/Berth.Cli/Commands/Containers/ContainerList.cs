@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Berth.Cli.Formatting;
+using Berth.Cli.Output;
+using Berth.Engine;
+using Berth.Engine.Metadata;
+using Berth.Engine.Services.Containers;
+
+namespace Berth.Cli.Commands.Containers;
+
+/// <summary>`ps` / `container ls`: Docker's columns, filters and formats.</summary>
+public static class ContainerList
+{
+    static readonly Dictionary<string, string> Headers = new()
+    {
+        ["ID"] = "CONTAINER ID", ["Image"] = "IMAGE", ["Command"] = "COMMAND", ["CreatedAt"] = "CREATED AT", ["RunningFor"] = "CREATED",
+        ["Ports"] = "PORTS", ["State"] = "STATE", ["Status"] = "STATUS", ["Size"] = "SIZE", ["Names"] = "NAMES", ["Labels"] = "LABELS",
+        ["Mounts"] = "MOUNTS", ["Networks"] = "NETWORKS", ["LocalVolumes"] = "LOCAL VOLUMES",
+    };
+
+    public static Command Create(string name)
+    {
+        var all = new Option<bool>("--all", "-a") { Description = "Show all containers (default shows just running)" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display container IDs" };
+        var last = new Option<int?>("--last", "-n") { Description = "Show n last created containers (includes all states)" };
+        var latest = new Option<bool>("--latest", "-l") { Description = "Show the latest created container (includes all states)" };
+        var size = new Option<bool>("--size", "-s") { Description = "Display total file sizes" };
+        var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output" };
+        var filters = new Option<string[]>("--filter", "-f") { Description = "Filter output based on conditions provided (status, name, id, label, ancestor, exited)" };
+        var format = new Option<string?>("--format") { Description = "Pretty-print containers using a Go template" };
+        var command = new Command(name, "List containers") { all, quiet, last, latest, size, noTrunc, filters, format };
+        command.SetAction(parse =>
+        {
+            var context = new CommandContext(parse);
+            var service = context.Engine.Containers;
+            var rows = service.List().ToList(); // newest first
+            int? limit = parse.GetValue(latest) ? 1 : parse.GetValue(last) is > 0 and var n ? n : null;
+            bool showAll = parse.GetValue(all) || limit is not null;
+            var filter = (parse.GetValue(filters) ?? []).Select(f =>
+            {
+                int eq = f.IndexOf('=');
+                if (eq <= 0) throw new InvalidInputException($"bad format of filter (expected name=value): {f}");
+                return (Key: f[..eq], Value: f[(eq + 1)..]);
+            }).ToList();
+            foreach (var f in filter)
+                if (f.Key is not ("status" or "name" or "id" or "label" or "ancestor" or "exited"))
+                    throw new InvalidInputException($"Invalid filter '{f.Key}'");
+            if (filter.Any(f => f.Key is "status" or "exited")) showAll = true;
+            if (!showAll) rows = rows.Where(r => r.IsRunning).ToList();
+            rows = rows.Where(r => Matches(context, r, filter)).ToList();
+            if (limit is { } l) rows = rows.Take(l).ToList();
+
+            bool trunc = !parse.GetValue(noTrunc);
+            if (parse.GetValue(quiet))
+            {
+                foreach (var r in rows) context.Out.WriteLine(trunc ? r.ShortId : r.Id);
+                return 0;
+            }
+            var now = DateTimeOffset.UtcNow;
+            bool withSize = parse.GetValue(size);
+            var objects = rows.Select(r => Row(context, r, trunc, withSize, now)).ToList();
+            string table = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}" + (withSize ? "\t{{.Size}}" : "");
+            string? fmt = parse.GetValue(format);
+            if (fmt is not null && fmt.Contains(".Size", StringComparison.Ordinal) && !withSize)
+                objects = rows.Select(r => Row(context, r, trunc, true, now)).ToList();
+            new ListFormatter(string.IsNullOrEmpty(fmt) ? table : fmt, Headers, table).Write(context.Out, objects);
+            return 0;
+        });
+        return command;
+    }
+
+    static bool Matches(CommandContext context, ContainerRecord r, List<(string Key, string Value)> filters)
+    {
+        foreach (var group in filters.GroupBy(f => f.Key))
+        {
+            bool any = group.Any(f => f.Key switch
+            {
+                "status" => r.State.StatusText == f.Value,
+                "name" => Regex.IsMatch(r.Name, f.Value),
+                "id" => r.Id.StartsWith(f.Value, StringComparison.Ordinal),
+                "label" => Label(r, f.Value),
+                "ancestor" => context.Images.TryResolve(f.Value) is { } image && image == r.ImageId,
+                "exited" => r.State.Status == ContainerStatus.Exited && int.TryParse(f.Value, CultureInfo.InvariantCulture, out int code) && code == r.State.ExitCode,
+                _ => false,
+            });
+            if (!any) return false;
+        }
+        return true;
+    }
+
+    static bool Label(ContainerRecord r, string filter)
+    {
+        var labels = r.Settings.Config.Labels;
+        if (labels is null) return false;
+        int eq = filter.IndexOf('=');
+        return eq < 0 ? labels.ContainsKey(filter) : labels.TryGetValue(filter[..eq], out var v) && v == filter[(eq + 1)..];
+    }
+
+    static JsonObject Row(CommandContext context, ContainerRecord r, bool trunc, bool withSize, DateTimeOffset now)
+    {
+        var s = r.Settings;
+        string command = string.Join(' ', new[] { s.Path }.Concat(s.Args));
+        if (trunc) command = ImageCommands.Ellipsis(command, 20);
+        string image = s.ImageName;
+        // A name that no longer points at the container's image shows the image ID, as Docker does.
+        if (context.Images.TryResolve(image) is not { } resolved || resolved != r.ImageId) image = r.ImageId.Short;
+        var status = new ContainerStatusInfo(r.IsRunning, r.State.StartedAt, r.State.FinishedAt, r.State.ExitCode,
+            Paused: r.State.Status == ContainerStatus.Paused, Dead: r.State.Status == ContainerStatus.Dead,
+            RemovalInProgress: r.State.Status == ContainerStatus.Removing);
+        string sizeText = "";
+        if (withSize)
+        {
+            long rw = context.Engine.Containers.SizeRw(r);
+            sizeText = $"{HumanUnits.HumanSize(rw)} (virtual {HumanUnits.HumanSize(rw + context.Engine.Containers.ImageSize(r))})";
+        }
+        return new JsonObject
+        {
+            ["Command"] = "\"" + command.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"",
+            ["CreatedAt"] = GoTime.Format(r.Created),
+            ["ID"] = trunc ? r.ShortId : r.Id,
+            ["Image"] = image,
+            ["Labels"] = string.Join(',', (s.Config.Labels ?? new SortedDictionary<string, string>()).Select(kv => kv.Key + "=" + kv.Value)),
+            ["LocalVolumes"] = s.Mounts.Count(m => m.Type == "volume").ToString(CultureInfo.InvariantCulture),
+            ["Mounts"] = string.Join(',', s.Mounts.Select(m => m.Type == "volume" ? m.Name ?? "" : m.Source)),
+            ["Names"] = r.Name,
+            ["Networks"] = s.HostConfig.NetworkMode == "default" ? "bridge" : s.HostConfig.NetworkMode,
+            ["Ports"] = r.IsRunning ? string.Join(", ", s.Ports.Select(p => $"{p.HostIp}:{p.HostPort}->{p.ContainerPort}/{p.Protocol}")) : "",
+            ["RunningFor"] = HumanUnits.TimeAgo(r.Created, now),
+            ["Size"] = sizeText,
+            ["State"] = r.State.StatusText,
+            ["Status"] = HumanUnits.ContainerStatus(status, now),
+        };
+    }
+}

@@ -1,0 +1,86 @@
+using System.CommandLine;
+using Berth.Engine.Services.Containers;
+
+namespace Berth.Cli.Commands.Containers;
+
+/// <summary>The flags `create` and `run` share, and their translation into a <see cref="ContainerCreateRequest"/>.</summary>
+public sealed class RunOptions
+{
+    public readonly Option<string?> Name = new("--name") { Description = "Assign a name to the container" };
+    public readonly Option<string?> Hostname = new("--hostname", "-h") { Description = "Container host name" };
+    public readonly Option<string[]> Env = new("--env", "-e") { Description = "Set environment variables" };
+    public readonly Option<string[]> EnvFile = new("--env-file") { Description = "Read in a file of environment variables" };
+    public readonly Option<string?> Workdir = new("--workdir", "-w") { Description = "Working directory inside the container" };
+    public readonly Option<string?> User = new("--user", "-u") { Description = "Username or UID (format: <name|uid>[:<group|gid>])" };
+    public readonly Option<string?> Entrypoint = new("--entrypoint") { Description = "Overwrite the default ENTRYPOINT of the image" };
+    public readonly Option<string[]> Volume = new("--volume", "-v") { Description = "Bind mount a volume (host-dir:container-dir[:ro], or volume-name:container-dir)" };
+    public readonly Option<string[]> Tmpfs = new("--tmpfs") { Description = "Mount a tmpfs directory" };
+    public readonly Option<bool> ReadOnly = new("--read-only") { Description = "Mount the container's root filesystem as read only" };
+    public readonly Option<string> Network = new("--network", "--net")
+    {
+        Description = "Connect a container to a network: none, host, or default (its own network namespace with only loopback; " +
+                      "outbound networking in the default mode is not available yet: use --network host for it)",
+        DefaultValueFactory = _ => "default",
+    };
+    public readonly Option<string?> Memory = new("--memory", "-m") { Description = "Memory limit" };
+    public readonly Option<string?> Cpus = new("--cpus") { Description = "Number of CPUs" };
+    public readonly Option<long?> PidsLimit = new("--pids-limit") { Description = "Tune container pids limit (set -1 for unlimited)" };
+    public readonly Option<string[]> CapAdd = new("--cap-add") { Description = "Add Linux capabilities" };
+    public readonly Option<string[]> CapDrop = new("--cap-drop") { Description = "Drop Linux capabilities" };
+    public readonly Option<string[]> SecurityOpt = new("--security-opt") { Description = "Security Options (no-new-privileges, seccomp=unconfined)" };
+    public readonly Option<bool> Privileged = new("--privileged") { Description = "Give extended privileges to this container" };
+    public readonly Option<bool> Init = new("--init") { Description = "Run an init inside the container that forwards signals and reaps processes" };
+    public readonly Option<string[]> Label = new("--label", "-l") { Description = "Set meta data on a container" };
+    public readonly Option<string?> StopSignal = new("--stop-signal") { Description = "Signal to stop a container" };
+    public readonly Option<int?> StopTimeout = new("--stop-timeout") { Description = "Timeout (in seconds) to stop a container" };
+    public readonly Option<string> Runtime = new("--runtime") { Description = "Runtime to use for this container (runc or crun)", DefaultValueFactory = _ => "runc" };
+    public readonly Option<string[]> Publish = new("--publish", "-p") { Description = "Publish a container's port(s) to the host ([ip:][hostPort:]containerPort[/proto], on 127.0.0.1 by default)" };
+    public readonly Option<bool> Tty = new("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
+    public readonly Option<bool> Interactive = new("--interactive", "-i") { Description = "Keep STDIN open even if not attached" };
+    public readonly Option<bool> Remove = new("--rm") { Description = "Automatically remove the container when it exits" };
+    public readonly Argument<string> Image = new("IMAGE");
+    public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Name, Hostname, Env, EnvFile, Workdir, User, Entrypoint, Volume, Tmpfs, ReadOnly, Network, Memory, Cpus,
+                     PidsLimit, CapAdd, CapDrop, SecurityOpt, Privileged, Init, Label, StopSignal, StopTimeout, Runtime, Publish, Tty, Interactive, Remove })
+            command.Add(o);
+        command.Add(Image);
+        command.Add(Command);
+    }
+
+    public ContainerCreateRequest Request(ParseResult parse, bool detach) => new()
+    {
+        Image = parse.GetValue(Image)!,
+        Command = parse.GetValue(Command) ?? [],
+        Name = parse.GetValue(Name),
+        Hostname = parse.GetValue(Hostname),
+        Env = parse.GetValue(Env) ?? [],
+        EnvFiles = parse.GetValue(EnvFile) ?? [],
+        WorkingDir = parse.GetValue(Workdir),
+        User = parse.GetValue(User),
+        Entrypoint = parse.GetValue(Entrypoint),
+        Volumes = parse.GetValue(Volume) ?? [],
+        Tmpfs = parse.GetValue(Tmpfs) ?? [],
+        ReadOnly = parse.GetValue(ReadOnly),
+        Network = parse.GetValue(Network) ?? "default",
+        Memory = parse.GetValue(Memory),
+        Cpus = parse.GetValue(Cpus),
+        PidsLimit = parse.GetValue(PidsLimit),
+        CapAdd = parse.GetValue(CapAdd) ?? [],
+        CapDrop = parse.GetValue(CapDrop) ?? [],
+        SecurityOpt = parse.GetValue(SecurityOpt) ?? [],
+        Privileged = parse.GetValue(Privileged),
+        Init = parse.GetValue(Init),
+        Labels = parse.GetValue(Label) ?? [],
+        StopSignal = parse.GetValue(StopSignal),
+        StopTimeout = parse.GetValue(StopTimeout),
+        Runtime = parse.GetValue(Runtime) ?? "runc",
+        Publish = parse.GetValue(Publish) ?? [],
+        Tty = parse.GetValue(Tty),
+        Interactive = parse.GetValue(Interactive),
+        Detach = detach,
+        AutoRemove = parse.GetValue(Remove),
+    };
+}

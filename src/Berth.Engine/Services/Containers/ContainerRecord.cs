@@ -1,0 +1,69 @@
+using Berth.Engine.Content;
+using Berth.Engine.Metadata;
+
+namespace Berth.Engine.Services.Containers;
+
+/// <summary>A container as the service sees it: its row, reconciled with its exit file, and its parsed settings.</summary>
+public sealed record ContainerRecord(string Id, string Name, Digest ImageId, DateTimeOffset Created, ContainerState State, ContainerSettings Settings)
+{
+    public string ShortId => Id[..12];
+    public bool IsRunning => State.IsRunning;
+}
+
+/// <summary>What `create`/`run` asked for, flag values already split but not yet interpreted.</summary>
+public sealed record ContainerCreateRequest
+{
+    public required string Image { get; init; }
+    /// <summary>Arguments after the image; empty means the image's CMD.</summary>
+    public IReadOnlyList<string> Command { get; init; } = [];
+    public string? Name { get; init; }
+    public string? Hostname { get; init; }
+    public IReadOnlyList<string> Env { get; init; } = [];
+    public IReadOnlyList<string> EnvFiles { get; init; } = [];
+    public string? WorkingDir { get; init; }
+    public string? User { get; init; }
+    /// <summary>--entrypoint: null keeps the image's, "" clears it.</summary>
+    public string? Entrypoint { get; init; }
+    public IReadOnlyList<string> Volumes { get; init; } = [];
+    public IReadOnlyList<string> Tmpfs { get; init; } = [];
+    public bool ReadOnly { get; init; }
+    public string Network { get; init; } = "default";
+    public string? Memory { get; init; }
+    public string? Cpus { get; init; }
+    public long? PidsLimit { get; init; }
+    public IReadOnlyList<string> CapAdd { get; init; } = [];
+    public IReadOnlyList<string> CapDrop { get; init; } = [];
+    public IReadOnlyList<string> SecurityOpt { get; init; } = [];
+    public bool Privileged { get; init; }
+    public bool Init { get; init; }
+    public IReadOnlyList<string> Labels { get; init; } = [];
+    public string? StopSignal { get; init; }
+    public int? StopTimeout { get; init; }
+    public string Runtime { get; init; } = "runc";
+    public IReadOnlyList<string> Publish { get; init; } = [];
+    public bool Tty { get; init; }
+    public bool Interactive { get; init; }
+    /// <summary>The container will run detached (-d): nothing attaches to its stdio.</summary>
+    public bool Detach { get; init; }
+    public bool AutoRemove { get; init; }
+}
+
+/// <summary>What `exec` asked for.</summary>
+public sealed record ContainerExecRequest
+{
+    public required IReadOnlyList<string> Command { get; init; }
+    public bool Detach { get; init; }
+    public bool Interactive { get; init; }
+    public bool Tty { get; init; }
+    public IReadOnlyList<string> Env { get; init; } = [];
+    public string? User { get; init; }
+    public string? WorkingDir { get; init; }
+    public bool Privileged { get; init; }
+}
+
+/// <summary>A container's root file system, mounted for the holder's use; disposing unmounts it unless the container runs.</summary>
+public sealed class RootfsLease(string path, Action release) : IDisposable
+{
+    public string Path => path;
+    public void Dispose() => release();
+}

@@ -1,0 +1,188 @@
+using Berth.Engine.Images;
+using Berth.Engine.Metadata;
+using Berth.Engine.Runtime;
+
+namespace Berth.Engine.Services.Containers;
+
+public sealed partial class ContainerService
+{
+    /// <summary>`create`: records a container over an image, with Docker's rules for command, environment and mounts.</summary>
+    public async Task<ContainerRecord> CreateAsync(ContainerCreateRequest request, CancellationToken cancellationToken = default)
+    {
+        var imageId = _images.Resolve(request.Image);
+        var image = (await _images.ReadConfigAsync(imageId, cancellationToken).ConfigureAwait(false)).Config ?? new ContainerConfig();
+        string id = ContainerNames.NewId();
+        string network = request.Network switch
+        {
+            "default" or "bridge" or "" => "default",
+            "none" => "none",
+            "host" => "host",
+            var other => throw new NotFoundException($"network {other} not found"),
+        };
+        if (request.Runtime is not ("runc" or "crun"))
+            throw new InvalidInputException($"unknown or invalid runtime name: {request.Runtime}");
+        if (request.Init && InitBinary() is null)
+            throw new InvalidInputException("--init: no init binary found: install tini (docker-init or tini on PATH)");
+
+        // ENTRYPOINT/CMD: --entrypoint replaces the image's and drops its CMD; arguments replace CMD.
+        IReadOnlyList<string>? entrypoint = request.Entrypoint is null ? image.Entrypoint
+            : request.Entrypoint.Length == 0 ? null : [request.Entrypoint];
+        IReadOnlyList<string>? cmd = request.Command.Count > 0 ? request.Command : request.Entrypoint is not null ? null : image.Cmd;
+        var argv = (entrypoint ?? []).Concat(cmd ?? []).ToList();
+        if (argv.Count == 0) throw new InvalidInputException("No command specified");
+
+        var env = new List<string>();
+        foreach (var file in request.EnvFiles) env.AddRange(RunFlagParsers.EnvFile(file));
+        foreach (var e in request.Env) env.AddRange(RunFlagParsers.Env(e));
+        // A later value of the same variable (-e after --env-file) wins, in the place of the first.
+        env = env.GroupBy(e => e.Split('=', 2)[0]).Select(g => g.Last()).ToList();
+        var keys = env.Select(e => e.Split('=', 2)[0]).ToHashSet();
+        var mergedEnv = env.Concat((image.Env ?? []).Where(e => !keys.Contains(e.Split('=', 2)[0]))).ToList();
+
+        var labels = new SortedDictionary<string, string>(image.Labels ?? new SortedDictionary<string, string>(), StringComparer.Ordinal);
+        foreach (var label in request.Labels)
+        {
+            int eq = label.IndexOf('=');
+            labels[eq < 0 ? label : label[..eq]] = eq < 0 ? "" : label[(eq + 1)..];
+        }
+
+        var ports = request.Publish.SelectMany(RunFlagParsers.Ports).ToList();
+        var exposed = new SortedDictionary<string, EmptyObject>(image.ExposedPorts ?? new SortedDictionary<string, EmptyObject>(), StringComparer.Ordinal);
+        foreach (var p in ports) exposed[$"{p.ContainerPort}/{p.Protocol}"] = new EmptyObject();
+
+        var mounts = new List<ContainerMount>();
+        foreach (var v in request.Volumes) mounts.Add(ResolveVolume(v));
+        var tmpfs = new Dictionary<string, string>();
+        foreach (var t in request.Tmpfs)
+        {
+            var (dest, options) = RunFlagParsers.Tmpfs(t);
+            tmpfs[dest] = options;
+        }
+        foreach (var dest in (image.Volumes?.Keys ?? Enumerable.Empty<string>()))
+            if (!mounts.Any(m => m.Destination.TrimEnd('/') == dest.TrimEnd('/')) && !tmpfs.ContainsKey(dest))
+                mounts.Add(AnonymousVolume(dest));
+        var duplicate = mounts.GroupBy(m => m.Destination.TrimEnd('/')).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new InvalidInputException($"Duplicate mount point: {duplicate.Key}");
+
+        long memory = request.Memory is { } m ? RunFlagParsers.MemoryBytes(m) : 0;
+        long cpus = request.Cpus is { } c ? RunFlagParsers.NanoCpus(c) : 0;
+        foreach (var cap in request.CapAdd.Concat(request.CapDrop))
+            if (!cap.Equals("ALL", StringComparison.OrdinalIgnoreCase)) Capabilities.Normalize(cap);
+
+        bool attached = !request.Detach;
+        var config = image with
+        {
+            Hostname = request.Hostname ?? (network == "host" ? Environment.MachineName : id[..12]),
+            Domainname = "",
+            User = request.User ?? image.User,
+            AttachStdin = attached && request.Interactive,
+            AttachStdout = attached,
+            AttachStderr = attached,
+            ExposedPorts = exposed.Count > 0 ? exposed : null,
+            Tty = request.Tty,
+            OpenStdin = request.Interactive,
+            StdinOnce = attached && request.Interactive,
+            Env = mergedEnv,
+            Cmd = cmd,
+            Image = request.Image,
+            WorkingDir = request.WorkingDir ?? image.WorkingDir,
+            Entrypoint = entrypoint,
+            OnBuild = null,
+            Labels = labels,
+            StopSignal = request.StopSignal ?? image.StopSignal,
+            StopTimeout = request.StopTimeout ?? image.StopTimeout,
+        };
+        if (config.WorkingDir.Length > 0 && !config.WorkingDir.StartsWith('/'))
+            throw new InvalidInputException($"the working directory '{config.WorkingDir}' is invalid, it needs to be an absolute path");
+
+        var settings = new ContainerSettings
+        {
+            ImageName = request.Image,
+            Path = argv[0],
+            Args = argv.Skip(1).ToList(),
+            Config = config,
+            HostConfig = new HostSettings
+            {
+                Binds = request.Volumes.Where(v => RunFlagParsers.Volume(v).Source is not null).ToList(),
+                NetworkMode = network,
+                AutoRemove = request.AutoRemove,
+                Privileged = request.Privileged,
+                ReadonlyRootfs = request.ReadOnly,
+                CapAdd = request.CapAdd,
+                CapDrop = request.CapDrop,
+                SecurityOpt = request.SecurityOpt,
+                Memory = memory,
+                NanoCpus = cpus,
+                PidsLimit = request.PidsLimit,
+                Tmpfs = tmpfs,
+                Init = request.Init,
+                Runtime = request.Runtime,
+            },
+            Mounts = mounts,
+            Ports = ports,
+        };
+
+        var chains = _store.Metadata.ImageLayers(imageId).Select(l => l.ChainId).ToList();
+        Directory.CreateDirectory(ContainerDirectory(id));
+        try
+        {
+            // The volumes lock covers creating volumes and the row that uses them, so a concurrent volume rm sees the user.
+            using (_volumes.Lock())
+            using (_store.ReferenceLock())
+            {
+                foreach (var chain in chains)
+                    if (!_store.Snapshots.HasLayer(chain)) throw new InvalidInputException($"layer {chain} of image {imageId.Short} is not in the store");
+                _store.Snapshots.PrepareActive(id, chains);
+                settings = settings with { Mounts = CreateVolumes(settings.Mounts) };
+                var volumeNames = settings.Mounts.Where(v => v.Type == "volume").Select(v => v.Name!).ToList();
+                for (int attempt = 0; ; attempt++)
+                {
+                    string name = request.Name is { } n ? ContainerNames.Validate(n) : ContainerNames.Random(attempt);
+                    var row = new ContainerRow(id, name, imageId, DateTimeOffset.UtcNow, new ContainerState(ContainerStatus.Created), settings.ToJson());
+                    try
+                    {
+                        _store.Metadata.Write((conn, t) => _store.Metadata.AddContainer(row, chains, volumeNames, conn, t));
+                        break;
+                    }
+                    catch (ConflictException) when (request.Name is null && attempt < 10) { }
+                }
+            }
+            await SeedVolumesAsync(id, settings, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            var created = _store.Metadata.GetContainer(id);
+            _store.Metadata.DeleteContainer(id);
+            if (created is not null) RemoveAnonymousVolumes(ToRecord(created, settings));
+            _store.Snapshots.RemoveActive(id);
+            TryDeleteDirectory(ContainerDirectory(id));
+            throw;
+        }
+        return Get(id);
+    }
+
+    /// <summary>A `-v` value as a mount: an absolute source is a host directory (created when missing, as Docker does), another a volume name.</summary>
+    ContainerMount ResolveVolume(string value)
+    {
+        var (source, dest, rw, options) = RunFlagParsers.Volume(value);
+        if (source is null) return AnonymousVolume(dest) with { ReadWrite = rw, Options = options };
+        if (source.StartsWith('/'))
+        {
+            if (!Path.Exists(source)) Directory.CreateDirectory(source);
+            return new ContainerMount("bind", source, dest, rw, Options: options);
+        }
+        if (source.StartsWith('.') || source.StartsWith('~'))
+            throw new InvalidInputException($"invalid volume specification: '{value}': {source} includes invalid characters for a local volume name; if you intended to pass a host directory, use absolute path");
+        return NamedVolume(source, dest, rw, options);
+    }
+
+    static string? InitBinary() =>
+        OciRuntime.FindBinary("docker-init") ?? OciRuntime.FindBinary("tini-static") ?? OciRuntime.FindBinary("tini");
+
+    static void TryDeleteDirectory(string dir)
+    {
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

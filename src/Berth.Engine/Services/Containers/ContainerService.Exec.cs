@@ -1,0 +1,59 @@
+using System.Runtime.CompilerServices;
+using Berth.Engine.Metadata;
+using Berth.Engine.Runtime;
+
+namespace Berth.Engine.Services.Containers;
+
+public sealed partial class ContainerService
+{
+    /// <summary>`exec`: runs a process in a running container; returns its exit code, or null with -d.</summary>
+    public async Task<int?> ExecAsync(string nameOrId, ContainerExecRequest request, AttachStreams? streams = null, CancellationToken cancellationToken = default)
+    {
+        var container = Get(nameOrId);
+        if (container.State.Status == ContainerStatus.Paused) throw new ConflictException($"Container {container.Id} is paused, unpause the container before exec");
+        if (!container.IsRunning) throw new ConflictException($"Container {container.Id} is not running");
+        if (request.Command.Count == 0) throw new InvalidInputException("No exec command specified");
+        string bundle = ContainerDirectory(container.Id);
+        var spec = OciBundle.Read(bundle);
+        OciUser? user = null;
+        if (request.User is { Length: > 0 } u)
+        {
+            var resolved = ContainerUser.Resolve(RootfsPath(container.Id), u);
+            user = new OciUser { Uid = resolved.Uid, Gid = resolved.Gid, AdditionalGids = resolved.AdditionalGids.Count > 0 ? resolved.AdditionalGids : null };
+        }
+        var env = request.Env.SelectMany(RunFlagParsers.Env).ToList();
+        var process = OciSpecBuilder.BuildExecProcess(spec, request.Command, env, request.Tty,
+            string.IsNullOrEmpty(request.WorkingDir) ? null : request.WorkingDir, user, request.Privileged);
+        try
+        {
+            var result = await MonitorFor(RuntimeOf(container)).ExecAsync(new ExecOptions
+            {
+                ContainerId = container.Id,
+                BundlePath = bundle,
+                Process = process,
+                Detach = request.Detach,
+                Stdin = request.Interactive,
+            }, streams, cancellationToken).ConfigureAwait(false);
+            return result.ExitCode;
+        }
+        catch (RuntimeException e)
+        {
+            int code = StartFailureCode(e.Message);
+            throw new ContainerStartException(e.Message, code == 125 ? 126 : code == 127 ? 126 : code);
+        }
+    }
+
+    /// <summary>`logs`: the container's output lines (stdout and stderr apart); with Follow, until the container stops.</summary>
+    public async IAsyncEnumerable<LogEntry> LogsAsync(string nameOrId, LogReadOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var container = Get(nameOrId);
+        string id = container.Id;
+        var effective = options with
+        {
+            StopFollowing = () => TryGet(id) is not { IsRunning: true },
+        };
+        if (options.Follow && !container.IsRunning) effective = effective with { Follow = false };
+        await foreach (var entry in ContainerLogReader.ReadAsync(LogPath(id), effective, cancellationToken).ConfigureAwait(false))
+            yield return entry;
+    }
+}

@@ -1,0 +1,232 @@
+using Berth.Engine.Metadata;
+using Berth.Engine.Runtime;
+
+namespace Berth.Engine.Services.Containers;
+
+public sealed partial class ContainerService
+{
+    /// <summary>Waits until the container is no longer running and returns its exit code (`wait`).</summary>
+    public async Task<int> WaitAsync(string nameOrId, CancellationToken cancellationToken = default)
+    {
+        string id = Get(nameOrId).Id;
+        while (true)
+        {
+            var current = TryGet(id);
+            if (current is null) return ConmonMonitor.ReadExitCode(ExitDirectory, id) ?? 0;
+            if (!current.IsRunning) return current.State.ExitCode;
+            await Task.Delay(25, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    async Task<bool> WaitForExitAsync(string id, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (TryGet(id) is not { IsRunning: true }) return true;
+            await Task.Delay(25, cancellationToken).ConfigureAwait(false);
+        }
+        return TryGet(id) is not { IsRunning: true };
+    }
+
+    /// <summary>`stop [-t]`: the stop signal, then SIGKILL after the timeout (the container's --stop-timeout, else 10 s).</summary>
+    public async Task StopAsync(string nameOrId, int? timeoutSeconds = null, CancellationToken cancellationToken = default)
+    {
+        var container = Get(nameOrId);
+        if (!container.IsRunning) return;
+        var runtime = RuntimeOf(container);
+        int timeout = timeoutSeconds ?? container.Settings.Config.StopTimeout ?? 10;
+        if (container.State.Status == ContainerStatus.Paused)
+        {
+            await TryRuntimeAsync(() => runtime.KillAsync(container.Id, "KILL", all: true, cancellationToken)).ConfigureAwait(false);
+            await TryRuntimeAsync(() => runtime.ResumeAsync(container.Id, cancellationToken)).ConfigureAwait(false);
+        }
+        else if (timeout != 0)
+        {
+            await TryRuntimeAsync(() => runtime.KillAsync(container.Id, Signal(container.Settings.Config.StopSignal ?? "SIGTERM"), cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (await WaitForExitAsync(container.Id, timeout < 0 ? TimeSpan.FromDays(365) : TimeSpan.FromSeconds(timeout), cancellationToken).ConfigureAwait(false))
+            {
+                await CleanupAsync(container.Id, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
+        await TryRuntimeAsync(() => runtime.KillAsync(container.Id, "KILL", all: true, cancellationToken)).ConfigureAwait(false);
+        if (!await WaitForExitAsync(container.Id, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false))
+            throw new RuntimeException($"container {container.Id} did not exit after SIGKILL");
+        await CleanupAsync(container.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>`kill [-s]`: sends a signal (default SIGKILL) to the container's main process; SIGKILL waits for the exit.</summary>
+    public async Task KillAsync(string nameOrId, string? signal = null, CancellationToken cancellationToken = default)
+    {
+        var container = Get(nameOrId);
+        string sig = Signal(string.IsNullOrEmpty(signal) ? "KILL" : signal);
+        if (!container.IsRunning)
+            throw new ConflictException($"Cannot kill container: {nameOrId}: Container {container.Id} is not running");
+        var runtime = RuntimeOf(container);
+        bool kill = sig is "KILL" or "9";
+        await runtime.KillAsync(container.Id, sig, all: kill, cancellationToken).ConfigureAwait(false);
+        if (kill)
+        {
+            if (container.State.Status == ContainerStatus.Paused) await TryRuntimeAsync(() => runtime.ResumeAsync(container.Id, cancellationToken)).ConfigureAwait(false);
+            await WaitForExitAsync(container.Id, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>"SIGTERM", "TERM", "term" or "15" as the runtime takes it ("TERM", "15").</summary>
+    public static string Signal(string name)
+    {
+        string s = name.Trim().ToUpperInvariant();
+        if (s.StartsWith("SIG", StringComparison.Ordinal)) s = s[3..];
+        if (s.Length == 0) throw new InvalidInputException($"Invalid signal: {name}");
+        return s;
+    }
+
+    /// <summary>`restart [-t]`: stop, then start.</summary>
+    public async Task RestartAsync(string nameOrId, int? timeoutSeconds = null, CancellationToken cancellationToken = default)
+    {
+        await StopAsync(nameOrId, timeoutSeconds, cancellationToken).ConfigureAwait(false);
+        var container = Get(nameOrId);
+        await StartCoreAsync(container, null, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task PauseAsync(string nameOrId, CancellationToken cancellationToken = default)
+    {
+        var container = Get(nameOrId);
+        if (container.State.Status == ContainerStatus.Paused) throw new ConflictException($"Container {container.Id} is already paused");
+        if (!container.IsRunning) throw new ConflictException($"Container {container.Id} is not running");
+        using (Lock(container.Id))
+        {
+            await RuntimeOf(container).PauseAsync(container.Id, cancellationToken).ConfigureAwait(false);
+            _store.Metadata.SetContainerState(container.Id, container.State with { Status = ContainerStatus.Paused });
+        }
+    }
+
+    public async Task UnpauseAsync(string nameOrId, CancellationToken cancellationToken = default)
+    {
+        var container = Get(nameOrId);
+        if (container.State.Status != ContainerStatus.Paused) throw new ConflictException($"Container {container.Id} is not paused");
+        using (Lock(container.Id))
+        {
+            await RuntimeOf(container).ResumeAsync(container.Id, cancellationToken).ConfigureAwait(false);
+            _store.Metadata.SetContainerState(container.Id, container.State with { Status = ContainerStatus.Running });
+        }
+    }
+
+    /// <summary>`rename OLD NEW`.</summary>
+    public void Rename(string nameOrId, string newName)
+    {
+        var container = Get(nameOrId);
+        string name = ContainerNames.Validate(newName);
+        if (name == container.Name) throw new InvalidInputException("Renaming a container with the same name as its current name");
+        _store.Metadata.RenameContainer(container.Id, name);
+    }
+
+    /// <summary>
+    /// What conmon's exit command runs after the container ends (and what stop and rm do): records the exit, releases the
+    /// runtime's state and the root file system mount, and removes an --rm container.
+    /// </summary>
+    public async Task CleanupAsync(string id, CancellationToken cancellationToken = default)
+    {
+        bool remove;
+        using (Lock(id))
+        {
+            var container = GetLocked(id);
+            if (container is null || container.IsRunning) return;
+            await StopPortProxyAsync(container.Id).ConfigureAwait(false);
+            await TryRuntimeAsync(() => RuntimeOf(container).DeleteAsync(container.Id, force: true, cancellationToken)).ConfigureAwait(false);
+            RootfsMount.Unmount(RootfsPath(container.Id));
+            remove = container.Settings.HostConfig.AutoRemove;
+        }
+        if (remove)
+        {
+            try { await RemoveAsync(id, force: true, volumes: true, cancellationToken).ConfigureAwait(false); }
+            catch (NotFoundException) { }
+        }
+    }
+
+    /// <summary>`rm [-f] [-v]`: a running container only with force (killed first); leaves no mount, process, cgroup or file.</summary>
+    public async Task RemoveAsync(string nameOrId, bool force = false, bool volumes = false, CancellationToken cancellationToken = default)
+    {
+        var container = Get(nameOrId);
+        if (container.IsRunning && !force)
+        {
+            string state = container.State.Status == ContainerStatus.Paused ? "paused" : "running";
+            throw new ConflictException($"You cannot remove a {state} container {container.Id}. Stop the container before attempting removal or force remove");
+        }
+        var runtime = RuntimeOf(container);
+        if (container.IsRunning)
+        {
+            await TryRuntimeAsync(() => runtime.KillAsync(container.Id, "KILL", all: true, cancellationToken)).ConfigureAwait(false);
+            if (container.State.Status == ContainerStatus.Paused) await TryRuntimeAsync(() => runtime.ResumeAsync(container.Id, cancellationToken)).ConfigureAwait(false);
+            await WaitForExitAsync(container.Id, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+        }
+        using (Lock(container.Id))
+        {
+            var current = GetLocked(container.Id);
+            if (current is null) throw new NotFoundException($"No such container: {nameOrId}");
+            _store.Metadata.SetContainerState(current.Id, current.State with { Status = ContainerStatus.Removing });
+            await runtime.DeleteAsync(current.Id, force: true, cancellationToken).ConfigureAwait(false);
+            await StopPortProxyAsync(current.Id).ConfigureAwait(false);
+            // conmon leaves by itself once its container is gone (after running the exit command, which finds nothing to do).
+            RootfsMount.Unmount(RootfsPath(current.Id));
+            RemoveCgroups(current.Id);
+            MonitorFor(runtime).RemoveSocketLinks(current.Id, ContainerDirectory(current.Id));
+            if (Directory.Exists(ExitDirectory)) File.Delete(Path.Combine(ExitDirectory, current.Id));
+            TryDeleteDirectory(PersistDirectory(current.Id));
+            _store.Snapshots.RemoveActive(current.Id);
+            TryDeleteDirectory(ContainerDirectory(current.Id));
+            _store.Metadata.DeleteContainer(current.Id);
+            if (volumes) RemoveAnonymousVolumes(current);
+        }
+    }
+
+    /// <summary>`container prune`: removes every stopped container; returns their IDs and the bytes their layers held.</summary>
+    public async Task<(IReadOnlyList<string> Removed, long Reclaimed)> PruneAsync(CancellationToken cancellationToken = default)
+    {
+        var removed = new List<string>();
+        long reclaimed = 0;
+        foreach (var container in List().Where(c => !c.IsRunning))
+        {
+            long size = SizeRw(container);
+            try { await RemoveAsync(container.Id, cancellationToken: cancellationToken).ConfigureAwait(false); }
+            catch (BerthException) { continue; }
+            removed.Add(container.Id);
+            reclaimed += size;
+        }
+        return (removed, reclaimed);
+    }
+
+    /// <summary>Bytes in the container's own layer (ps -s "size").</summary>
+    public long SizeRw(ContainerRecord container)
+    {
+        string upper = Path.Combine(_store.Snapshots.SnapshotsDirectory, "active-" + container.Id, "fs");
+        return Directory.Exists(upper) ? Snapshots.SnapshotStore.MeasureSize(upper) : 0;
+    }
+
+    /// <summary>Bytes of the image's layers below the container (ps -s "virtual" adds them).</summary>
+    public long ImageSize(ContainerRecord container) => _store.Metadata.ImageLayers(container.ImageId).Sum(l => l.Size);
+
+    static void RemoveCgroups(string id)
+    {
+        foreach (var root in new[] { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" }.Concat(SafeDirectories("/sys/fs/cgroup")))
+        {
+            string dir = Path.Combine(root, CgroupParent.Trim('/'), id);
+            try { if (Directory.Exists(dir)) Directory.Delete(dir); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    static IEnumerable<string> SafeDirectories(string dir)
+    {
+        try { return Directory.GetDirectories(dir); }
+        catch (IOException) { return []; }
+    }
+
+    static async Task TryRuntimeAsync(Func<Task> action)
+    {
+        try { await action().ConfigureAwait(false); }
+        catch (RuntimeException) { }
+    }
+}

@@ -1,0 +1,223 @@
+using Berth.Engine.Metadata;
+using Berth.Engine.Processes;
+using Berth.Engine.Runtime;
+
+namespace Berth.Engine.Services.Containers;
+
+/// <summary>Terminal size in rows and columns.</summary>
+public readonly record struct TerminalSize(int Rows, int Columns);
+
+public sealed partial class ContainerService
+{
+    /// <summary>`start` without attaching: returns once the container's process runs. A running container is left alone.</summary>
+    public async Task<ContainerRecord> StartAsync(string nameOrId, CancellationToken cancellationToken = default)
+    {
+        var container = Get(nameOrId);
+        if (container.State.Status == ContainerStatus.Running) return container;
+        await StartCoreAsync(container, null, null, cancellationToken).ConfigureAwait(false);
+        return Get(container.Id);
+    }
+
+    /// <summary>
+    /// Starts a container attached to <paramref name="streams"/> (connected before the process runs, so no output is lost),
+    /// copies its stdio until it ends, and returns its exit code. <paramref name="started"/> is called once it runs.
+    /// </summary>
+    public async Task<int> StartAttachedAsync(string nameOrId, AttachStreams streams, TerminalSize? size = null,
+        Action<ContainerRecord>? started = null, CancellationToken cancellationToken = default)
+    {
+        var container = Get(nameOrId);
+        if (container.IsRunning) throw new ConflictException($"container {container.Id} is already running");
+        ConmonAttach? attach = null;
+        try
+        {
+            await StartCoreAsync(container, async created =>
+            {
+                attach = await MonitorFor(RuntimeOf(container)).AttachAsync(created.AttachSocketPath, cancellationToken).ConfigureAwait(false);
+            }, size, cancellationToken).ConfigureAwait(false);
+            started?.Invoke(Get(container.Id));
+            await attach!.PumpAsync(streams, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (attach is not null) await attach.DisposeAsync().ConfigureAwait(false);
+        }
+        return await WaitAsync(container.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task StartCoreAsync(ContainerRecord container, Func<MonitoredContainer, Task>? beforeStart, TerminalSize? size, CancellationToken cancellationToken)
+    {
+        using var held = Lock(container.Id);
+        var fresh = GetLocked(container.Id) ?? throw new NotFoundException($"No such container: {container.Id}");
+        if (fresh.IsRunning) return;
+        var runtime = RuntimeOf(fresh);
+        var monitor = MonitorFor(runtime);
+        // Leftovers of the previous run: the runtime's record of it and its exit file.
+        await runtime.DeleteAsync(fresh.Id, force: true, cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(ExitDirectory);
+        File.Delete(Path.Combine(ExitDirectory, fresh.Id));
+        TryDeleteDirectory(PersistDirectory(fresh.Id));
+        MonitoredContainer created;
+        try
+        {
+            var spec = PrepareBundle(fresh, runtime, size);
+            created = await monitor.CreateAsync(new MonitorOptions
+            {
+                ContainerId = fresh.Id,
+                BundlePath = ContainerDirectory(fresh.Id),
+                LogPath = LogPath(fresh.Id),
+                ExitDir = ExitDirectory,
+                Name = fresh.Name,
+                Terminal = fresh.Settings.Config.Tty,
+                Stdin = fresh.Settings.Config.OpenStdin,
+                LeaveStdinOpen = fresh.Settings.Config.OpenStdin && !fresh.Settings.Config.StdinOnce,
+                // conmon runs its exit command with SIGCHLD blocked, which would leave .NET's Process waits hanging: env unblocks it.
+                ExitCommand = OciRuntime.FindBinary("env") ?? "/usr/bin/env",
+                ExitCommandArgs = ["--default-signal", BerthExecutable.Current.FileName,
+                    .. BerthExecutable.Current.Arguments("--root", _store.Root, "container", "cleanup", fresh.Id)],
+                PersistDir = PersistDirectory(fresh.Id),
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BerthException e)
+        {
+            var failure = e as ContainerStartException ?? new ContainerStartException(e.Message, StartFailureCode(e.Message));
+            RootfsMount.Unmount(RootfsPath(fresh.Id));
+            _store.Metadata.SetContainerState(fresh.Id, fresh.State with { ExitCode = failure.ExitCode, Error = failure.Message });
+            throw failure;
+        }
+
+        try
+        {
+            if (beforeStart is not null) await beforeStart(created).ConfigureAwait(false);
+            await runtime.StartAsync(fresh.Id, cancellationToken).ConfigureAwait(false);
+            await StartPortProxyAsync(fresh, created.Pid, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BerthException e)
+        {
+            await StopPortProxyAsync(fresh.Id).ConfigureAwait(false);
+            await runtime.DeleteAsync(fresh.Id, force: true, CancellationToken.None).ConfigureAwait(false);
+            RootfsMount.Unmount(RootfsPath(fresh.Id));
+            _store.Metadata.SetContainerState(fresh.Id, fresh.State with { ExitCode = StartFailureCode(e.Message), Error = e.Message });
+            throw new ContainerStartException(e.Message, StartFailureCode(e.Message));
+        }
+        _store.Metadata.SetContainerState(fresh.Id, fresh.State with
+        {
+            Status = ContainerStatus.Running,
+            Pid = created.Pid,
+            MonitorPid = created.MonitorPid,
+            ExitCode = 0,
+            Error = "",
+            OomKilled = false,
+            StartedAt = DateTimeOffset.UtcNow,
+            FinishedAt = fresh.State.FinishedAt,
+        });
+    }
+
+    /// <summary>Docker's exit codes for a container that could not start: 127 command not found, 126 not executable, else 125.</summary>
+    static int StartFailureCode(string message)
+    {
+        if (message.Contains("executable file not found", StringComparison.Ordinal) || message.Contains("no such file or directory", StringComparison.Ordinal))
+            return 127;
+        if (message.Contains("permission denied", StringComparison.Ordinal)) return 126;
+        return 125;
+    }
+
+    /// <summary>Mounts the root file system, prepares /etc files, user and working directory, and writes config.json.</summary>
+    RuntimeSpec PrepareBundle(ContainerRecord container, IOciRuntime runtime, TerminalSize? size)
+    {
+        string dir = ContainerDirectory(container.Id);
+        string rootfs = RootfsPath(container.Id);
+        var settings = container.Settings;
+        var config = settings.Config;
+        var host = settings.HostConfig;
+        RootfsMount.Mount(Snapshot(container), rootfs, Path.Combine(dir, "empty"));
+        try
+        {
+            var user = ContainerUser.Resolve(rootfs, config.User);
+            if (config.WorkingDir is { Length: > 0 } wd) ScopedPath.CreateDirectory(rootfs, wd);
+
+            string hostsFile = Path.Combine(dir, "hosts"), hostnameFile = Path.Combine(dir, "hostname"), resolvFile = Path.Combine(dir, "resolv.conf");
+            File.WriteAllText(hostsFile, ContainerFiles.Hosts(host.NetworkMode));
+            File.WriteAllText(hostnameFile, config.Hostname + "\n");
+            File.WriteAllText(resolvFile, ContainerFiles.ResolvConf(host.NetworkMode));
+
+            var env = new List<string>(config.Env ?? []);
+            if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) env.Add("HOME=" + user.Home);
+
+            var binds = new List<BindMount>();
+            foreach (var m in settings.Mounts)
+            {
+                string? source = m.Type == "bind" ? m.Source : VolumeSource(m);
+                if (source is null) continue;
+                string? propagation = m.Options.Split(',').FirstOrDefault(o => o is "shared" or "rshared" or "slave" or "rslave" or "private" or "rprivate");
+                binds.Add(new BindMount(source, m.Destination, !m.ReadWrite, propagation));
+            }
+            var tmpfs = host.Tmpfs.Select(t => new TmpfsMount(t.Key, t.Value.Length == 0 ? null : t.Value.Split(','))).ToList();
+
+            var run = new ContainerRunSpec
+            {
+                RootfsPath = rootfs,
+                ReadOnlyRootfs = host.ReadonlyRootfs,
+                Args = [settings.Path, .. settings.Args],
+                Env = env,
+                WorkingDir = config.WorkingDir is { Length: > 0 } w ? w : "/",
+                Uid = user.Uid,
+                Gid = user.Gid,
+                AdditionalGids = user.AdditionalGids,
+                Hostname = config.Hostname,
+                Terminal = config.Tty,
+                ConsoleSize = config.Tty && size is { } s ? new OciConsoleSize((uint)s.Rows, (uint)s.Columns) : null,
+                StopSignal = config.StopSignal,
+                Network = host.NetworkMode switch { "none" => NetworkMode.None, "host" => NetworkMode.Host, _ => NetworkMode.Private },
+                Binds = binds,
+                Tmpfs = tmpfs,
+                HostsFile = hostsFile,
+                HostnameFile = hostnameFile,
+                ResolvConfFile = resolvFile,
+                CapAdd = host.CapAdd,
+                CapDrop = host.CapDrop,
+                Privileged = host.Privileged,
+                NoNewPrivileges = host.SecurityOpt.Any(o => o is "no-new-privileges" or "no-new-privileges:true" or "no-new-privileges=true"),
+                Seccomp = !host.SecurityOpt.Any(o => o is "seccomp=unconfined" or "seccomp:unconfined"),
+                MemoryBytes = host.Memory > 0 ? host.Memory : null,
+                NanoCpus = host.NanoCpus > 0 ? host.NanoCpus : null,
+                PidsLimit = host.PidsLimit,
+                InitPath = host.Init ? InitBinary() ?? throw new ContainerStartException("--init: no init binary found: install tini", 125) : null,
+                CgroupParent = CgroupParent,
+                ContainerId = container.Id,
+            };
+            var spec = new OciSpecBuilder().Build(run);
+            runtime.Validate(spec);
+            OciBundle.Write(dir, spec);
+            return spec;
+        }
+        catch
+        {
+            RootfsMount.Unmount(rootfs);
+            throw;
+        }
+    }
+
+    /// <summary>Resizes a running container's terminal.</summary>
+    public async Task ResizeAsync(string nameOrId, TerminalSize size, CancellationToken cancellationToken = default)
+    {
+        var container = Get(nameOrId);
+        if (!container.IsRunning || !container.Settings.Config.Tty) return;
+        try
+        {
+            await MonitorFor(RuntimeOf(container)).ResizeAsync(Path.Combine(ContainerDirectory(container.Id), "ctl"), size.Rows, size.Columns, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException) { }
+    }
+
+    /// <summary>`attach`: copies a running container's stdio until it ends (or the token cancels); returns its exit code when it ended.</summary>
+    public async Task<int?> AttachAsync(string nameOrId, AttachStreams streams, CancellationToken cancellationToken = default)
+    {
+        var container = Get(nameOrId);
+        if (!container.IsRunning) throw new ConflictException("You cannot attach to a stopped container, start it first");
+        if (container.State.Status == ContainerStatus.Paused) throw new ConflictException("You cannot attach to a paused container, unpause it first");
+        var monitor = MonitorFor(RuntimeOf(container));
+        await using var attach = await monitor.AttachAsync(monitor.AttachSocketPath(container.Id), cancellationToken).ConfigureAwait(false);
+        await attach.PumpAsync(streams, cancellationToken).ConfigureAwait(false);
+        return await WaitAsync(container.Id, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Berth.Engine.Images;
+
+namespace Berth.Engine.Services.Containers;
+
+/// <summary>What `create` decided for a container (Docker's Config and HostConfig plus Berth's extras); stored as JSON in its row.</summary>
+public sealed record ContainerSettings
+{
+    /// <summary>The image as the user named it (ps IMAGE column, Config.Image).</summary>
+    public string ImageName { get; init; } = "";
+    /// <summary>The program (first of entrypoint + cmd) and its arguments.</summary>
+    public string Path { get; init; } = "";
+    public IReadOnlyList<string> Args { get; init; } = [];
+    public ContainerConfig Config { get; init; } = new();
+    public HostSettings HostConfig { get; init; } = new();
+    /// <summary>Mounts as resolved at create: binds, volumes and tmpfs.</summary>
+    public IReadOnlyList<ContainerMount> Mounts { get; init; } = [];
+    public IReadOnlyList<PortMapping> Ports { get; init; } = [];
+
+    public string ToJson() => JsonSerializer.Serialize(this, ContainerJsonContext.Default.ContainerSettings);
+    public static ContainerSettings FromJson(string json) =>
+        JsonSerializer.Deserialize(json, ContainerJsonContext.Default.ContainerSettings) ?? throw new InvalidInputException("empty container settings");
+}
+
+/// <summary>Docker's HostConfig fields Berth supports.</summary>
+public sealed record HostSettings
+{
+    public IReadOnlyList<string> Binds { get; init; } = [];
+    /// <summary>"default", "none" or "host".</summary>
+    public string NetworkMode { get; init; } = "default";
+    public bool AutoRemove { get; init; }
+    public bool Privileged { get; init; }
+    public bool ReadonlyRootfs { get; init; }
+    public IReadOnlyList<string> CapAdd { get; init; } = [];
+    public IReadOnlyList<string> CapDrop { get; init; } = [];
+    public IReadOnlyList<string> SecurityOpt { get; init; } = [];
+    public long Memory { get; init; }
+    public long NanoCpus { get; init; }
+    public long? PidsLimit { get; init; }
+    public IReadOnlyDictionary<string, string> Tmpfs { get; init; } = new Dictionary<string, string>();
+    public bool Init { get; init; }
+    public string Runtime { get; init; } = "runc";
+}
+
+/// <summary>One mount of a container: a host directory (bind), a volume, or a tmpfs.</summary>
+/// <param name="Type">"bind", "volume" or "tmpfs".</param>
+/// <param name="Name">The volume's name (volumes only).</param>
+/// <param name="Anonymous">A volume made for this container (removed by `rm -v`).</param>
+public sealed record ContainerMount(string Type, string Source, string Destination, bool ReadWrite, string? Name = null, bool Anonymous = false, string Options = "");
+
+/// <summary>A published port: host address and port to the container's port and protocol.</summary>
+public sealed record PortMapping(string HostIp, int HostPort, int ContainerPort, string Protocol = "tcp")
+{
+    /// <summary>"80/tcp -> 127.0.0.1:8080", as `docker port` prints.</summary>
+    public override string ToString() => $"{ContainerPort}/{Protocol} -> {HostIp}:{HostPort}";
+}
+
+/// <summary>Source-generated JSON for container settings.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ContainerSettings))]
+public sealed partial class ContainerJsonContext : JsonSerializerContext;

@@ -1,0 +1,61 @@
+using System.Runtime.InteropServices;
+using Berth.Engine.Snapshots;
+
+namespace Berth.Engine.Services.Containers;
+
+/// <summary>Mounts a container's overlay root file system (image layers below, its own upper dir on top) and unmounts it.</summary>
+public static partial class RootfsMount
+{
+    const ulong MS_NODEV = 4;
+    const int MNT_DETACH = 2, EINVAL = 22, ENOENT = 2;
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mount(string source, string target, string fstype, ulong flags, string data);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int umount2(string target, int flags);
+
+    /// <summary>Mounts <paramref name="snapshot"/> at <paramref name="target"/> unless something is mounted there already.</summary>
+    public static void Mount(ActiveSnapshot snapshot, string target, string emptyLower)
+    {
+        Directory.CreateDirectory(target);
+        if (IsMounted(target)) return;
+        var lowers = snapshot.LowerDirectories.ToList();
+        if (lowers.Count == 0)
+        {
+            Directory.CreateDirectory(emptyLower);
+            lowers.Add(emptyLower);
+        }
+        string data = $"lowerdir={string.Join(':', lowers)},upperdir={snapshot.UpperDirectory},workdir={snapshot.WorkDirectory}";
+        if (mount("overlay", target, "overlay", MS_NODEV, data + ",redirect_dir=off,metacopy=off") == 0) return;
+        int errno = Marshal.GetLastPInvokeError();
+        // Kernels without these options reject them; their defaults are off anyway.
+        if (errno == EINVAL && mount("overlay", target, "overlay", MS_NODEV, data) == 0) return;
+        errno = Marshal.GetLastPInvokeError();
+        throw new ContainerStartException($"error mounting the container's root file system at {target}: errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)})", 125);
+    }
+
+    /// <summary>Lazily unmounts <paramref name="target"/> (every mount stacked there); a path with nothing mounted is fine.</summary>
+    public static void Unmount(string target)
+    {
+        for (int i = 0; i < 8 && IsMounted(target); i++)
+            if (umount2(target, MNT_DETACH) != 0 && Marshal.GetLastPInvokeError() is EINVAL or ENOENT) break;
+    }
+
+    public static bool IsMounted(string target)
+    {
+        string full = Path.GetFullPath(target).TrimEnd('/');
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+            {
+                var fields = line.Split(' ');
+                if (fields.Length > 4 && Unescape(fields[4]) == full) return true;
+            }
+        }
+        catch (IOException) { }
+        return false;
+    }
+
+    static string Unescape(string s) => s.Contains('\\') ? s.Replace("\\040", " ").Replace("\\011", "\t").Replace("\\012", "\n").Replace("\\134", "\\") : s;
+}

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Berth.Engine.Services.Containers;
+
+/// <summary>Parsers for `run`/`create` flag values, with Docker's error wording.</summary>
+public static class RunFlagParsers
+{
+    /// <summary>docker/go-units RAMInBytes: "64m", "1g", "512k", "100" (bytes); units are powers of 1024.</summary>
+    public static long MemoryBytes(string value)
+    {
+        string text = value.Trim().ToLowerInvariant();
+        int end = 0;
+        while (end < text.Length && (char.IsAsciiDigit(text[end]) || text[end] == '.')) end++;
+        string unit = text[end..];
+        if (unit.EndsWith('b') && unit.Length > 1) unit = unit[..^1];
+        if (unit.EndsWith("ib", StringComparison.Ordinal)) unit = unit[..^2];
+        long multiplier = unit switch
+        {
+            "" or "b" => 1L,
+            "k" => 1L << 10,
+            "m" => 1L << 20,
+            "g" => 1L << 30,
+            "t" => 1L << 40,
+            "p" => 1L << 50,
+            _ => -1,
+        };
+        if (end == 0 || multiplier < 0 || !double.TryParse(text[..end], NumberStyles.Float, CultureInfo.InvariantCulture, out double number))
+            throw new InvalidInputException($"invalid argument \"{value}\" for \"-m, --memory\" flag: invalid size: '{value}'");
+        long bytes = (long)(number * multiplier);
+        if (bytes is > 0 and < 6 * 1024 * 1024)
+            throw new InvalidInputException("Minimum memory limit allowed is 6MB");
+        return bytes;
+    }
+
+    /// <summary>`--cpus 1.5` as billionths of a CPU.</summary>
+    public static long NanoCpus(string value)
+    {
+        if (!decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal cpus) || cpus < 0)
+            throw new InvalidInputException($"invalid argument \"{value}\" for \"--cpus\" flag: failed to parse {value} as a rational number");
+        long nanos = (long)(cpus * 1_000_000_000m);
+        if (nanos > (long)Environment.ProcessorCount * 1_000_000_000)
+            throw new InvalidInputException($"range of CPUs is from 0.01 to {Environment.ProcessorCount}.00, as there are only {Environment.ProcessorCount} CPUs available");
+        return nanos;
+    }
+
+    /// <summary>An --env-file: KEY=VALUE lines, `#` comments and blank lines skipped, a bare KEY takes the value from our environment.</summary>
+    public static IReadOnlyList<string> EnvFile(string path)
+    {
+        if (!File.Exists(path)) throw new NotFoundException($"open {path}: no such file or directory");
+        var result = new List<string>();
+        foreach (var raw in File.ReadAllLines(path))
+        {
+            string line = raw.TrimStart();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            result.AddRange(Env(line));
+        }
+        return result;
+    }
+
+    /// <summary>One -e value: KEY=VALUE as is; a bare KEY takes our environment's value, or is dropped when unset (as Docker).</summary>
+    public static IEnumerable<string> Env(string value)
+    {
+        int eq = value.IndexOf('=');
+        if (eq == 0) throw new InvalidInputException($"invalid environment variable: {value}");
+        if (eq > 0) { yield return value; yield break; }
+        if (Environment.GetEnvironmentVariable(value) is { } v) yield return value + "=" + v;
+    }
+
+    /// <summary>`-p [ip:][hostPort:]containerPort[/proto]` with equal-length ranges; unnamed host ports get a free one; the address defaults to 127.0.0.1.</summary>
+    public static IReadOnlyList<PortMapping> Ports(string spec)
+    {
+        string proto = "tcp";
+        string rest = spec;
+        int slash = rest.LastIndexOf('/');
+        if (slash >= 0) { proto = rest[(slash + 1)..].ToLowerInvariant(); rest = rest[..slash]; }
+        if (proto is not ("tcp" or "udp" or "sctp")) throw new InvalidInputException($"invalid proto: {proto}");
+        string ip = "", host = "", container;
+        int last = rest.LastIndexOf(':');
+        if (last < 0) container = rest;
+        else
+        {
+            container = rest[(last + 1)..];
+            string front = rest[..last];
+            int mid = front.LastIndexOf(':');
+            if (front.StartsWith('[') && front.Contains(']'))
+            {
+                int close = front.IndexOf(']');
+                ip = front[1..close];
+                host = close + 1 < front.Length && front[close + 1] == ':' ? front[(close + 2)..] : "";
+            }
+            else if (mid < 0) host = front;
+            else { ip = front[..mid]; host = front[(mid + 1)..]; }
+        }
+        if (ip.Length > 0 && !IPAddress.TryParse(ip, out _)) throw new InvalidInputException($"invalid IP address: {ip}");
+        if (ip.Length == 0) ip = "127.0.0.1";
+        var (cLow, cHigh) = Range(container, spec);
+        var (hLow, hHigh) = host.Length == 0 ? (0, 0) : Range(host, spec);
+        if (host.Length > 0 && hHigh - hLow != cHigh - cLow && hLow != hHigh)
+            throw new InvalidInputException($"invalid ranges specified for container and host Ports: {container} and {host}");
+        var result = new List<PortMapping>();
+        for (int p = cLow; p <= cHigh; p++)
+        {
+            int hostPort = host.Length == 0 ? FreePort(ip, proto) : hLow == hHigh ? hLow : hLow + (p - cLow);
+            result.Add(new PortMapping(ip, hostPort, p, proto));
+        }
+        return result;
+    }
+
+    static (int Low, int High) Range(string text, string spec)
+    {
+        var parts = text.Split('-');
+        if (parts.Length is < 1 or > 2 || !parts.All(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is > 0 and <= 65535))
+            throw new InvalidInputException($"invalid port specification: \"{spec}\"");
+        int low = int.Parse(parts[0], CultureInfo.InvariantCulture), high = parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : low;
+        if (high < low) throw new InvalidInputException($"invalid port specification: \"{spec}\"");
+        return (low, high);
+    }
+
+    static int FreePort(string ip, string proto)
+    {
+        var address = IPAddress.Parse(ip);
+        using var socket = proto == "udp"
+            ? new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(address, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    /// <summary>`--tmpfs /path[:options]`.</summary>
+    public static (string Destination, string Options) Tmpfs(string value)
+    {
+        int colon = value.IndexOf(':');
+        string dest = colon < 0 ? value : value[..colon];
+        if (!dest.StartsWith('/')) throw new InvalidInputException($"invalid mount path {dest}: must be absolute");
+        return (dest, colon < 0 ? "" : value[(colon + 1)..]);
+    }
+
+    /// <summary>A `-v` value: SOURCE:DEST[:OPTIONS] (a host path or volume name) or DEST alone (an anonymous volume).</summary>
+    public static (string? Source, string Destination, bool ReadWrite, string Options) Volume(string value)
+    {
+        var parts = value.Split(':');
+        string? source = null;
+        string dest;
+        string options = "";
+        switch (parts.Length)
+        {
+            case 1: dest = parts[0]; break;
+            case 2 when parts[1].StartsWith('/'): source = parts[0]; dest = parts[1]; break;
+            case 2: dest = parts[0]; options = parts[1]; break;
+            case 3: source = parts[0]; dest = parts[1]; options = parts[2]; break;
+            default: throw new InvalidInputException($"invalid volume specification: '{value}'");
+        }
+        if (source is { Length: 0 } || dest.Length == 0) throw new InvalidInputException($"invalid volume specification: '{value}'");
+        if (!dest.StartsWith('/')) throw new InvalidInputException($"invalid volume specification: '{value}': invalid mount config for type \"volume\": invalid mount path: '{dest}' mount path must be absolute");
+        bool rw = true;
+        foreach (var o in options.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            switch (o)
+            {
+                case "ro": rw = false; break;
+                case "rw": rw = true; break;
+                case "z" or "Z" or "shared" or "rshared" or "slave" or "rslave" or "private" or "rprivate" or "nocopy" or "consistent" or "cached" or "delegated": break;
+                default: throw new InvalidInputException($"invalid mode: {o}");
+            }
+        }
+        return (source, dest, rw, options);
+    }
+}
