@@ -1,4 +1,5 @@
 using Berth.Engine.Services.Images;
+using Berth.Engine.Services.Registry;
 using Berth.Engine.Store;
 
 namespace Berth.Engine.Services;
@@ -8,11 +9,13 @@ public sealed class BerthEngine
 {
     public BerthStore Store { get; }
     public ImageService Images { get; }
+    public RegistryService Registry { get; }
 
     BerthEngine(BerthStore store)
     {
         Store = store;
         Images = new ImageService(store);
+        Registry = new RegistryService(store, Images, RegistryServiceOptions.FromEnvironment());
     }
 
     public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));
