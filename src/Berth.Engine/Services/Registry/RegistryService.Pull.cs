@@ -211,7 +211,7 @@ public sealed partial class RegistryService
             }
             var imageId = await RecordPulledImageAsync(client, reference, manifestDigest, configBytes, plan, records, tag, cancellationToken).ConfigureAwait(false);
             referencing.Dispose();
-            DeleteCompressedCopies(plan.Where(p => downloadedNow.Contains(p.Blob.ParsedDigest)));
+            DeleteCompressedCopies(plan.Where(p => p.Existing is null));
             return imageId;
         }
         catch (Exception failure)
