@@ -19,9 +19,9 @@ public class PullPushTests(PlainRegistryFixture fixture) : IClassFixture<PlainRe
 
     public void Dispose() => _config.Dispose();
 
-    Service ServiceFor(TempStore store, int downloads = 3) => new(store.Engine.Store, store.Engine.Images, new RegistryServiceOptions
+    Service ServiceFor(TempStore store, int downloads = 3, int? chunkSize = null) => new(store.Engine.Store, store.Engine.Images, new RegistryServiceOptions
     {
-        Client = _registry.ClientOptions,
+        Client = chunkSize is { } chunk ? _registry.ClientOptions with { ChunkSize = chunk } : _registry.ClientOptions,
         DockerConfigPath = _config.Combine("config.json"),
         MaxConcurrentDownloads = downloads,
     });
@@ -269,6 +269,39 @@ public class PullPushTests(PlainRegistryFixture fixture) : IClassFixture<PlainRe
         Assert.Single(proxy.BlobGets(layers[2].BlobDigest.ToString()));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(store.Root, "ingest")));
         foreach (var layer in layers) Assert.False(store.Engine.Store.Content.Exists(layer.BlobDigest));
+    }
+
+    [Fact]
+    public async Task Server_errors_are_retried_and_large_layers_go_up_in_chunks()
+    {
+        using var store = new TempStore();
+        string name = $"{_registry.Host}/retry/busybox:1";
+        var id = await RegistryTestImages.ImportBusyboxAsync(store, name);
+        var pushed = await ServiceFor(store, chunkSize: 256 * 1024).PushAsync(name);
+        using (var client = _registry.CreateClient())
+        {
+            var manifest = ImageJson.ReadManifest((await client.GetManifestAsync("retry/busybox", "1")).Content);
+            Assert.True(manifest.Layers.Single().Size > 256 * 1024, "the layer needs several chunks");
+            Assert.Equal(MediaTypes.DockerLayerGzip, manifest.Layers.Single().MediaType);
+        }
+        store.Engine.Images.Remove(id.ToString(), force: true);
+
+        using var proxy = new RegistryProxy(_registry);
+        // The first two requests for every blob answer 503: the client backs off and tries again.
+        var failures = new Dictionary<string, int>();
+        proxy.Intercept = (method, path, _) =>
+        {
+            if (!path.Contains("/blobs/", StringComparison.Ordinal)) return null;
+            lock (failures)
+            {
+                failures[path] = failures.GetValueOrDefault(path) + 1;
+                return failures[path] <= 2 ? 503 : null;
+            }
+        };
+        var pulled = await ServiceFor(store).PullAsync($"{proxy.Host}/retry/busybox:1");
+        Assert.Equal(id, pulled.Images.Single().ImageId);
+        Assert.Equal(pushed.Tags.Single().ManifestDigest, pulled.Images.Single().ManifestDigest);
+        Assert.All(failures.Values, count => Assert.Equal(3, count));
     }
 
     sealed class InlineTestProgress(Action<TransferProgress> report) : IProgress<TransferProgress>

@@ -31,6 +31,9 @@ public sealed class RegistryProxy : IDisposable
 
     public List<(string Method, string Path, string? Range)> Requests { get; } = [];
 
+    /// <summary>Answers a request with this status instead of forwarding it, when it returns one: (method, path, how many requests came before) → status.</summary>
+    public Func<string, string, int, int?>? Intercept { get; set; }
+
     /// <summary>GET requests for one blob digest.</summary>
     public IReadOnlyList<(string Method, string Path, string? Range)> BlobGets(string digest)
     {
@@ -54,7 +57,17 @@ public sealed class RegistryProxy : IDisposable
         {
             var request = context.Request;
             string path = request.Url!.AbsolutePath;
-            lock (Requests) Requests.Add((request.HttpMethod, path, request.Headers["Range"]));
+            int seen;
+            lock (Requests)
+            {
+                seen = Requests.Count;
+                Requests.Add((request.HttpMethod, path, request.Headers["Range"]));
+            }
+            if (Intercept?.Invoke(request.HttpMethod, path, seen) is int status)
+            {
+                context.Response.StatusCode = status;
+                return;
+            }
             using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), _target + request.Url.PathAndQuery);
             foreach (string name in new[] { "Accept", "Range", "Authorization" })
                 if (request.Headers[name] is { } value) forward.Headers.TryAddWithoutValidation(name, value);

@@ -63,9 +63,9 @@ public sealed partial class RegistryService
     {
         string repository = reference.Path;
         string tagOrDigest = reference.Digest?.ToString() ?? reference.Tag!;
-        progress?.Report(new TransferProgress(tagOrDigest, TransferPhase.PullingFrom, Detail: repository));
-
         var top = await client.GetManifestAsync(repository, tagOrDigest, ct: cancellationToken).ConfigureAwait(false);
+        // Docker says "Pulling from" once the manifest is there, so a missing tag prints only the error.
+        progress?.Report(new TransferProgress(tagOrDigest, TransferPhase.PullingFrom, Detail: repository));
         var wanted = platform ?? Platform.Host;
         var manifestBlob = top;
         if (MediaTypes.IsIndex(top.MediaType))
@@ -168,7 +168,7 @@ public sealed partial class RegistryService
             try
             {
                 var bytes = progress is null ? null : new InlineProgress<long>(n => progress.Report(new TransferProgress(id, TransferPhase.Downloading, n, blob.Size)));
-                if (await downloader.FetchAsync(client, reference.Path, blob, bytes, linked.Token).ConfigureAwait(false))
+                if (await downloader.FetchAsync(client, reference.Path, blob, bytes, () => cancellationToken.IsCancellationRequested, linked.Token).ConfigureAwait(false))
                 {
                     downloadedNow.Add(blob.ParsedDigest);
                     progress?.Report(new TransferProgress(id, TransferPhase.VerifyingChecksum));

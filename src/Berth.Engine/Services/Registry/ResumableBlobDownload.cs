@@ -14,7 +14,8 @@ sealed class ResumableBlobDownload(BerthStore store)
     string IngestPath(string name) => Path.Combine(store.Root, "ingest", name);
 
     /// <summary>Fetches <paramref name="blob"/> unless the store has it; true when bytes were downloaded now.</summary>
-    public async Task<bool> FetchAsync(RegistryClient client, string repository, Descriptor blob, IProgress<long>? progress, CancellationToken cancellationToken)
+    /// <param name="keepPartialWhenCancelled">Asked when cancelled: true keeps the bytes so far for the next run (the user stopped the pull), false deletes them (another layer failed).</param>
+    public async Task<bool> FetchAsync(RegistryClient client, string repository, Descriptor blob, IProgress<long>? progress, Func<bool> keepPartialWhenCancelled, CancellationToken cancellationToken)
     {
         var digest = blob.ParsedDigest;
         if (store.Content.Exists(digest)) return false;
@@ -42,6 +43,11 @@ sealed class ResumableBlobDownload(BerthStore store)
             catch (RegistryException e) when (IsVerificationFailure(e))
             {
                 Discard(file, path); // never resume from bytes known to be wrong
+                throw;
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested && !keepPartialWhenCancelled())
+            {
+                Discard(file, path);
                 throw;
             }
             await file.FlushAsync(cancellationToken).ConfigureAwait(false);
