@@ -20,21 +20,21 @@ public abstract class TransferDisplay : IProgress<TransferProgress>
     public virtual Task<T> RunAsync<T>(Func<IProgress<TransferProgress>, Task<T>> transfer) => transfer(this);
 
     /// <summary>Docker's line text for an event: <c>latest: Pulling from library/busybox</c>, <c>Digest: …</c>, <c>a58ecd4f0c86: Downloading [==>   ]  1.2MB/2.2MB</c>.</summary>
-    public static string LineOf(TransferProgress e) => e.Phase switch
+    public static string LineOf(TransferProgress e, int width = 120) => e.Phase switch
     {
         TransferPhase.Digest => e.Status,
-        _ when e.HasBytes => $"{e.Id}: {e.Status} {Bar(e.Current, e.Total)}",
+        _ when e.HasBytes => $"{e.Id}: {e.Status} {Bar(e.Current, e.Total, width)}",
         _ => $"{e.Id}: {e.Status}",
     };
 
-    /// <summary>Docker's jsonmessage progress: a 50-column bar and <c>current/total</c> in go-units sizes.</summary>
-    public static string Bar(long current, long total)
+    /// <summary>Docker's jsonmessage progress: a 50-column bar (only on terminals wider than 110 columns) and <c>current/total</c> in go-units sizes.</summary>
+    public static string Bar(long current, long total, int width = 120)
     {
         if (total <= 0) return HumanUnits.HumanSize4(current).PadLeft(8);
         double percentage = Math.Min(100, current * 100.0 / total);
         int bars = (int)(percentage / 2);
-        string box = bars >= 50 ? "[" + new string('=', 50) + ">]" : "[" + new string('=', bars) + ">" + new string(' ', 50 - bars) + "]";
-        return box + " " + (HumanUnits.HumanSize4(current).PadLeft(8) + "/" + HumanUnits.HumanSize4(total));
+        string box = width <= 110 ? "" : bars >= 50 ? "[" + new string('=', 50) + ">] " : "[" + new string('=', bars) + ">" + new string(' ', 50 - bars) + "] ";
+        return box + HumanUnits.HumanSize4(current).PadLeft(8) + "/" + HumanUnits.HumanSize4(total);
     }
 
     /// <summary>One line per status change; byte counts are left out, as Docker does when not on a terminal.</summary>
@@ -63,7 +63,9 @@ public abstract class TransferDisplay : IProgress<TransferProgress>
                 // Tag lines (Pulling from, Digest) are their own rows; a layer's events replace its row.
                 string key = value.Phase is TransferPhase.PullingFrom or TransferPhase.Digest ? "#" + _keys.Count : value.Id;
                 if (!_lines.ContainsKey(key)) _keys.Add(key);
-                _lines[key] = LineOf(value);
+                int width = AnsiConsole.Profile.Width;
+                string line = LineOf(value, width);
+                _lines[key] = line.Length >= width ? line[..Math.Max(0, width - 1)] : line;
             }
         }
 

@@ -239,9 +239,14 @@ public sealed partial class RegistryService
     async Task<Digest> RecordPulledImageAsync(RegistryClient client, Reference reference, Digest manifestDigest, byte[] configBytes, List<LayerPlan> plan,
         IReadOnlyList<LayerRecord> records, ImageName? tag, CancellationToken cancellationToken)
     {
-        var id = await images.CreateImageAsync(configBytes, records, null, tag is null ? [] : [tag], cancellationToken).ConfigureAwait(false);
+        var known = Digest.Of(configBytes);
+        // An image already stored only gains a tag (writing its config again would leave a stray ingest file).
+        var id = store.Metadata.GetImage(known) is not null
+            ? known
+            : await images.CreateImageAsync(configBytes, records, null, tag is null ? [] : [tag], cancellationToken).ConfigureAwait(false);
         store.Metadata.Write((c, t) =>
         {
+            if (tag is not null) store.Metadata.SetTag(tag.TagKey, id, c, t);
             store.Metadata.AddRepoDigest(reference.Name, manifestDigest, id, c, t);
             foreach (var layer in plan)
             {
