@@ -253,9 +253,12 @@ public class PullPushTests(PlainRegistryFixture fixture) : IClassFixture<PlainRe
             }
         });
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ServiceFor(store, downloads: 1).PullAsync(name, progress: cut, cancellationToken: cts.Token));
-        Assert.True(store.Engine.Store.Content.Exists(layers[0].BlobDigest), "the completed blob is kept for the next run");
-        Assert.False(store.Engine.Store.Content.Exists(layers[1].BlobDigest));
+        string Partial(TestLayer layer) => Path.Combine(store.Root, "ingest", $"sha256-{layer.BlobDigest.Hex}.partial");
+        Assert.Equal(layers[0].Blob.Length, new FileInfo(Partial(layers[0])).Length); // complete, kept for the next run
+        Assert.InRange(new FileInfo(Partial(layers[1])).Length, 1, layers[1].Blob.Length - 1);
+        Assert.False(File.Exists(Partial(layers[2])));
         Assert.Empty(store.Engine.Images.ListAll());
+        Assert.Empty(store.Engine.Store.Content.List()); // nothing under a digest before it was verified and unpacked
 
         var result = await ServiceFor(store, downloads: 1).PullAsync(name);
         Assert.Equal(Digest.Of(config), result.Images.Single().ImageId);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using Berth.Engine.Content;
 using Berth.Engine.Images;
@@ -135,8 +134,7 @@ public sealed partial class RegistryService
         var downloader = new ResumableBlobDownload(store);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var gate = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentDownloads));
-        var downloadedNow = new ConcurrentBag<Digest>();
-        var downloads = new Dictionary<Digest, Task>();
+        var downloads = new Dictionary<Digest, Task<FetchedBlob>>();
 
         foreach (var layer in plan)
         {
@@ -146,18 +144,17 @@ public sealed partial class RegistryService
             else if (!downloads.ContainsKey(digest))
             {
                 progress?.Report(new TransferProgress(digest.Short, TransferPhase.PullingFsLayer));
-                downloads[digest] = Task.CompletedTask; // placeholder: every "Pulling fs layer" line comes before any "Waiting"
+                downloads[digest] = Task.FromResult<FetchedBlob>(null!); // placeholder: every "Pulling fs layer" line comes before any "Waiting"
             }
         }
         foreach (var digest in downloads.Keys.ToList())
         {
-            var blob = plan.First(p => p.Blob.ParsedDigest == digest).Blob;
-            var task = DownloadAsync(blob);
+            var task = DownloadAsync(plan.First(p => p.Blob.ParsedDigest == digest).Blob);
             _ = task.ContinueWith(_ => linked.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             downloads[digest] = task;
         }
 
-        async Task DownloadAsync(Descriptor blob)
+        async Task<FetchedBlob> DownloadAsync(Descriptor blob)
         {
             string id = blob.ParsedDigest.Short;
             if (!await gate.WaitAsync(0, linked.Token).ConfigureAwait(false))
@@ -168,12 +165,10 @@ public sealed partial class RegistryService
             try
             {
                 var bytes = progress is null ? null : new InlineProgress<long>(n => progress.Report(new TransferProgress(id, TransferPhase.Downloading, n, blob.Size)));
-                if (await downloader.FetchAsync(client, reference.Path, blob, bytes, () => cancellationToken.IsCancellationRequested, linked.Token).ConfigureAwait(false))
-                {
-                    downloadedNow.Add(blob.ParsedDigest);
-                    progress?.Report(new TransferProgress(id, TransferPhase.VerifyingChecksum));
-                }
+                var fetched = await downloader.FetchAsync(client, reference.Path, blob, bytes, () => cancellationToken.IsCancellationRequested, linked.Token).ConfigureAwait(false);
+                if (fetched.Downloaded) progress?.Report(new TransferProgress(id, TransferPhase.VerifyingChecksum));
                 progress?.Report(new TransferProgress(id, TransferPhase.DownloadComplete));
+                return fetched;
             }
             finally
             {
@@ -196,11 +191,11 @@ public sealed partial class RegistryService
                     continue;
                 }
                 var digest = layer.Blob.ParsedDigest;
-                await downloads[digest].ConfigureAwait(false);
+                var fetched = await downloads[digest].ConfigureAwait(false);
                 string id = digest.Short;
                 long size = layer.Blob.Size;
                 progress?.Report(new TransferProgress(id, TransferPhase.Extracting, 0, size));
-                var blobStream = store.Content.OpenRead(digest);
+                var blobStream = new FileStream(fetched.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
                 await using var counted = new ProgressReadStream(blobStream, n => progress?.Report(new TransferProgress(id, TransferPhase.Extracting, n, size)));
                 var record = await images.Layers.AddAsync(counted, parent,
                     new LayerSource($"layer {digest} of {reference.FamiliarString}", ExpectedDiffId: layer.DiffId), linked.Token).ConfigureAwait(false);
@@ -211,7 +206,7 @@ public sealed partial class RegistryService
             }
             var imageId = await RecordPulledImageAsync(client, reference, manifestDigest, configBytes, plan, records, tag, cancellationToken).ConfigureAwait(false);
             referencing.Dispose();
-            DeleteCompressedCopies(plan.Where(p => p.Existing is null));
+            DeleteIngestFiles(downloads.Values);
             return imageId;
         }
         catch (Exception failure)
@@ -220,9 +215,8 @@ public sealed partial class RegistryService
             try { await Task.WhenAll(downloads.Values).ConfigureAwait(false); } catch (Exception) { /* the first failure is reported below */ }
             referencing.Dispose();
             images.Layers.DiscardUnreferenced(added);
-            // A cancelled pull keeps its verified blobs (and partial files) so that running it again resumes; a failed one leaves nothing.
-            if (!cancellationToken.IsCancellationRequested)
-                DeleteCompressedCopies(plan.Where(p => downloadedNow.Contains(p.Blob.ParsedDigest)));
+            // A cancelled pull keeps its downloads (complete and partial) so that running it again resumes; a failed one leaves nothing.
+            if (!cancellationToken.IsCancellationRequested) DeleteIngestFiles(downloads.Values);
             var root = failure is OperationCanceledException && !cancellationToken.IsCancellationRequested
                 ? downloads.Values.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException)
                 : null;
@@ -233,6 +227,13 @@ public sealed partial class RegistryService
         {
             referencing.Dispose();
         }
+    }
+
+    static void DeleteIngestFiles(IEnumerable<Task<FetchedBlob>> downloads)
+    {
+        foreach (var download in downloads)
+            if (download.IsCompletedSuccessfully && download.Result is { InIngest: true } fetched)
+                ResumableBlobDownload.Delete(fetched.Path);
     }
 
     /// <summary>Records image, tag, RepoDigest, each layer's compressed blob and where it came from, in one go.</summary>
@@ -256,16 +257,5 @@ public sealed partial class RegistryService
             }
         });
         return id;
-    }
-
-    /// <summary>Deletes downloaded compressed layer blobs once unpacked (the store keeps layers uncompressed), never a blob that is also a diff ID or config.</summary>
-    void DeleteCompressedCopies(IEnumerable<LayerPlan> layers)
-    {
-        foreach (var layer in layers)
-        {
-            var digest = layer.Blob.ParsedDigest;
-            if (digest == layer.DiffId || store.Metadata.IsDiffIdReferenced(digest) || store.Metadata.GetImage(digest) is not null) continue;
-            store.Content.Delete(digest);
-        }
     }
 }

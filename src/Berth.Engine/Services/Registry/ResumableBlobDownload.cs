@@ -4,21 +4,29 @@ using Berth.Engine.Store;
 
 namespace Berth.Engine.Services.Registry;
 
+/// <summary>A downloaded, verified blob waiting to be unpacked: its file and whether bytes were fetched for it just now.</summary>
+sealed record FetchedBlob(string Path, bool Downloaded, bool InIngest);
+
 /// <summary>
-/// Downloads one blob into the content store through a file in <c>ingest/</c> named after its digest, so that a pull
-/// killed half way continues the blob with a Range request on the next run; the blob is renamed under its digest only
-/// after the client verified size and digest.
+/// Downloads one layer blob into a file in <c>ingest/</c> named after its digest. The file never goes under the blob's
+/// name in the store: it is unpacked from there and deleted. A pull killed half way leaves it behind, and the next run
+/// continues it with a Range request, or, when it is complete, only hashes it again (no request) before using it.
 /// </summary>
+/// <remarks>
+/// Nothing is fsynced: every byte is verified again before use, so a file damaged by a crash costs a new download, never
+/// a wrong layer. That keeps a pull from writing the compressed image to disk synchronously on top of the unpacked one.
+/// </remarks>
 sealed class ResumableBlobDownload(BerthStore store)
 {
-    string IngestPath(string name) => Path.Combine(store.Root, "ingest", name);
+    string IngestPath(string name) => System.IO.Path.Combine(store.Root, "ingest", name);
 
-    /// <summary>Fetches <paramref name="blob"/> unless the store has it; true when bytes were downloaded now.</summary>
+    /// <summary>Gets <paramref name="blob"/> into a verified file (the store's own copy when it has one).</summary>
     /// <param name="keepPartialWhenCancelled">Asked when cancelled: true keeps the bytes so far for the next run (the user stopped the pull), false deletes them (another layer failed).</param>
-    public async Task<bool> FetchAsync(RegistryClient client, string repository, Descriptor blob, IProgress<long>? progress, Func<bool> keepPartialWhenCancelled, CancellationToken cancellationToken)
+    public async Task<FetchedBlob> FetchAsync(RegistryClient client, string repository, Descriptor blob, IProgress<long>? progress,
+        Func<bool> keepPartialWhenCancelled, CancellationToken cancellationToken)
     {
         var digest = blob.ParsedDigest;
-        if (store.Content.Exists(digest)) return false;
+        if (store.Content.Exists(digest)) return new FetchedBlob(store.Content.PathOf(digest), false, false);
         var (file, path) = OpenPartial(digest.Algorithm + "-" + digest.Hex + ".partial");
         await using (file)
         {
@@ -37,6 +45,7 @@ sealed class ResumableBlobDownload(BerthStore store)
                 // What an earlier run left was not the start of this blob after all: start over once.
                 file.SetLength(0);
                 file.Position = 0;
+                offset = 0;
                 try { await client.DownloadBlobAsync(repository, blob, file, 0, progress, cancellationToken).ConfigureAwait(false); }
                 catch (RegistryException again) when (IsVerificationFailure(again)) { Discard(file, path); throw; }
             }
@@ -50,12 +59,8 @@ sealed class ResumableBlobDownload(BerthStore store)
                 Discard(file, path);
                 throw;
             }
-            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-            file.Flush(flushToDisk: true);
-            // Renamed while still open (and locked) so no other process can start writing into it in between.
-            store.Content.CommitIngested(path, digest);
+            return new FetchedBlob(path, blob.Size < 0 || offset < blob.Size, true);
         }
-        return true;
     }
 
     static bool IsVerificationFailure(RegistryException e)
@@ -64,6 +69,11 @@ sealed class ResumableBlobDownload(BerthStore store)
     static void Discard(FileStream file, string path)
     {
         file.SetLength(0);
+        Delete(path);
+    }
+
+    public static void Delete(string path)
+    {
         try { File.Delete(path); } catch (IOException) { }
     }
 
