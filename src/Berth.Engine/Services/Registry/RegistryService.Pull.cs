@@ -176,34 +176,48 @@ public sealed partial class RegistryService
             }
         }
 
+        // Each layer unpacks into a directory of its own (its chain ID is known from the config), so layers unpack in
+        // parallel as their downloads finish instead of one after another.
         var added = new List<LayerRecord>();
+        using var unpackGate = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentDownloads));
         var referencing = store.ReferenceLock();
+        var unpacks = new List<Task<LayerRecord>>();
         try
         {
-            var records = new List<LayerRecord>();
-            Digest? parent = null;
             foreach (var layer in plan)
             {
-                if (layer.Existing is { } existing)
-                {
-                    records.Add(existing);
-                    parent = layer.ChainId;
-                    continue;
-                }
+                var task = layer.Existing is { } existing ? Task.FromResult(existing) : UnpackAsync(layer);
+                _ = task.ContinueWith(_ => linked.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                unpacks.Add(task);
+            }
+
+            async Task<LayerRecord> UnpackAsync(LayerPlan layer)
+            {
                 var digest = layer.Blob.ParsedDigest;
                 var fetched = await downloads[digest].ConfigureAwait(false);
-                string id = digest.Short;
-                long size = layer.Blob.Size;
-                progress?.Report(new TransferProgress(id, TransferPhase.Extracting, 0, size));
-                var blobStream = new FileStream(fetched.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-                await using var counted = new ProgressReadStream(blobStream, n => progress?.Report(new TransferProgress(id, TransferPhase.Extracting, n, size)));
-                var record = await images.Layers.AddAsync(counted, parent,
-                    new LayerSource($"layer {digest} of {reference.FamiliarString}", ExpectedDiffId: layer.DiffId), linked.Token).ConfigureAwait(false);
-                added.Add(record);
-                records.Add(record);
-                progress?.Report(new TransferProgress(id, TransferPhase.PullComplete));
-                parent = layer.ChainId;
+                await unpackGate.WaitAsync(linked.Token).ConfigureAwait(false);
+                try
+                {
+                    string id = digest.Short;
+                    long size = layer.Blob.Size;
+                    progress?.Report(new TransferProgress(id, TransferPhase.Extracting, 0, size));
+                    var blobStream = new FileStream(fetched.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+                    await using var counted = new ProgressReadStream(blobStream, n => progress?.Report(new TransferProgress(id, TransferPhase.Extracting, n, size)));
+                    var parent = layer.Index == 0 ? (Digest?)null : plan[layer.Index - 1].ChainId;
+                    var record = await images.Layers.AddAsync(counted, parent,
+                        new LayerSource($"layer {digest} of {reference.FamiliarString}", ExpectedDiffId: layer.DiffId), linked.Token).ConfigureAwait(false);
+                    lock (added) added.Add(record);
+                    progress?.Report(new TransferProgress(id, TransferPhase.PullComplete));
+                    return record;
+                }
+                finally
+                {
+                    unpackGate.Release();
+                }
             }
+
+            var records = new List<LayerRecord>();
+            foreach (var unpack in unpacks) records.Add(await unpack.ConfigureAwait(false));
             var imageId = await RecordPulledImageAsync(client, reference, manifestDigest, configBytes, plan, records, tag, cancellationToken).ConfigureAwait(false);
             referencing.Dispose();
             DeleteIngestFiles(downloads.Values);
@@ -213,12 +227,13 @@ public sealed partial class RegistryService
         {
             await linked.CancelAsync().ConfigureAwait(false);
             try { await Task.WhenAll(downloads.Values).ConfigureAwait(false); } catch (Exception) { /* the first failure is reported below */ }
+            try { await Task.WhenAll(unpacks).ConfigureAwait(false); } catch (Exception) { /* likewise */ }
             referencing.Dispose();
             images.Layers.DiscardUnreferenced(added);
             // A cancelled pull keeps its downloads (complete and partial) so that running it again resumes; a failed one leaves nothing.
             if (!cancellationToken.IsCancellationRequested) DeleteIngestFiles(downloads.Values);
             var root = failure is OperationCanceledException && !cancellationToken.IsCancellationRequested
-                ? downloads.Values.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException)
+                ? downloads.Values.Cast<Task>().Concat(unpacks).Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException)
                 : null;
             if (root is not null) ExceptionDispatchInfo.Throw(root);
             throw;

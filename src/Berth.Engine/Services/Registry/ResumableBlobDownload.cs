@@ -27,6 +27,7 @@ sealed class ResumableBlobDownload(BerthStore store)
     {
         var digest = blob.ParsedDigest;
         if (store.Content.Exists(digest)) return new FetchedBlob(store.Content.PathOf(digest), false, false);
+        cancellationToken.ThrowIfCancellationRequested();
         var (file, path) = OpenPartial(digest.Algorithm + "-" + digest.Hex + ".partial");
         await using (file)
         {
@@ -54,7 +55,7 @@ sealed class ResumableBlobDownload(BerthStore store)
                 Discard(file, path); // never resume from bytes known to be wrong
                 throw;
             }
-            catch (Exception) when (cancellationToken.IsCancellationRequested && !keepPartialWhenCancelled())
+            catch (Exception) when (cancellationToken.IsCancellationRequested && (file.Length == 0 || !keepPartialWhenCancelled()))
             {
                 Discard(file, path);
                 throw;
