@@ -19,6 +19,9 @@ public static class BerthCli
         foreach (var command in ImageCommands.Create()) root.Add(command);
         RegistryCommands.AddTo(root);
         root.Add(SystemCommands.Version());
+        root.Add(InternalCommands.Create());
+        root.Add(VolumeCommands.Create());
+        MaintenanceCommands.AddTo(root);
         return root;
     }
 

@@ -53,7 +53,7 @@ public sealed class ContentStore
     void Commit(string temp, Digest digest)
     {
         string target = PathOf(digest);
-        if (File.Exists(target)) return; // same content already committed by another writer
+        if (File.Exists(target)) { File.Delete(temp); return; } // same content already committed by another writer: drop our copy
         File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         File.Move(temp, target, overwrite: true); // rename(2): atomic; identical content if a racer won
         PosixDirectory.Sync(_blobs);

@@ -1,5 +1,7 @@
 using Berth.Engine.Services.Images;
+using Berth.Engine.Services.Maintenance;
 using Berth.Engine.Services.Registry;
+using Berth.Engine.Services.Volumes;
 using Berth.Engine.Store;
 
 namespace Berth.Engine.Services;
@@ -9,12 +11,16 @@ public sealed class BerthEngine
 {
     public BerthStore Store { get; }
     public ImageService Images { get; }
+    public VolumeService Volumes { get; }
+    public MaintenanceService Maintenance { get; }
     public RegistryService Registry { get; }
 
     BerthEngine(BerthStore store)
     {
         Store = store;
         Images = new ImageService(store);
+        Volumes = new VolumeService(store);
+        Maintenance = new MaintenanceService(store, Images, Volumes);
         Registry = new RegistryService(store, Images, RegistryServiceOptions.FromEnvironment());
     }
 

@@ -1,0 +1,28 @@
+namespace Berth.Bench.Macro;
+
+/// <summary>
+/// Times Berth and its reference alternately (B, R, B, R, …) after warm-up runs of each, so that both sides see
+/// the same machine noise; the ratio of their medians is the figure the report judges.
+/// </summary>
+public sealed class PairedTimer(int warmup, int repetitions)
+{
+    public int Repetitions => repetitions;
+
+    /// <summary>Each delegate performs one timed run and returns its milliseconds (set-up excluded by the delegate itself).</summary>
+    public (Measurement Berth, Measurement? Reference) Measure(Func<double> berth, Func<double>? reference)
+    {
+        for (int i = 0; i < warmup; i++)
+        {
+            berth();
+            reference?.Invoke();
+        }
+        var b = new List<double>();
+        var r = new List<double>();
+        for (int i = 0; i < repetitions; i++)
+        {
+            b.Add(berth());
+            if (reference is not null) r.Add(reference());
+        }
+        return (new Measurement(b), reference is null ? null : new Measurement(r));
+    }
+}
