@@ -275,6 +275,44 @@ public class PullPushTests(PlainRegistryFixture fixture) : IClassFixture<PlainRe
     }
 
     [Fact]
+    public async Task A_pull_process_killed_half_way_completes_when_run_again()
+    {
+        using var client = _registry.CreateClient();
+        var layers = new[] { RegistryTestImages.RandomLayer("a", 500_000), RegistryTestImages.RandomLayer("b", 2_000_000) };
+        byte[] config = RegistryTestImages.Config(layers);
+        await RegistryTestImages.PushImageAsync(client, "killed/image", "1", layers, config);
+        using var proxy = new RegistryProxy(_registry) { StallBlobHalfWay = layers[1].BlobDigest.ToString() };
+        string name = $"{proxy.Host}/killed/image:1";
+        using var store = new TempStore();
+
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { typeof(Berth.Cli.BerthCli).Assembly.Location, "--root", store.Root, "pull", name }) start.ArgumentList.Add(a);
+        start.Environment["DOCKER_CONFIG"] = _config.Path;
+        using (var process = System.Diagnostics.Process.Start(start)!)
+        {
+            var halfSent = proxy.HalfSent.Task;
+            var exited = process.WaitForExitAsync();
+            Assert.Same(halfSent, await Task.WhenAny(halfSent, exited));
+            // Give the client a moment to write what it received, then kill it as a power cut or `kill -9` would.
+            while (new DirectoryInfo(Path.Combine(store.Root, "ingest")).EnumerateFiles($"sha256-{layers[1].BlobDigest.Hex}.partial").FirstOrDefault() is not { Length: > 0 })
+                await Task.Delay(20);
+            process.Kill(entireProcessTree: true);
+            await exited;
+        }
+        Assert.Empty(store.Engine.Images.ListAll());
+
+        proxy.StallBlobHalfWay = null;
+        var result = await ServiceFor(store).PullAsync(name);
+        Assert.Equal(Digest.Of(config), result.Images.Single().ImageId);
+        Assert.Single(proxy.BlobGets(layers[0].BlobDigest.ToString()));
+        var second = proxy.BlobGets(layers[1].BlobDigest.ToString());
+        Assert.Equal(2, second.Count);
+        Assert.Matches(@"^bytes=[1-9]\d*-$", second[1].Range);
+        // The killed process may leave its unpack's own temporary files (the store checker sweeps those); the downloads are gone.
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(store.Root, "ingest"), "*.partial"));
+    }
+
+    [Fact]
     public async Task Server_errors_are_retried_and_large_layers_go_up_in_chunks()
     {
         using var store = new TempStore();

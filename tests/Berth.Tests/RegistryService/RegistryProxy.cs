@@ -31,6 +31,13 @@ public sealed class RegistryProxy : IDisposable
 
     public List<(string Method, string Path, string? Range)> Requests { get; } = [];
 
+    /// <summary>When set, a full GET of this blob sends half its bytes, then completes <see cref="HalfSent"/> and stalls (until disposal).</summary>
+    public string? StallBlobHalfWay { get; set; }
+
+    public TaskCompletionSource HalfSent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    readonly CancellationTokenSource _stopping = new();
+
     /// <summary>Answers a request with this status instead of forwarding it, when it returns one: (method, path, how many requests came before) → status.</summary>
     public Func<string, string, int, int?>? Intercept { get; set; }
 
@@ -88,6 +95,17 @@ public sealed class RegistryProxy : IDisposable
                 if (header.Key == "Content-Type") { context.Response.ContentType = header.Value.First(); continue; }
                 foreach (string v in header.Value) context.Response.AddHeader(header.Key, v.Replace(_target, "http://" + Host));
             }
+            if (StallBlobHalfWay is { } stall && request.HttpMethod == "GET" && request.Headers["Range"] is null
+                && path.EndsWith("/blobs/" + stall, StringComparison.Ordinal) && response.IsSuccessStatusCode)
+            {
+                context.Response.ContentLength64 = bytes.Length;
+                await context.Response.OutputStream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+                await context.Response.OutputStream.FlushAsync();
+                HalfSent.TrySetResult();
+                try { await Task.Delay(Timeout.Infinite, _stopping.Token); } catch (OperationCanceledException) { }
+                context.Response.Abort();
+                return;
+            }
             if (request.HttpMethod != "HEAD")
             {
                 context.Response.ContentLength64 = bytes.Length;
@@ -106,6 +124,7 @@ public sealed class RegistryProxy : IDisposable
 
     public void Dispose()
     {
+        _stopping.Cancel();
         _listener.Stop();
         _listener.Close();
         try { _loop.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
