@@ -88,21 +88,11 @@ public static class RegistryCommands
             }
             if (!all && named.Tag is null) context.Out.WriteLine("Using default tag: latest");
             context.Out.WriteLine($"The push refers to repository [{targets[0].Name}]");
-            var display = new PushDisplay(TransferDisplay.For(context.Out), context.Out);
-            await display.RunAsync(progress => context.Engine.Registry.PushAsync(reference, all, progress, cancellationToken));
+            // Each tag's "TAG: digest: … size: N" line arrives as a progress event, after that tag's layers.
+            await TransferDisplay.For(context.Out).RunAsync(progress => context.Engine.Registry.PushAsync(reference, all, progress, cancellationToken));
             return 0;
         });
         return command;
-    }
-
-    /// <summary>Prints each tag's <c>TAG: digest: … size: N</c> line after its layers (the engine reports tags through the result).</summary>
-    sealed class PushDisplay(TransferDisplay inner, TextWriter output)
-    {
-        public async Task RunAsync(Func<IProgress<TransferProgress>, Task<PushResult>> push)
-        {
-            var result = await inner.RunAsync(push);
-            foreach (var tag in result.Tags) output.WriteLine(tag.Line);
-        }
     }
 
     static Command Login()

@@ -61,7 +61,7 @@ public abstract class TransferDisplay : IProgress<TransferProgress>
             lock (_lock)
             {
                 // Tag lines (Pulling from, Digest) are their own rows; a layer's events replace its row.
-                string key = value.Phase is TransferPhase.PullingFrom or TransferPhase.Digest ? "#" + _keys.Count : value.Id;
+                string key = value.Phase is TransferPhase.PullingFrom or TransferPhase.Digest or TransferPhase.TagPushed ? "#" + _keys.Count : value.Id;
                 if (!_lines.ContainsKey(key)) _keys.Add(key);
                 int width = AnsiConsole.Profile.Width;
                 string line = LineOf(value, width);

@@ -100,6 +100,15 @@ public class PullPushTests(PlainRegistryFixture fixture) : IClassFixture<PlainRe
         Assert.Contains(Lines(third.Stdout), l => l.StartsWith($"{layers[0].DiffId.Short}: Mounted from shared/", StringComparison.Ordinal));
         Assert.Contains($"{layers[1].DiffId.Short}: Mounted from shared/app", Lines(third.Stdout));
         Assert.Equal(2, store.Engine.Store.Metadata.RepoDigestsOf(childId).Count);
+
+        // push -a: every local tag of the repository, each tag's digest line right after its layers.
+        var all = await store.CliAsync("push", "-a", $"{_registry.Host}/shared/app");
+        Assert.True(all.ExitCode == 0, all.Stderr);
+        var allLines = Lines(all.Stdout);
+        int baseLine = Array.FindIndex(allLines, l => l.StartsWith("base: digest: sha256:", StringComparison.Ordinal));
+        int childLine = Array.FindIndex(allLines, l => l.StartsWith("child: digest: sha256:", StringComparison.Ordinal));
+        Assert.True(baseLine > 0 && childLine > baseLine + 1, all.Stdout);
+        Assert.Equal($"{layers[1].DiffId.Short}: Preparing", allLines[baseLine + 1]);
     }
 
     [Fact]

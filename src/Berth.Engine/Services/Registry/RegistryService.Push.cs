@@ -90,6 +90,7 @@ public sealed partial class RegistryService
         byte[] manifestBytes = ImageJson.Write(manifest, ImageJsonContext.Default.Manifest);
         var digest = await client.PutManifestAsync(repository, target.Tag!, manifestBytes, MediaTypes.DockerManifest, cancellationToken).ConfigureAwait(false);
         store.Metadata.AddRepoDigest(target.Name, digest, id);
+        progress?.Report(new TransferProgress(target.Tag!, TransferPhase.TagPushed, manifestBytes.Length, Detail: digest.ToString()));
         return new PushedTag(target, id, digest, manifestBytes.Length);
     }
 

@@ -20,6 +20,8 @@ public enum TransferPhase
     MountedFrom,
     /// <summary>A tag is done: <c>Digest: sha256:…</c> (<see cref="TransferProgress.Detail"/> is the digest).</summary>
     Digest,
+    /// <summary>A tag's manifest is up: <c>latest: digest: sha256:… size: 527</c> (<see cref="TransferProgress.Detail"/> is the digest, <see cref="TransferProgress.Current"/> the size).</summary>
+    TagPushed,
 }
 
 /// <summary>One progress event of a pull or push, for one layer (<see cref="Id"/> is its short digest) or one tag.</summary>
@@ -47,6 +49,7 @@ public sealed record TransferProgress(string Id, TransferPhase Phase, long Curre
         TransferPhase.LayerAlreadyExists => "Layer already exists",
         TransferPhase.MountedFrom => "Mounted from " + Detail,
         TransferPhase.Digest => "Digest: " + Detail,
+        TransferPhase.TagPushed => $"digest: {Detail} size: {Current}",
         _ => Phase.ToString(),
     };
 
