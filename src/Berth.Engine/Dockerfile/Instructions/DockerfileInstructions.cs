@@ -57,7 +57,8 @@ public static class DockerfileInstructions
                     if (current is null)
                     {
                         throw new DockerfileSyntaxException(ast.FileName, node.StartLine,
-                            $"{node.Value.ToUpperInvariant()} before the first FROM: a Dockerfile must begin with FROM or ARG (no build stage in current context)");
+                            $"{node.Value.ToUpperInvariant()} before the first FROM: a Dockerfile must begin with FROM or ARG (no build stage in current context)",
+                            node.ErrorText());
                     }
                     current.Add(instruction);
                     break;
@@ -86,7 +87,7 @@ public static class DockerfileInstructions
         }
         catch (FormatException e)
         {
-            throw new DockerfileSyntaxException(fileName, node.StartLine, e.Message);
+            throw new DockerfileSyntaxException(fileName, node.StartLine, e.Message, e is InstructionFormatException ? node.ErrorText() : null);
         }
     }
 
@@ -149,6 +150,7 @@ public static class DockerfileInstructions
         StartLine = node.StartLine,
         EndLine = node.EndLine,
         Original = node.Original,
+        Comments = node.Comments,
     };
 
     private static List<string> NodeArgs(Node node)
@@ -173,12 +175,12 @@ public static class DockerfileInstructions
 
     private static void AtLeastOne(List<string> args, string command)
     {
-        if (args.Count == 0) throw new FormatException($"{command} requires at least one argument");
+        if (args.Count == 0) throw new InstructionFormatException($"{command} requires at least one argument");
     }
 
     private static void ExactlyOne(List<string> args, string command)
     {
-        if (args.Count != 1) throw new FormatException($"{command} requires exactly one argument");
+        if (args.Count != 1) throw new InstructionFormatException($"{command} requires exactly one argument");
     }
 
     private static CommandLine ToCommandLine(Node node, List<string> args)
@@ -198,7 +200,7 @@ public static class DockerfileInstructions
         }
         else if (args.Count != 1)
         {
-            throw new FormatException("FROM requires either one or three arguments");
+            throw new InstructionFormatException("FROM requires either one or three arguments");
         }
         var flags = new InstructionFlags("FROM").String("platform");
         flags.Parse(node.Flags);
@@ -218,7 +220,7 @@ public static class DockerfileInstructions
     {
         var flags = new InstructionFlags("RUN").Strings("mount").String("network").String("security");
         flags.Parse(node.Flags);
-        if (args.Count == 0) throw new FormatException("RUN requires at least one argument");
+        if (args.Count == 0) throw new InstructionFormatException("RUN requires at least one argument");
 
         var mounts = new List<RunMount>();
         foreach (var raw in flags.GetStrings("mount"))
@@ -269,19 +271,19 @@ public static class DockerfileInstructions
     private static ShellInstruction ParseShell(Node node, List<string> args)
     {
         NoFlags(node);
-        if (args.Count == 0) throw new FormatException("SHELL requires at least one argument");
-        if (!node.IsJson) throw new FormatException("SHELL requires the arguments to be in JSON form");
+        if (args.Count == 0) throw new InstructionFormatException("SHELL requires at least one argument");
+        if (!node.IsJson) throw new InstructionFormatException("SHELL requires the arguments to be in JSON form");
         return new ShellInstruction { Shell = args }.WithSource(node);
     }
 
     private static List<KeyValue> KeyValues(List<string> args, string command)
     {
-        if (args.Count == 0) throw new FormatException($"{command} requires at least one argument");
-        if (args.Count % 3 != 0) throw new FormatException($"Bad input to {command}, too many arguments");
+        if (args.Count == 0) throw new InstructionFormatException($"{command} requires at least one argument");
+        if (args.Count % 3 != 0) throw new InstructionFormatException($"Bad input to {command}, too many arguments");
         var result = new List<KeyValue>(args.Count / 3);
         for (int i = 0; i < args.Count; i += 3)
         {
-            if (args[i].Length == 0) throw new FormatException($"{command} names can not be blank");
+            if (args[i].Length == 0) throw new InstructionFormatException($"{command} names can not be blank");
             result.Add(new KeyValue(args[i], args[i + 1], args[i + 2].Length == 0));
         }
         return result;
@@ -291,7 +293,7 @@ public static class DockerfileInstructions
     {
         string dest = args[^1];
         if (!node.IsJson && SafeHeredocWord(dest) is not null)
-            throw new FormatException($"{command} cannot accept a heredoc as a destination");
+            throw new InstructionFormatException($"{command} cannot accept a heredoc as a destination");
         var sources = new List<string>();
         var inline = new List<InlineSource>();
         foreach (var src in args.Take(args.Count - 1))
@@ -325,7 +327,7 @@ public static class DockerfileInstructions
     private static CopyInstruction ParseCopy(Node node, List<string> args)
     {
         if (args.Count < 2)
-            throw new FormatException("COPY requires at least two arguments, but only one was provided. Destination could not be determined");
+            throw new InstructionFormatException("COPY requires at least two arguments, but only one was provided. Destination could not be determined");
         var flags = new InstructionFlags("COPY").String("chown").String("from").String("chmod").Bool("link").Strings("exclude").Bool("parents");
         flags.Parse(node.Flags);
         var (sources, inline, dest) = SourcesAndDest(node, args, "COPY");
@@ -347,7 +349,7 @@ public static class DockerfileInstructions
     private static AddInstruction ParseAdd(Node node, List<string> args)
     {
         if (args.Count < 2)
-            throw new FormatException("ADD requires at least two arguments, but only one was provided. Destination could not be determined");
+            throw new InstructionFormatException("ADD requires at least two arguments, but only one was provided. Destination could not be determined");
         var flags = new InstructionFlags("ADD").String("chown").String("chmod").Bool("link").Bool("keep-git-dir")
             .String("checksum").Bool("unpack").Strings("exclude");
         flags.Parse(node.Flags);
@@ -381,7 +383,7 @@ public static class DockerfileInstructions
                 defs.Add(new ArgDefinition(a, null));
                 continue;
             }
-            if (eq == 0) throw new FormatException("ARG names can not be blank");
+            if (eq == 0) throw new InstructionFormatException("ARG names can not be blank");
             defs.Add(new ArgDefinition(a[..eq], a[(eq + 1)..]));
         }
         return new ArgInstruction { Args = defs }.WithSource(node);
@@ -395,7 +397,7 @@ public static class DockerfileInstructions
         foreach (var v in args)
         {
             string t = v.Trim();
-            if (t.Length == 0) throw new FormatException("VOLUME specified can not be an empty string");
+            if (t.Length == 0) throw new InstructionFormatException("VOLUME specified can not be an empty string");
             paths.Add(t);
         }
         return new VolumeInstruction { Paths = paths, IsJsonForm = node.IsJson }.WithSource(node);
@@ -408,7 +410,7 @@ public static class DockerfileInstructions
         var rest = args.Skip(1).ToList();
         if (type == "NONE")
         {
-            if (rest.Count != 0) throw new FormatException("HEALTHCHECK NONE takes no arguments");
+            if (rest.Count != 0) throw new InstructionFormatException("HEALTHCHECK NONE takes no arguments");
             NoFlags(node);
             return new HealthcheckInstruction { Kind = HealthcheckKind.None, Test = ["NONE"] }.WithSource(node);
         }
@@ -417,7 +419,7 @@ public static class DockerfileInstructions
         if (type != "CMD")
             throw new FormatException($"Unknown type {GoQuote.Quote(type)} in HEALTHCHECK (try CMD)");
         var cmd = ToCommandLine(node, rest);
-        if (cmd.Arguments.Count == 0) throw new FormatException("Missing command after HEALTHCHECK CMD");
+        if (cmd.Arguments.Count == 0) throw new InstructionFormatException("Missing command after HEALTHCHECK CMD");
         var kind = node.IsJson ? HealthcheckKind.Cmd : HealthcheckKind.CmdShell;
         var test = new List<string> { node.IsJson ? "CMD" : "CMD-SHELL" };
         test.AddRange(cmd.Arguments);

@@ -16,6 +16,8 @@ public abstract record Instruction
     public int EndLine { get; init; }
     /// <summary>The logical source line (continuations joined), for history and error messages.</summary>
     public string Original { get; init; } = "";
+    /// <summary>The comment lines just above the instruction (see <see cref="Node.Comments"/>).</summary>
+    public IReadOnlyList<string> Comments { get; init; } = [];
 }
 
 /// <summary>A command in shell form (one string, run by the stage's SHELL) or exec form (JSON array, run directly).</summary>

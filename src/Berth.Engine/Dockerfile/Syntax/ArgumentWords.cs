@@ -100,7 +100,7 @@ public static class ArgumentWords
         {
             var parts = SplitBlanks(rest, 2);
             if (parts.Count < 2)
-                throw new FormatException($"{instruction} must have two arguments");
+                throw new InstructionFormatException($"{instruction} must have two arguments");
             values.Add(parts[0]);
             values.Add(parts[1]);
             values.Add("");

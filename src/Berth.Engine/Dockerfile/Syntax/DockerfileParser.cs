@@ -96,11 +96,19 @@ public static class DockerfileParser
             var root = new Node();
             var children = new List<Node>();
             var buf = new StringBuilder();
+            var comments = new List<string>();
 
             while (NextLine(out var raw))
             {
                 if (_lineNo == 1 && raw.Length > 0 && raw[0] == '\uFEFF') raw = raw[1..];
                 var line = TrimNewline(raw).TrimStart();
+                if (IsComment(raw))
+                {
+                    // BuildKit drops the first byte of the untrimmed line, then trims.
+                    var comment = TrimNewline(raw)[1..].Trim();
+                    if (comment.IsEmpty) comments.Clear();
+                    else comments.Add(comment.ToString());
+                }
                 if (!_directives.Done)
                 {
                     Directive? d;
@@ -121,6 +129,7 @@ public static class DockerfileParser
                             _escape = d.Value[0];
                         }
                         _directiveList.Add(d);
+                        if (comments.Count > 0) comments.RemoveAt(comments.Count - 1);
                     }
                 }
                 int startLine = _lineNo;
@@ -161,8 +170,9 @@ public static class DockerfileParser
                 }
                 catch (FormatException e)
                 {
-                    throw Error(startLine, e.Message);
+                    throw new DockerfileSyntaxException(_fileName, Math.Max(1, startLine), e.Message, e is InstructionFormatException ? logical : null);
                 }
+                if (!endOfLine) child.ContinuedPastEnd = _escape;
 
                 if (CanContainHeredoc(child) && logical.Contains("<<", StringComparison.Ordinal))
                 {
@@ -204,6 +214,11 @@ public static class DockerfileParser
 
                 child.StartLine = startLine;
                 child.EndLine = _lineNo;
+                if (comments.Count > 0)
+                {
+                    child.Comments = [.. comments];
+                    comments.Clear();
+                }
                 children.Add(child);
             }
 
@@ -403,7 +418,7 @@ public static class DockerfileParser
             case JsonArrayStatus.Strings:
                 return (Chain(elements), true);
             case JsonArrayStatus.NotAllStrings:
-                throw new FormatException(JsonArgs.NotAllStringsMessage);
+                throw new InstructionFormatException(JsonArgs.NotAllStringsMessage);
             default:
                 return (new Node { Value = rest }, false);
         }
@@ -416,7 +431,7 @@ public static class DockerfileParser
             case JsonArrayStatus.Strings:
                 return (Chain(elements), true);
             case JsonArrayStatus.NotAllStrings:
-                throw new FormatException(JsonArgs.NotAllStringsMessage);
+                throw new InstructionFormatException(JsonArgs.NotAllStringsMessage);
             default:
                 return (BlankDelimited(rest), false);
         }

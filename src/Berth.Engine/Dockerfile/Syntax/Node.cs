@@ -17,6 +17,11 @@ public sealed class Node
     public IReadOnlyList<Node> Children { get; internal set; } = NoChildren;
     public IReadOnlyList<string> Flags { get; internal set; } = NoFlags;
     public IReadOnlyList<Heredoc> Heredocs { get; internal set; } = NoHeredocs;
+    /// <summary>
+    /// The comment lines just above the instruction (text after <c>#</c>, trimmed; directives excluded; a bare <c>#</c> starts
+    /// over), as BuildKit's <c>PrevComment</c>: stage and ARG descriptions, and per-instruction <c># check=skip=…</c>.
+    /// </summary>
+    public IReadOnlyList<string> Comments { get; internal set; } = [];
     /// <summary>The logical line the node was parsed from (continuations joined), as BuildKit's <c>Original</c>.</summary>
     public string Original { get; internal set; } = "";
     /// <summary>True when the arguments came from a JSON array (exec form).</summary>
@@ -25,6 +30,17 @@ public sealed class Node
     public int StartLine { get; internal set; }
     /// <summary>1-based last line consumed (continuations, skipped lines inside them, heredoc bodies).</summary>
     public int EndLine { get; internal set; }
+    /// <summary>The escape character when the file ended inside this instruction's line continuation, else <c>'\0'</c>.</summary>
+    internal char ContinuedPastEnd { get; set; }
+
+    /// <summary>The instruction's text for error messages: the logical line, plus a note when a continuation ran into the end of the file.</summary>
+    /// Null when the line is the bare keyword: the message names it already.
+    internal string? ErrorText()
+    {
+        string text = Original.Trim();
+        if (ContinuedPastEnd != '\0') return $"{text} {ContinuedPastEnd} (line continuation at end of file)";
+        return text == Value ? null : text;
+    }
 
     /// <summary>The argument values chained from <see cref="Next"/>.</summary>
     public IEnumerable<Node> Arguments
