@@ -1,6 +1,7 @@
 using Berth.Engine.Services.Containers;
 using Berth.Engine.Services.Images;
 using Berth.Engine.Services.Maintenance;
+using Berth.Engine.Services.Registry;
 using Berth.Engine.Services.Volumes;
 using Berth.Engine.Store;
 
@@ -14,6 +15,7 @@ public sealed class BerthEngine
     public VolumeService Volumes { get; }
     public ContainerService Containers { get; }
     public MaintenanceService Maintenance { get; }
+    public RegistryService Registry { get; }
 
     BerthEngine(BerthStore store)
     {
@@ -23,6 +25,7 @@ public sealed class BerthEngine
         Containers = new ContainerService(store, Images, Volumes);
         Maintenance = new MaintenanceService(store, Images, Volumes);
         Maintenance.DiskUsage.Containers = Containers;
+        Registry = new RegistryService(store, Images, RegistryServiceOptions.FromEnvironment());
     }
 
     public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));
