@@ -19,6 +19,7 @@ public static class BerthCli
         foreach (var command in ImageCommands.Create()) root.Add(command);
         foreach (var command in BuildCommands.Create()) root.Add(command);
         foreach (var command in Commands.Containers.ContainerCommands.Create()) root.Add(command);
+        RegistryCommands.AddTo(root);
         root.Add(SystemCommands.Version());
         root.Add(InternalCommands.Create());
         root.Add(VolumeCommands.Create());

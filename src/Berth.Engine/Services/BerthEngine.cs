@@ -2,6 +2,7 @@ using Berth.Engine.Services.Build;
 using Berth.Engine.Services.Containers;
 using Berth.Engine.Services.Images;
 using Berth.Engine.Services.Maintenance;
+using Berth.Engine.Services.Registry;
 using Berth.Engine.Services.Volumes;
 using Berth.Engine.Store;
 
@@ -16,6 +17,7 @@ public sealed class BerthEngine
     public VolumeService Volumes { get; }
     public ContainerService Containers { get; }
     public MaintenanceService Maintenance { get; }
+    public RegistryService Registry { get; }
 
     BerthEngine(BerthStore store)
     {
@@ -27,6 +29,7 @@ public sealed class BerthEngine
         Maintenance = new MaintenanceService(store, Images, Volumes);
         Maintenance.DiskUsage.BuildCache = new BuildCacheUsage(store);
         Maintenance.DiskUsage.Containers = Containers;
+        Registry = new RegistryService(store, Images, RegistryServiceOptions.FromEnvironment());
     }
 
     public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));

@@ -10,14 +10,23 @@ namespace Berth.Engine;
 /// </remarks>
 public sealed partial class StoreLock : IDisposable
 {
-    const int LOCK_SH = 1, LOCK_EX = 2, LOCK_UN = 8;
+    const int LOCK_SH = 1, LOCK_EX = 2;
     const int EINTR = 4;
-    readonly FileStream _file;
+    const int O_RDWR = 2, O_CREAT = 0x40, O_CLOEXEC = 0x80000;
+    int _fd;
+
+    // The lock file is opened with open(2), not FileStream: .NET takes a non-blocking flock of its own on every
+    // FileStream, so a second process would fail at once ("being used by another process") instead of waiting.
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags, int mode);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int flock(int fd, int operation);
 
-    StoreLock(FileStream file) => _file = file;
+    StoreLock(int fd) => _fd = fd;
 
     public static StoreLock Shared(string lockDir, string name) => Acquire(lockDir, name, LOCK_SH);
     public static StoreLock Exclusive(string lockDir, string name) => Acquire(lockDir, name, LOCK_EX);
@@ -25,24 +34,22 @@ public sealed partial class StoreLock : IDisposable
     static StoreLock Acquire(string lockDir, string name, int operation)
     {
         Directory.CreateDirectory(lockDir);
-        var file = new FileStream(Path.Combine(lockDir, name + ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        int fd = (int)file.SafeFileHandle.DangerousGetHandle();
+        string path = Path.Combine(lockDir, name + ".lock");
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0x180 /* 0600 */);
+        if (fd < 0) throw new IOException($"cannot open {path}: errno {Marshal.GetLastPInvokeError()}");
         while (flock(fd, operation) != 0)
         {
-            if (Marshal.GetLastPInvokeError() == EINTR) continue;
-            file.Dispose();
-            throw new IOException($"cannot lock {name}: errno {Marshal.GetLastPInvokeError()}");
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR) continue;
+            close(fd);
+            throw new IOException($"cannot lock {name}: errno {errno}");
         }
-        return new StoreLock(file);
+        return new StoreLock(fd);
     }
-
-    bool _released;
 
     public void Dispose()
     {
-        if (_released) return;
-        _released = true;
-        flock((int)_file.SafeFileHandle.DangerousGetHandle(), LOCK_UN);
-        _file.Dispose();
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0) close(fd); // closing the only descriptor releases the lock
     }
 }

@@ -45,7 +45,7 @@ public sealed partial class ContainerService
     IOciRuntime RuntimeNamed(string name) => OciRuntime.Create(name, Path.Combine(_store.RunDirectory, name));
     ConmonMonitor MonitorFor(IOciRuntime runtime) => new(runtime, socketDir: SocketDirectory);
 
-    ContainerLock Lock(string id) => ContainerLock.Acquire(_store.LockDirectory, id);
+    StoreLock Lock(string id) => ContainerLock.Acquire(_store.LockDirectory, id);
 
     /// <summary>Finds a container by full ID, name, or unique ID prefix (Docker's order) and reconciles its state.</summary>
     public ContainerRecord Get(string nameOrId) => TryGet(nameOrId) ?? throw new NotFoundException($"No such container: {nameOrId}");
