@@ -1,3 +1,4 @@
+using Berth.Engine.Dockerfile.Checks;
 using System.CommandLine;
 using Berth.Cli.Formatting;
 using Berth.Cli.Output;
@@ -33,7 +34,6 @@ public static class BuildCommands
         var progress = new Option<string>("--progress") { Description = "Set type of progress output (auto, plain, tty)", DefaultValueFactory = _ => "auto" };
         var platform = new Option<string?>("--platform") { Description = "Set platform if server is multi-platform capable" };
         var explain = new Option<bool>("--explain-cache") { Description = "Show, for each step, whether the cache was used and, if not, which input changed" };
-        // Lint checks: the checks feature hooks in here (BuildOptions.Check) and prints its findings.
         var check = new Option<bool>("--check") { Description = "Check the build configuration instead of building (lint)" };
         var context = new Argument<string>("PATH | URL | -");
         var command = new Command(name, "Build an image from a Dockerfile")
@@ -61,6 +61,18 @@ public static class BuildCommands
                 Check = parse.GetValue(check),
             };
             options = options with { SourceDateEpoch = SourceDateEpoch(options.BuildArgs) };
+            if (options.Check)
+            {
+                if (contextArg == "-" || dockerfile == "-") throw new InvalidInputException("build --check needs a context directory and a Dockerfile file, not stdin");
+                // Base images in the local store give the checks their ENV (PATH, ...), so UndefinedVar knows what FROM defines.
+                var lintOptions = new LintOptions
+                {
+                    BaseImageEnv = image => ctx.Engine.Images.TryResolve(image) is { } id
+                        ? ctx.Engine.Images.ReadConfigAsync(id, cancellationToken).GetAwaiter().GetResult().Config?.Env
+                        : null,
+                };
+                return await CheckCommand.RunCheckAsync(Path.GetFullPath(contextArg), dockerfile, options.BuildArgs, ctx.Out, ctx.Error, lintOptions);
+            }
 
             string? tempStdin = null;
             Stream? contextTar = null;

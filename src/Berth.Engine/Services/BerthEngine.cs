@@ -1,3 +1,4 @@
+using Berth.Engine.Content;
 using Berth.Engine.Services.Build;
 using Berth.Engine.Services.Containers;
 using Berth.Engine.Services.Images;
@@ -24,12 +25,27 @@ public sealed class BerthEngine
         Store = store;
         Images = new ImageService(store);
         Builder = new Builder(store, Images);
+        Builder.PullMissingBase = PullBaseImageAsync;
         Volumes = new VolumeService(store);
         Containers = new ContainerService(store, Images, Volumes);
         Maintenance = new MaintenanceService(store, Images, Volumes);
         Maintenance.DiskUsage.BuildCache = new BuildCacheUsage(store);
         Maintenance.DiskUsage.Containers = Containers;
         Registry = new RegistryService(store, Images, RegistryServiceOptions.FromEnvironment());
+    }
+
+    /// <summary>FROM of an image the store lacks pulls it, as `docker build` does; a failed pull says why the image is missing.</summary>
+    async Task<Digest?> PullBaseImageAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var pulled = await Registry.PullAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return pulled.Images.Count > 0 ? pulled.Images[0].ImageId : null;
+        }
+        catch (BerthException e)
+        {
+            throw new NotFoundException($"No such image: {name} (pull failed: {e.Message})");
+        }
     }
 
     public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));

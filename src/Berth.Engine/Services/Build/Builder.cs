@@ -45,8 +45,8 @@ public sealed class Builder(BerthStore store, ImageService images)
 
             var (text, fileName, dockerfilePath) = await ReadDockerfileAsync(options, contextDir, cancellationToken).ConfigureAwait(false);
             var model = DockerfileModel.Parse(text, fileName);
-            // `build --check` runs the lint checks (Dockerfile/Checks) on the model instead of building: wired by the checks feature.
-            if (options.Check) throw new InvalidInputException("build --check: the lint checks are not available yet");
+            // `build --check` is answered by Dockerfile/Checks/DockerfileLinter without a build (the CLI calls it directly).
+            if (options.Check) throw new InvalidInputException("build --check runs the Dockerfile checks, not a build: use DockerfileLinter.LintBuildAsync");
             if (model.Stages.Count == 0) throw new BuildException($"{fileName}: file with no instructions");
 
             var context = ContextFiles.None;
