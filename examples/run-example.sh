@@ -14,7 +14,7 @@ cleanup() {
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 fetch() { # retries while the server starts
-  for _ in $(seq 1 50); do curl -fsS "$1" && return 0; sleep 0.2; done
+  for _ in $(seq 1 50); do curl -fs "$1" && return 0; sleep 0.2; done
   echo "no answer from $1" >&2; return 1
 }
 step() { echo; echo "== $*"; }
@@ -41,7 +41,7 @@ berth rm -f berth-example-site
 if [ "${BERTH_EXAMPLE_SKIP_NODE:-0}" != 1 ]; then
   step "base image: node-base (debootstrap + Debian's nodejs/npm; cached after the first run)"
   node_tar=$(bash scripts/make-node-base.sh)
-  berth import -c 'CMD ["node"]' "$node_tar" node-base:latest
+  berth import -c 'CMD ["node"]' -c 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' "$node_tar" node-base:latest
   step "berth build -t node-app examples/node-app"
   berth build -t node-app examples/node-app
   node_port=$(free_port)
