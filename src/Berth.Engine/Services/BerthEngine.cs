@@ -25,6 +25,7 @@ public sealed class BerthEngine
         Containers = new ContainerService(store, Images, Volumes);
         Maintenance = new MaintenanceService(store, Images, Volumes);
         Maintenance.DiskUsage.Containers = Containers;
+        Maintenance.SystemPruner.Containers = Containers;
         Registry = new RegistryService(store, Images, RegistryServiceOptions.FromEnvironment());
     }
 
