@@ -293,7 +293,7 @@ public static class ContainerCommands
                 foreach (var p in matches) context.Out.WriteLine($"{p.HostIp}:{p.HostPort}");
                 return 0;
             }
-            foreach (var p in ports.OrderBy(p => p.ContainerPort)) context.Out.WriteLine(p.ToString());
+            foreach (var p in ports.OrderBy(p => p.ContainerPort)) context.Out.WriteLine(p.DockerPortLine());
             return 0;
         });
         return command;
