@@ -53,9 +53,16 @@ public class SystemPruneTests
             Assert.NotNull(store.Engine.Images.TryResolve("bb"));
             Assert.Contains("named", await Ok("volume", "ls", "-q"));
             await Ok("rm", "-f", running);
+            using var context = new TempDirectory();
+            File.WriteAllText(Path.Combine(context.Path, "Dockerfile"), "FROM bb\nRUN echo built > /built.txt\n");
+            await Ok("build", "-q", "-t", "built", context.Path);
+            Assert.NotEmpty(store.Engine.Store.Metadata.ListBuildCache());
             var everything = await Ok("system", "prune", "-a", "-f");
-            Assert.StartsWith("Deleted Images:\nuntagged: bb:latest\ndeleted: sha256:", everything);
+            Assert.StartsWith("Deleted Images:\nuntagged: bb:latest\n", everything);
+            Assert.Contains("untagged: built:latest\n", everything);
+            Assert.Matches(@"\nDeleted build cache objects:\n([0-9a-f]{25}\n)+\nTotal reclaimed space: ", everything);
             Assert.Null(store.Engine.Images.TryResolve("bb"));
+            Assert.Empty(store.Engine.Store.Metadata.ListBuildCache());
         }
         finally
         {

@@ -53,7 +53,7 @@ public sealed partial class ContainerService
             tag = ImageNameParser.Parse(request.Reference);
             if (tag.Digest is not null) throw new InvalidInputException($"refusing to create a tag with a digest reference: {request.Reference}");
         }
-        var config = MergeCommitConfig(Build.ImageConfigEditor.ApplyChanges(container.Settings.Config, request.Changes), container.Settings.Config);
+        var config = MergeCommitConfig(Berth.Engine.Build.ImageConfigEditor.ApplyChanges(container.Settings.Config, request.Changes), container.Settings.Config);
         var parent = await _images.ReadConfigAsync(container.ImageId, cancellationToken).ConfigureAwait(false);
         var parentLayers = _store.Metadata.ImageLayers(container.ImageId);
 
