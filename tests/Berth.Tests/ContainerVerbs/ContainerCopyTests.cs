@@ -77,6 +77,12 @@ public class ContainerCopyTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
         Assert.False(File.Exists(Path.Combine(host.Path, "stolen")));
         Assert.False(RootfsMount.IsMounted(rootfs));
 
+        // -a into a container with a USER: the files become that user's (resolved from the container's /etc/passwd).
+        await bb.OkAsync("create", "--name", "cpuser", "-u", "app", "--network", "none", "bb", "true");
+        await bb.OkAsync("cp", "-a", Path.Combine(host.Path, "in.txt"), "cpuser:/tmp/owned.txt");
+        await bb.OkAsync("cp", "-a", "cpuser:/tmp/owned.txt", Path.Combine(host.Path, "owned-by-app"));
+        Assert.Equal(1000, Owner(Path.Combine(host.Path, "owned-by-app")));
+
         Assert.Contains("must specify at least one container source", (await bb.CliAsync("cp", "/a", "/b")).Stderr);
         Assert.Contains("copying between containers is not supported", (await bb.CliAsync("cp", "cpc:/a", "cpc:/b")).Stderr);
     }
