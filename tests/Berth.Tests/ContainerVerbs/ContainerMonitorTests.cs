@@ -33,8 +33,11 @@ public class ContainerMonitorTests(BusyboxStore bb) : IClassFixture<BusyboxStore
         Assert.Matches("^\\{\"BlockIO\":.*\"Name\":\"mon\".*\"PIDs\":\"2\"\\}\n$", await bb.OkAsync("stats", "--no-stream", "--format", "json", "mon"));
 
         // Live: the table is redrawn in place (clear screen, cursor home) until interrupted.
-        var live = BerthProcess.Bash(bb.Store.Root, $"timeout -s INT 4 {BerthProcess.Command(bb.Store.Root)} stats mon; true");
-        Assert.Contains("\u001b[2J\u001b[HCONTAINER ID", live.Stdout);
+        var live = BerthProcess.Bash(bb.Store.Root,
+            $"out=$(mktemp); {BerthProcess.Command(bb.Store.Root)} stats mon > $out & p=$!; " +
+            "for i in $(seq 600); do [ $(grep -c 'CONTAINER ID' $out) -ge 2 ] && break; sleep 0.1; done; kill -TERM $p; wait $p; cat $out; rm -f $out");
+        Assert.StartsWith("\u001b[2J\u001b[HCONTAINER ID", live.Stdout);
+        Assert.True(live.Stdout.Split("\u001b[2J\u001b[H").Length >= 3, "the table is redrawn at least twice");
         Assert.Contains(id[..12], live.Stdout);
 
         await bb.OkAsync("kill", "mon");
