@@ -28,6 +28,7 @@ umount "$root/proc"
 chroot "$root" apt-get clean
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/log/*.log "$root"/tmp/* "$root"/root/.npm
 : > "$root/etc/resolv.conf"; : > "$root/etc/hostname"
-tar --sort=name --numeric-owner --xattrs -C "$root" -cf "$out.tmp" .
+# /dev stays empty, as in every image: the runtime mounts its own (and imports refuse device nodes).
+tar --sort=name --numeric-owner --xattrs --exclude="./dev/*" --exclude="./proc/*" --exclude="./sys/*" -C "$root" -cf "$out.tmp" .
 mv "$out.tmp" "$out"
 echo "$out"
