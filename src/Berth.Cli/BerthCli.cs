@@ -24,6 +24,7 @@ public static class BerthCli
         root.Add(InternalCommands.Create());
         root.Add(VolumeCommands.Create());
         MaintenanceCommands.AddTo(root);
+        SystemPruneCommand.AddTo(root);
         return root;
     }
 

@@ -31,6 +31,8 @@ public sealed class BerthEngine
         Maintenance = new MaintenanceService(store, Images, Volumes);
         Maintenance.DiskUsage.BuildCache = new BuildCacheUsage(store);
         Maintenance.DiskUsage.Containers = Containers;
+        Maintenance.SystemPruner.Containers = Containers;
+        Maintenance.SystemPruner.BuildCache = new BuildCachePruner(Builder, new BuildCacheUsage(store));
         Registry = new RegistryService(store, Images, RegistryServiceOptions.FromEnvironment());
     }
 
