@@ -84,7 +84,8 @@ public static class LayerDiffer
                     string parent = relDir.Length == 0 ? "" : relDir + "/";
                     await writer.WriteHeaderAsync(new LayerTarWriter.Entry
                     {
-                        Name = _prefix + parent + ".wh." + name, LinkName = "", Type = (byte)'0', Mtime = mtime,
+                        // Mode 0600, as Docker's overlay2 differ writes whiteouts: the same layer gets the same digest.
+                        Name = _prefix + parent + ".wh." + name, LinkName = "", Type = (byte)'0', Mtime = mtime, Mode = 0x180,
                     }, cancellationToken).ConfigureAwait(false);
                     continue;
                 }

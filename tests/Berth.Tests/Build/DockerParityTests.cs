@@ -53,13 +53,6 @@ public class DockerParityTests(DockerParityFixture fixture) : IClassFixture<Dock
                             @"berth=created_by=/bin/sh -c #\(nop\) \1 \2\3:[0-9a-f]{64} in \4  empty_layer=False$";
 
     /// <summary>
-    /// Whiteout entries: Docker's overlay2 differ writes <c>.wh.</c> files with mode 0600; Berth's LayerDiffer (src/Berth.Engine/Layers)
-    /// writes mode 0. Extraction ignores the mode, but the layer digests differ.
-    /// </summary>
-    const string WhiteoutModeDocker = @"^layer\[\d+\] only docker: (?<path>\S*/\.wh\.[^ ]+) file mode=600 owner=0:0 size=0 ";
-    const string WhiteoutModeBerth = @"^layer\[\d+\] only berth:  (?<path>\S*/\.wh\.[^ ]+) file mode=0 owner=0:0 size=0 ";
-
-    /// <summary>
     /// Cases where Berth knowingly differs from Docker 20.10: case → patterns that every difference line must match; each
     /// pattern must still match a line (so the entry goes when the difference is fixed).
     /// </summary>
@@ -68,7 +61,6 @@ public class DockerParityTests(DockerParityFixture fixture) : IClassFixture<Dock
         ["copy-chown"] = [CopyHash],
         ["add-tar"] = [CopyHash],
         ["multi-stage"] = [CopyHash],
-        ["run-whiteouts"] = [WhiteoutModeDocker, WhiteoutModeBerth],
         // docs/docker-behaviour.md: "WORKDIR after USER: the legacy builder creates the directory as root; BuildKit as the USER. Berth: BuildKit."
         ["workdir"] =
         [
