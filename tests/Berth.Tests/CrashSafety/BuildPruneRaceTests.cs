@@ -65,7 +65,7 @@ public class BuildPruneRaceTests(ITestOutputHelper output)
                     {
                         counts.AddOrUpdate("build failed", 1, (_, n) => n + 1);
                         string message = r.Stderr.Trim();
-                        if (!message.StartsWith("Error") && !message.Contains("ERROR"))
+                        if (!message.StartsWith("Error: ") || message.Contains('\n'))
                             failures.Enqueue($"build {i} exited {r.ExitCode} without a clear error: {message}");
                         else
                             output.WriteLine($"build {i} failed: {message.Split('\n')[^1]}");
@@ -79,9 +79,15 @@ public class BuildPruneRaceTests(ITestOutputHelper output)
             Assert.True(counts.GetValueOrDefault("build ok") > 0, "no build succeeded");
             Assert.True(counts.Count(c => c.Key.EndsWith(" prune")) == 3, "not every prune ran");
             foreach (var row in images.ListAll()) crash.AssertComplete(row.Image.Id, "after the race");
-            var report = await crash.Store.Engine.Maintenance.Checker.CheckAsync(repair: false, TimeSpan.Zero);
-            Assert.True(report.Findings.Count == 0 && report.InProgress.Count == 0,
-                string.Join("\n", report.Findings.Select(f => f.ToString()).Concat(report.InProgress)));
+            // No damage and nothing left in progress. Garbage is allowed (a prune deletes rows first and files after, so a
+            // snapshot it removes can leave its short link behind); --repair must then leave the store consistent.
+            var checker = crash.Store.Engine.Maintenance.Checker;
+            var report = await checker.CheckAsync(repair: false, TimeSpan.Zero);
+            Assert.True(report.Damage.Count == 0 && report.InProgress.Count == 0,
+                string.Join("\n", report.Damage.Select(f => f.ToString()).Concat(report.InProgress)));
+            output.WriteLine($"garbage after the race: {report.Findings.Count}{string.Concat(report.Findings.Select(f => "\n  " + f))}");
+            var repaired = await checker.CheckAsync(repair: true, TimeSpan.Zero);
+            Assert.True(repaired.Consistent, string.Join("\n", repaired.Findings.Where(f => !f.Repaired)));
             foreach (var (tag, id) in crash.StableTags.Where(t => t.Key == "stable:1")) Assert.Equal(id, images.Resolve(tag));
         }
         finally
