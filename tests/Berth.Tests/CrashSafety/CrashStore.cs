@@ -122,6 +122,34 @@ sealed class CrashStore : IDisposable
         return report.Findings;
     }
 
+    /// <summary>Asserts every layer of image <paramref name="id"/> has its snapshot and its tar blob, and its config blob exists.</summary>
+    public void AssertComplete(Digest id, string context)
+    {
+        Assert.True(Store.Engine.Store.Content.Exists(id), $"{context}: image {id} has no config blob");
+        foreach (var layer in Store.Engine.Store.Metadata.ImageLayers(id))
+            Assert.True(Store.Engine.Store.Snapshots.HasLayer(layer.ChainId) && Store.Engine.Store.Content.Exists(layer.DiffId), $"{context}: image {id} lost layer {layer.ChainId}");
+    }
+
+    /// <summary>
+    /// A build context under the store's temp files: FROM stable:1, a RUN that writes 1 MiB, and a COPY of 3 MiB of
+    /// random files; returns its directory.
+    /// </summary>
+    public string WriteBuildContext(string name, int seed)
+    {
+        string dir = _filesOwned!.Combine(name);
+        Directory.CreateDirectory(Path.Combine(dir, "payload"));
+        var random = new Random(seed);
+        for (int i = 0; i < 48; i++)
+        {
+            var bytes = new byte[64 << 10];
+            random.NextBytes(bytes);
+            File.WriteAllBytes(Path.Combine(dir, "payload", $"f{i:D2}"), bytes);
+        }
+        File.WriteAllText(Path.Combine(dir, "Dockerfile"),
+            "FROM stable:1\nRUN mkdir -p /out && dd if=/dev/urandom of=/out/run.bin bs=64k count=16 2>/dev/null\nCOPY payload /payload\n");
+        return dir;
+    }
+
     public void Dispose()
     {
         Store.Dispose();
