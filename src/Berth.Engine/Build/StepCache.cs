@@ -51,6 +51,11 @@ public sealed class StepCache(BerthStore store)
 
     public void Record(string parentKey, StepInputs inputs, BuildState state, long layerSize)
     {
+        // Called under the reference lock, so no prune runs now. A layer without a row whose files are gone was freed by a
+        // prune that ran after this build took it from the cache: recording it would bring back a row with nothing behind it.
+        foreach (var layer in state.Layers)
+            if (!store.Metadata.HasLayer(layer.ChainId) && !(store.Snapshots.HasLayer(layer.ChainId) && store.Content.Exists(layer.DiffId)))
+                throw new BuildException($"layer {layer.ChainId} of this build was removed by a concurrent prune; run the build again");
         var sources = inputs.Sources.Count <= MaxStoredSources ? string.Join('\n', inputs.Sources) : "";
         store.Metadata.AddBuildCache(new BuildCacheRecord(state.Key, parentKey, inputs.Instruction, inputs.Args, sources, state.ConfigJson(),
             state.Layers.Count == 0 ? null : state.Layers[^1].ChainId, layerSize), state.Layers);
