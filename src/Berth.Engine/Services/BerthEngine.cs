@@ -20,6 +20,7 @@ public sealed class BerthEngine
     BerthEngine(BerthStore store)
     {
         Store = store;
+        Diagnostics.PhaseTimer.Mark("engine: store open");
         Images = new ImageService(store);
         Volumes = new VolumeService(store);
         Containers = new ContainerService(store, Images, Volumes);
@@ -28,5 +29,10 @@ public sealed class BerthEngine
         Registry = new RegistryService(store, Images, RegistryServiceOptions.FromEnvironment());
     }
 
-    public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));
+    public static BerthEngine Open(string? root = null)
+    {
+        var engine = new BerthEngine(BerthStore.Open(root));
+        Diagnostics.PhaseTimer.Mark("engine open");
+        return engine;
+    }
 }

@@ -73,7 +73,7 @@ public static class ContainerCommands
             bool background = parse.GetValue(detach);
             var request = options.Request(parse, background);
             ContainerRecord container;
-            try { container = await service.CreateAsync(request, ct); }
+            try { container = await service.CreateAsync(request, ct); Engine.Diagnostics.PhaseTimer.Mark("created"); }
             catch (BerthException e) { return Fail(context, e); }
             try
             {

@@ -36,6 +36,7 @@ public sealed partial class ContainerService
             }, size, cancellationToken).ConfigureAwait(false);
             started?.Invoke(Get(container.Id));
             await attach!.PumpAsync(streams, cancellationToken).ConfigureAwait(false);
+            Diagnostics.PhaseTimer.Mark("attach: streams closed");
         }
         finally
         {
@@ -56,14 +57,17 @@ public sealed partial class ContainerService
         Directory.CreateDirectory(ExitDirectory);
         File.Delete(Path.Combine(ExitDirectory, fresh.Id));
         TryDeleteDirectory(PersistDirectory(fresh.Id));
+        Diagnostics.PhaseTimer.Mark("start: previous run cleared");
         MonitoredContainer created;
         try
         {
             var spec = PrepareBundle(fresh, runtime, size);
+            Diagnostics.PhaseTimer.Mark("start: bundle prepared");
             created = await monitor.CreateAsync(new MonitorOptions
             {
                 ContainerId = fresh.Id,
                 BundlePath = ContainerDirectory(fresh.Id),
+                Spec = spec,
                 LogPath = LogPath(fresh.Id),
                 ExitDir = ExitDirectory,
                 Name = fresh.Name,
@@ -88,7 +92,9 @@ public sealed partial class ContainerService
         try
         {
             if (beforeStart is not null) await beforeStart(created).ConfigureAwait(false);
+            Diagnostics.PhaseTimer.Mark("start: created, attached");
             await runtime.StartAsync(fresh.Id, cancellationToken).ConfigureAwait(false);
+            Diagnostics.PhaseTimer.Mark("start: runtime started");
             await StartPortProxyAsync(fresh, created.Pid, cancellationToken).ConfigureAwait(false);
         }
         catch (BerthException e)
@@ -130,6 +136,7 @@ public sealed partial class ContainerService
         var config = settings.Config;
         var host = settings.HostConfig;
         RootfsMount.Mount(Snapshot(container), rootfs, Path.Combine(dir, "empty"));
+        Diagnostics.PhaseTimer.Mark("start: rootfs mounted");
         try
         {
             var user = ContainerUser.Resolve(rootfs, config.User);
@@ -185,7 +192,9 @@ public sealed partial class ContainerService
                 CgroupParent = CgroupParent,
                 ContainerId = container.Id,
             };
+            Diagnostics.PhaseTimer.Mark("start: etc files, user");
             var spec = new OciSpecBuilder().Build(run);
+            Diagnostics.PhaseTimer.Mark("start: spec built");
             runtime.Validate(spec);
             OciBundle.Write(dir, spec);
             return spec;
