@@ -100,7 +100,7 @@ public static class ContainerCommands
         catch (NotFoundException) { }
     }
 
-    /// <summary>Starts a created container attached to the terminal or the captured writers, returns its exit code; removes it after with --rm.</summary>
+    /// <summary>Starts a created container attached to the terminal or the captured writers, returns its exit code (the engine removes an --rm container).</summary>
     internal static async Task<int> RunAttachedAsync(CommandContext context, ContainerRecord container, bool stdin, bool tty, CancellationToken ct)
     {
         var service = context.Engine.Containers;
@@ -112,7 +112,6 @@ public static class ContainerCommands
             // With the signals proxied, Ctrl-C ends the container (and so this wait), not the wait itself.
             code = await service.StartAttachedAsync(container.Id, console.Attach(stdin, tty), console.Size(),
                 cancellationToken: console.ProxiesSignals(tty) ? CancellationToken.None : ct);
-        if (container.Settings.HostConfig.AutoRemove) await RemoveQuietly(service, container.Id);
         return code;
     }
 
