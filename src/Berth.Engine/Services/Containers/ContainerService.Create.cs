@@ -10,7 +10,6 @@ public sealed partial class ContainerService
     public async Task<ContainerRecord> CreateAsync(ContainerCreateRequest request, CancellationToken cancellationToken = default)
     {
         var imageId = _images.Resolve(request.Image);
-        Diagnostics.PhaseTimer.Mark("TMP create: resolved");
         var image = (await _images.ReadConfigAsync(imageId, cancellationToken).ConfigureAwait(false)).Config ?? new ContainerConfig();
         Diagnostics.PhaseTimer.Mark("create: image config read");
         string id = ContainerNames.NewId();

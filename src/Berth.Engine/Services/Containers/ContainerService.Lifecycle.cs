@@ -176,13 +176,10 @@ public sealed partial class ContainerService
             RootfsMount.Unmount(RootfsPath(current.Id));
             Diagnostics.PhaseTimer.Mark("rm: unmounted");
             RemoveCgroups(current.Id);
-            Diagnostics.PhaseTimer.Mark("TMP rm: cgroups");
             MonitorFor(runtime).RemoveSocketLinks(current.Id, ContainerDirectory(current.Id));
             if (Directory.Exists(ExitDirectory)) File.Delete(Path.Combine(ExitDirectory, current.Id));
             TryDeleteDirectory(PersistDirectory(current.Id));
-            Diagnostics.PhaseTimer.Mark("TMP rm: links, persist");
             _store.Snapshots.RemoveActive(current.Id);
-            Diagnostics.PhaseTimer.Mark("TMP rm: snapshot");
             TryDeleteDirectory(ContainerDirectory(current.Id));
             Diagnostics.PhaseTimer.Mark("rm: files removed");
             _store.Metadata.DeleteContainer(current.Id);

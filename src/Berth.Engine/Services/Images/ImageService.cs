@@ -34,16 +34,11 @@ public sealed partial class ImageService(BerthStore store)
     public Digest? ResolveByName(string text)
     {
         if (!ImageNameParser.TryParse(text, out var name, out _) || name is null) return null;
-        Diagnostics.PhaseTimer.Mark("TMP resolve: parsed");
         return name.Digest is { } d ? store.Metadata.ResolveRepoDigest(name.Repository, d) : store.Metadata.ResolveTag(name.TagKey);
     }
 
     public async Task<ImageConfig> ReadConfigAsync(Digest imageId, CancellationToken cancellationToken = default)
-    {
-        var bytes = await store.Content.ReadAllBytesAsync(imageId, cancellationToken).ConfigureAwait(false);
-        Diagnostics.PhaseTimer.Mark("TMP config bytes");
-        return ImageJson.ReadConfig(bytes, $"config of image {imageId.Short}");
-    }
+        => ImageJson.ReadConfig(await store.Content.ReadAllBytesAsync(imageId, cancellationToken).ConfigureAwait(false), $"config of image {imageId.Short}");
 
     /// <summary>Stores a config and records the image over already-stored layers, then tags it; returns the image ID.</summary>
     public async Task<Digest> CreateImageAsync(byte[] configJson, IReadOnlyList<LayerRecord> layers, Digest? parent, IEnumerable<ImageName> tags, CancellationToken cancellationToken)
