@@ -149,6 +149,9 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
             Assert.Contains("/dev/pts/0", screen);
             await Tmux(socket, "send-keys", "-t", socket, "exit 4", "Enter");
             Assert.True(await TestContainer.WaitUntil(() => bb.Store.Engine.Containers.TryGet(socket) is null, 30_000), "--rm should remove the container");
+            // berth itself ends too (its tmux session with it), though its terminal read has no input to end it.
+            Assert.True(await TestContainer.WaitUntil(() => Support.ProcessRunner.Run("tmux", ["-L", socket, "has-session", "-t", socket]).ExitCode != 0, 30_000),
+                "berth run -it should exit when its container does");
         }
         finally
         {
