@@ -23,11 +23,18 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 chroot "$root" apt-get update -qq >"$work/apt.log" 2>&1 || { tail -20 "$work/apt.log" >&2; exit 1; }
 chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm ca-certificates >>"$work/apt.log" 2>&1 \
   || { tail -20 "$work/apt.log" >&2; exit 1; }
+# Certificate authorities this host was told to trust (/usr/local/share/ca-certificates, e.g. a TLS-inspecting
+# egress proxy) go into the base image too, so `RUN npm install` reaches the registry from here as the host does.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >>"$work/apt.log" 2>&1
+fi
 umount "$root/proc"
 # An image does not carry apt's downloaded archives, caches or the host's resolver settings.
 chroot "$root" apt-get clean
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/log/*.log "$root"/tmp/* "$root"/root/.npm
 : > "$root/etc/resolv.conf"; : > "$root/etc/hostname"
-tar --sort=name --numeric-owner --xattrs -C "$root" -cf "$out.tmp" .
+# /dev stays empty, as in every image: the runtime mounts its own (and imports refuse device nodes).
+tar --sort=name --numeric-owner --xattrs --exclude="./dev/*" --exclude="./proc/*" --exclude="./sys/*" -C "$root" -cf "$out.tmp" .
 mv "$out.tmp" "$out"
 echo "$out"

@@ -17,12 +17,14 @@ public static class BerthCli
     {
         var root = new RootCommand("Berth: a daemonless, Docker-compatible container engine") { RootOption };
         foreach (var command in ImageCommands.Create()) root.Add(command);
+        foreach (var command in BuildCommands.Create()) root.Add(command);
         foreach (var command in Commands.Containers.ContainerCommands.Create()) root.Add(command);
         RegistryCommands.AddTo(root);
         root.Add(SystemCommands.Version());
         root.Add(InternalCommands.Create());
         root.Add(VolumeCommands.Create());
         MaintenanceCommands.AddTo(root);
+        SystemPruneCommand.AddTo(root);
         return root;
     }
 

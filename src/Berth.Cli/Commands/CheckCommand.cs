@@ -10,12 +10,13 @@ public static class CheckCommand
     /// Prints the report to <paramref name="stdout"/> and any error to <paramref name="stderr"/>. Returns 0 when there are only
     /// warnings (or none), 1 when the Dockerfile is invalid or <c># check=error=true</c> turns warnings into an error.
     /// </summary>
-    public static async Task<int> RunCheckAsync(string contextDir, string? dockerfile, IReadOnlyDictionary<string, string> buildArgs, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RunCheckAsync(string contextDir, string? dockerfile, IReadOnlyDictionary<string, string> buildArgs, TextWriter stdout, TextWriter stderr,
+        LintOptions? options = null)
     {
         LintReport report;
         try
         {
-            report = await DockerfileLinter.LintBuildAsync(contextDir, dockerfile, buildArgs).ConfigureAwait(false);
+            report = await DockerfileLinter.LintBuildAsync(contextDir, dockerfile, buildArgs, options).ConfigureAwait(false);
         }
         catch (BerthException e)
         {

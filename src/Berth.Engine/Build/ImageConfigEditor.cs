@@ -84,7 +84,7 @@ public static class ImageConfigEditor
                 {
                     Healthcheck = new HealthConfig
                     {
-                        Test = h.Kind == HealthcheckKind.CmdShell ? ["CMD-SHELL", string.Join(' ', h.Test)] : ["CMD", .. h.Test],
+                        Test = h.Test,
                         Interval = Nanoseconds(h.Interval), Timeout = Nanoseconds(h.Timeout),
                         StartPeriod = Nanoseconds(h.StartPeriod), StartInterval = Nanoseconds(h.StartInterval), Retries = h.Retries ?? 0,
                     },

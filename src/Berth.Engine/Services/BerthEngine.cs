@@ -1,3 +1,5 @@
+using Berth.Engine.Content;
+using Berth.Engine.Services.Build;
 using Berth.Engine.Services.Containers;
 using Berth.Engine.Services.Images;
 using Berth.Engine.Services.Maintenance;
@@ -12,6 +14,7 @@ public sealed class BerthEngine
 {
     public BerthStore Store { get; }
     public ImageService Images { get; }
+    public Builder Builder { get; }
     public VolumeService Volumes { get; }
     public ContainerService Containers { get; }
     public MaintenanceService Maintenance { get; }
@@ -20,19 +23,32 @@ public sealed class BerthEngine
     BerthEngine(BerthStore store)
     {
         Store = store;
-        Diagnostics.PhaseTimer.Mark("engine: store open");
         Images = new ImageService(store);
+        Builder = new Builder(store, Images);
+        Builder.PullMissingBase = PullBaseImageAsync;
         Volumes = new VolumeService(store);
         Containers = new ContainerService(store, Images, Volumes);
         Maintenance = new MaintenanceService(store, Images, Volumes);
+        Maintenance.DiskUsage.BuildCache = new BuildCacheUsage(store);
         Maintenance.DiskUsage.Containers = Containers;
+        Maintenance.SystemPruner.Containers = Containers;
+        Maintenance.SystemPruner.BuildCache = new BuildCachePruner(Builder, new BuildCacheUsage(store));
         Registry = new RegistryService(store, Images, RegistryServiceOptions.FromEnvironment());
     }
 
-    public static BerthEngine Open(string? root = null)
+    /// <summary>FROM of an image the store lacks pulls it, as `docker build` does; a failed pull says why the image is missing.</summary>
+    async Task<Digest?> PullBaseImageAsync(string name, CancellationToken cancellationToken)
     {
-        var engine = new BerthEngine(BerthStore.Open(root));
-        Diagnostics.PhaseTimer.Mark("engine open");
-        return engine;
+        try
+        {
+            var pulled = await Registry.PullAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return pulled.Images.Count > 0 ? pulled.Images[0].ImageId : null;
+        }
+        catch (BerthException e)
+        {
+            throw new NotFoundException($"No such image: {name} (pull failed: {e.Message})");
+        }
     }
+
+    public static BerthEngine Open(string? root = null) => new(BerthStore.Open(root));
 }

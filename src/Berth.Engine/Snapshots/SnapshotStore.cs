@@ -166,11 +166,11 @@ public sealed class SnapshotStore
     {
         long total = 0;
         var seen = new HashSet<(long, long)>();
-        var options = FileEnumeration.Everything(recurse: true, ignoreInaccessible: true); // a size estimate: an unreadable corner must not fail it
-        foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos("*", options))
+        // A size estimate: an unreadable corner must not fail it.
+        foreach (var entry in FileEnumeration.Tree(dir, ignoreInaccessible: true))
         {
-            if (entry is DirectoryInfo) continue;
             if (entry.LinkTarget is { } link) { total += System.Text.Encoding.UTF8.GetByteCount(link); continue; }
+            if (entry is DirectoryInfo) continue;
             var file = (FileInfo)entry;
             if (PosixFileInfo.TryGetInode(file.FullName, out var dev, out var ino, out var nlink) && nlink > 1 && !seen.Add((dev, ino))) continue;
             total += file.Length;

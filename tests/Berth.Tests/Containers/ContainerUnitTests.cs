@@ -1,5 +1,6 @@
 using Berth.Cli.Commands.Containers;
 using Berth.Engine;
+using Berth.Engine.Containers.Ports;
 using Berth.Engine.Content;
 using Berth.Engine.Services.Containers;
 
@@ -19,12 +20,13 @@ public class ContainerUnitTests
     [Fact]
     public void Port_specs_default_to_loopback_and_expand_ranges()
     {
-        Assert.Equal([new PortMapping("127.0.0.1", 8080, 80)], RunFlagParsers.Ports("8080:80"));
-        Assert.Equal([new PortMapping("0.0.0.0", 53, 53, "udp")], RunFlagParsers.Ports("0.0.0.0:53:53/udp"));
-        Assert.Equal([new PortMapping("127.0.0.1", 9000, 90), new PortMapping("127.0.0.1", 9001, 91)], RunFlagParsers.Ports("9000-9001:90-91"));
-        var free = Assert.Single(RunFlagParsers.Ports("80"));
+        static IReadOnlyList<PortBinding> Publish(string spec) => PortAllocator.Allocate(PortMapping.Parse(spec));
+        Assert.Equal([new PortBinding("127.0.0.1", 8080, 80, "tcp")], Publish("8080:80"));
+        Assert.Equal([new PortBinding("0.0.0.0", 53, 53, "udp")], Publish("0.0.0.0:53:53/udp"));
+        Assert.Equal([new PortBinding("127.0.0.1", 9000, 90, "tcp"), new PortBinding("127.0.0.1", 9001, 91, "tcp")], Publish("9000-9001:90-91"));
+        var free = Assert.Single(Publish("80"));
         Assert.True(free.HostPort > 0);
-        Assert.Throws<InvalidInputException>(() => RunFlagParsers.Ports("x:80"));
+        Assert.Throws<InvalidInputException>(() => Publish("x:80"));
     }
 
     [Fact]

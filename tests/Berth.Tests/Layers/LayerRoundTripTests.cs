@@ -54,7 +54,7 @@ public sealed class LayerRoundTripTests : IDisposable
         Fs.SetXattr(root + "/shared", "user.dir-note", [0, 1, 2, 255]);
         Fs.SetXattr(root + "/usr/bin/tool", "security.capability", NetBindServiceCapability);
         long t = 1_600_000_000;
-        foreach (var path in Directory.EnumerateFileSystemEntries(root, "*", Berth.Engine.FileEnumeration.Everything(recurse: true))
+        foreach (var path in Berth.Engine.FileEnumeration.Tree(root).Select(e => e.FullName)
                      .OrderByDescending(p => p.Length))
             Fs.SetMtime(path, t++);
         return root;

@@ -32,6 +32,7 @@ public static class CommandLineSplitter
         {
             "run" or "create" => RunValueOptions,
             "exec" => ExecValueOptions,
+            "top" => ["--root"], // top CONTAINER [ps OPTIONS]: the ps options are ps's
             _ => [],
         };
         if (valueOptions.Count == 0) return args;

@@ -29,6 +29,7 @@ public static class ContainerCommands
         Run("run"), CreateCommand("create"), Start(), Stop(), Kill(), Restart(), Remove(), Wait(), Attach(), ContainerLogs.Create(),
         ContainerExec.Create(), Simple("pause", "Pause all processes within one or more containers", (s, n, ct) => s.PauseAsync(n, ct)),
         Simple("unpause", "Unpause all processes within one or more containers", (s, n, ct) => s.UnpauseAsync(n, ct)), Rename(), Port(),
+        .. ContainerFileCommands.Create(), .. ContainerMonitorCommands.Create(),
     ];
 
     /// <summary>Docker exits 125 when the container could not be created or started for a reason of its own.</summary>
@@ -291,7 +292,7 @@ public static class ContainerCommands
                 foreach (var p in matches) context.Out.WriteLine($"{p.HostIp}:{p.HostPort}");
                 return 0;
             }
-            foreach (var p in ports.OrderBy(p => p.ContainerPort)) context.Out.WriteLine(p.ToString());
+            foreach (var p in ports.OrderBy(p => p.ContainerPort)) context.Out.WriteLine(p.DockerPortLine());
             return 0;
         });
         return command;

@@ -47,7 +47,7 @@ public sealed partial class ContainerService
             labels[eq < 0 ? label : label[..eq]] = eq < 0 ? "" : label[(eq + 1)..];
         }
 
-        var ports = request.Publish.SelectMany(RunFlagParsers.Ports).ToList();
+        var ports = Berth.Engine.Containers.Ports.PortAllocator.Allocate(Berth.Engine.Containers.Ports.PortMapping.ParseAll(request.Publish));
         var exposed = new SortedDictionary<string, EmptyObject>(image.ExposedPorts ?? new SortedDictionary<string, EmptyObject>(), StringComparer.Ordinal);
         foreach (var p in ports) exposed[$"{p.ContainerPort}/{p.Protocol}"] = new EmptyObject();
 

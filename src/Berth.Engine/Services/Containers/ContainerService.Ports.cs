@@ -13,8 +13,7 @@ public sealed partial class ContainerService
     async Task StartPortProxyAsync(ContainerRecord container, int pid, CancellationToken cancellationToken)
     {
         if (container.Settings.Ports.Count == 0 || container.Settings.HostConfig.NetworkMode == "host") return;
-        var bindings = container.Settings.Ports.Select(p => new PortBinding(p.HostIp, p.HostPort, p.ContainerPort, p.Protocol)).ToList();
-        await PortProxyProcess.StartAsync($"/proc/{pid}/ns/net", bindings, ProxyPidFile(container.Id),
+        await PortProxyProcess.StartAsync($"/proc/{pid}/ns/net", container.Settings.Ports, ProxyPidFile(container.Id),
             Path.Combine(ContainerDirectory(container.Id), "port-proxy.log"), pid, cancellationToken).ConfigureAwait(false);
     }
 

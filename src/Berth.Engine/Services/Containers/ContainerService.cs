@@ -156,5 +156,5 @@ public sealed partial class ContainerService
         container.Settings.HostConfig.NetworkMode == "host" || InitPid(container) is not { } pid ? null : $"/proc/{pid}/ns/net";
 
     /// <summary>The ports published with -p.</summary>
-    public static IReadOnlyList<PortMapping> PublishedPorts(ContainerRecord container) => container.Settings.Ports;
+    public static IReadOnlyList<Berth.Engine.Containers.Ports.PortBinding> PublishedPorts(ContainerRecord container) => container.Settings.Ports;
 }

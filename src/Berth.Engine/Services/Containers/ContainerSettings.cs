@@ -16,7 +16,8 @@ public sealed record ContainerSettings
     public HostSettings HostConfig { get; init; } = new();
     /// <summary>Mounts as resolved at create: binds, volumes and tmpfs.</summary>
     public IReadOnlyList<ContainerMount> Mounts { get; init; } = [];
-    public IReadOnlyList<PortMapping> Ports { get; init; } = [];
+    /// <summary>Ports published with -p, host ports chosen at create.</summary>
+    public IReadOnlyList<Berth.Engine.Containers.Ports.PortBinding> Ports { get; init; } = [];
 
     public string ToJson() => JsonSerializer.Serialize(this, ContainerJsonContext.Default.ContainerSettings);
     public static ContainerSettings FromJson(string json) =>
@@ -48,13 +49,6 @@ public sealed record HostSettings
 /// <param name="Name">The volume's name (volumes only).</param>
 /// <param name="Anonymous">A volume made for this container (removed by `rm -v`).</param>
 public sealed record ContainerMount(string Type, string Source, string Destination, bool ReadWrite, string? Name = null, bool Anonymous = false, string Options = "");
-
-/// <summary>A published port: host address and port to the container's port and protocol.</summary>
-public sealed record PortMapping(string HostIp, int HostPort, int ContainerPort, string Protocol = "tcp")
-{
-    /// <summary>"80/tcp -> 127.0.0.1:8080", as `docker port` prints.</summary>
-    public override string ToString() => $"{ContainerPort}/{Protocol} -> {HostIp}:{HostPort}";
-}
 
 /// <summary>Source-generated JSON for container settings.</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

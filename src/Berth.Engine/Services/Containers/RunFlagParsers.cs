@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Berth.Engine.Services.Containers;
 
@@ -66,66 +64,6 @@ public static class RunFlagParsers
         if (eq == 0) throw new InvalidInputException($"invalid environment variable: {value}");
         if (eq > 0) { yield return value; yield break; }
         if (Environment.GetEnvironmentVariable(value) is { } v) yield return value + "=" + v;
-    }
-
-    /// <summary>`-p [ip:][hostPort:]containerPort[/proto]` with equal-length ranges; unnamed host ports get a free one; the address defaults to 127.0.0.1.</summary>
-    public static IReadOnlyList<PortMapping> Ports(string spec)
-    {
-        string proto = "tcp";
-        string rest = spec;
-        int slash = rest.LastIndexOf('/');
-        if (slash >= 0) { proto = rest[(slash + 1)..].ToLowerInvariant(); rest = rest[..slash]; }
-        if (proto is not ("tcp" or "udp" or "sctp")) throw new InvalidInputException($"invalid proto: {proto}");
-        string ip = "", host = "", container;
-        int last = rest.LastIndexOf(':');
-        if (last < 0) container = rest;
-        else
-        {
-            container = rest[(last + 1)..];
-            string front = rest[..last];
-            int mid = front.LastIndexOf(':');
-            if (front.StartsWith('[') && front.Contains(']'))
-            {
-                int close = front.IndexOf(']');
-                ip = front[1..close];
-                host = close + 1 < front.Length && front[close + 1] == ':' ? front[(close + 2)..] : "";
-            }
-            else if (mid < 0) host = front;
-            else { ip = front[..mid]; host = front[(mid + 1)..]; }
-        }
-        if (ip.Length > 0 && !IPAddress.TryParse(ip, out _)) throw new InvalidInputException($"invalid IP address: {ip}");
-        if (ip.Length == 0) ip = "127.0.0.1";
-        var (cLow, cHigh) = Range(container, spec);
-        var (hLow, hHigh) = host.Length == 0 ? (0, 0) : Range(host, spec);
-        if (host.Length > 0 && hHigh - hLow != cHigh - cLow && hLow != hHigh)
-            throw new InvalidInputException($"invalid ranges specified for container and host Ports: {container} and {host}");
-        var result = new List<PortMapping>();
-        for (int p = cLow; p <= cHigh; p++)
-        {
-            int hostPort = host.Length == 0 ? FreePort(ip, proto) : hLow == hHigh ? hLow : hLow + (p - cLow);
-            result.Add(new PortMapping(ip, hostPort, p, proto));
-        }
-        return result;
-    }
-
-    static (int Low, int High) Range(string text, string spec)
-    {
-        var parts = text.Split('-');
-        if (parts.Length is < 1 or > 2 || !parts.All(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is > 0 and <= 65535))
-            throw new InvalidInputException($"invalid port specification: \"{spec}\"");
-        int low = int.Parse(parts[0], CultureInfo.InvariantCulture), high = parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : low;
-        if (high < low) throw new InvalidInputException($"invalid port specification: \"{spec}\"");
-        return (low, high);
-    }
-
-    static int FreePort(string ip, string proto)
-    {
-        var address = IPAddress.Parse(ip);
-        using var socket = proto == "udp"
-            ? new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
-            : new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(address, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     /// <summary>`--tmpfs /path[:options]`.</summary>

@@ -10,7 +10,7 @@ public sealed record ImportOptions(string SourceDescription, IReadOnlyList<strin
 
 public sealed partial class ImageService
 {
-    static ContainerConfig ApplyChanges(ContainerConfig config, IReadOnlyList<string> changes) => Build.ImageConfigEditor.ApplyChanges(config, changes);
+    static ContainerConfig ApplyChanges(ContainerConfig config, IReadOnlyList<string> changes) => Berth.Engine.Build.ImageConfigEditor.ApplyChanges(config, changes);
 
     /// <summary>`import`: a (possibly compressed) tar of a root file system becomes a one-layer image.</summary>
     public async Task<Digest> ImportAsync(Stream source, ImportOptions options, CancellationToken cancellationToken = default)

@@ -25,24 +25,28 @@ public sealed partial class ImageService
         var users = ImageUsers(id);
         string shortName = byId ? ShortId(nameOrId) : nameOrId;
 
-        if (users.FirstOrDefault(u => u.Running) is { } running && (byId || tags.Count + digests.Count <= 1))
+        if (users.FirstOrDefault(u => u.Running) is { } running && (byId || IsSingleReference(tags, digests)))
             throw new ConflictException($"conflict: unable to delete {shortName} (cannot be forced) - image is being used by running container {running.ContainerId[..12]}");
 
         if (!byId)
         {
             var name = ImageNameParser.Parse(nameOrId);
             string key = name.Digest is { } d ? name.Repository + "@" + d : name.TagKey;
-            bool lastReference = tags.Count + digests.Count == 1;
-            if (lastReference && users.FirstOrDefault() is { } user && !force)
+            if (IsSingleReference(tags, digests) && users.FirstOrDefault() is { } user && !force)
                 throw new ConflictException($"conflict: unable to remove repository reference \"{nameOrId}\" (must force) - container {user.ContainerId[..12]} is using its referenced image {id.Short}");
+            // Docker: once a repository's last tag is gone, its digest references go too (they would only keep a dangling image).
+            var repositoryDigests = name.Digest is null && !tags.Any(t => t != name.TagKey && ImageNameParser.Parse(t).Repository == name.Repository)
+                ? digests.Where(r => RepositoryOf(r) == name.Repository).ToList() : [];
             store.Metadata.Write((c, t) =>
             {
                 if (name.Digest is { } dg) c.Execute("DELETE FROM repo_digests WHERE repository = $r AND digest = $d", t, ("$r", name.Repository), ("$d", dg.ToString()));
                 else store.Metadata.RemoveTag(name.TagKey, c, t);
+                foreach (var r in repositoryDigests)
+                    c.Execute("DELETE FROM repo_digests WHERE repository = $r AND digest = $d", t, ("$r", RepositoryOf(r)), ("$d", r[(r.LastIndexOf('@') + 1)..]));
             });
             entries.Add(new("Untagged", ImageNameParser.Familiar(key)));
-            if (!lastReference) return entries;
-            // Docker also drops the digest references of the same repository once its last tag is gone.
+            foreach (var r in repositoryDigests) entries.Add(new("Untagged", ImageNameParser.Familiar(r)));
+            if (store.Metadata.TagsOf(id).Count + store.Metadata.RepoDigestsOf(id).Count > 0) return entries;
         }
         else
         {
@@ -95,6 +99,18 @@ public sealed partial class ImageService
                 ? parent : null;
         }
         return entries;
+    }
+
+    static string RepositoryOf(string digestReference) => digestReference[..digestReference.LastIndexOf('@')];
+
+    /// <summary>moby's isSingleReference: one reference, or one tag plus digest references of that same repository only.</summary>
+    static bool IsSingleReference(IReadOnlyList<string> tags, IReadOnlyList<string> digests)
+    {
+        if (tags.Count + digests.Count <= 1) return tags.Count + digests.Count == 1;
+        if (tags.Count > 1) return false;
+        var digestRepositories = digests.Select(RepositoryOf).ToHashSet(StringComparer.Ordinal);
+        string single = tags.Count == 1 ? ImageNameParser.Parse(tags[0]).Repository : RepositoryOf(digests[0]);
+        return digestRepositories.Count == 1 && digestRepositories.Contains(single);
     }
 
     static string ShortId(string text)

@@ -11,4 +11,5 @@ public sealed class MaintenanceService(BerthStore store, ImageService images, Vo
     public ImagePruner ImagePruner { get; } = new(store, images);
     public DiskUsage DiskUsage { get; } = new(store, images, volumes);
     public StoreChecker Checker { get; } = new(store, volumes);
+    public SystemPruner SystemPruner { get; } = new(store, images, volumes);
 }

@@ -219,7 +219,7 @@ public sealed class StoreChecker(BerthStore store, VolumeService volumes)
         var newest = File.GetLastWriteTimeUtc(path);
         if (!Directory.Exists(path)) return newest;
         int seen = 0;
-        foreach (var entry in new DirectoryInfo(path).EnumerateFileSystemInfos("*", FileEnumeration.Everything(recurse: true, ignoreInaccessible: true)))
+        foreach (var entry in FileEnumeration.Tree(path, ignoreInaccessible: true))
         {
             if (entry.LastWriteTimeUtc > newest) newest = entry.LastWriteTimeUtc;
             if (++seen > 100_000) break;

@@ -1,0 +1,169 @@
+using Berth.Engine.Layers;
+using static Berth.Engine.Layers.Native.PosixFileSystem;
+
+namespace Berth.Engine.Build;
+
+/// <summary>A source COPY/ADD resolved to one entry of a tree (wildcards expanded, a named symlink followed).</summary>
+public sealed record ResolvedSource(ISourceTree Tree, ContextFile Entry)
+{
+    public string HostPath => Tree.HostPath(Entry.Path);
+    public string Name => Entry.Path.Length == 0 ? "" : Entry.Path[(Entry.Path.LastIndexOf('/') + 1)..];
+}
+
+/// <summary>How files land in the image: owner (root unless --chown), --chmod, and whether local archives are unpacked (ADD).</summary>
+public sealed record CopyOptions(uint Uid, uint Gid, uint? Chmod, bool ExtractArchives, bool Chowned);
+
+/// <summary>
+/// Copies resolved sources into a root file system with Docker's rules: a directory source copies its contents, a
+/// destination ending in '/' (or several sources) is a directory, files keep their mode unless --chmod, owners are
+/// root unless --chown, symlinks inside copied directories stay symlinks, ADD unpacks tar archives (compressed or not).
+/// </summary>
+/// <remarks>
+/// The destination is resolved once inside the root (symlinks followed within it); below it, anything in the way that is
+/// not a directory is replaced rather than followed, so nothing is ever written outside the root.
+/// </remarks>
+public sealed class FileCopier(string rootfs, CopyOptions options)
+{
+    /// <summary>Copies every source to <paramref name="destination"/> (absolute in the container).</summary>
+    public async Task CopyAsync(IReadOnlyList<ResolvedSource> sources, string destination, bool destinationIsDirectory, CancellationToken cancellationToken)
+    {
+        string cleanDest = RootfsPath.Clean(destination);
+        foreach (var source in sources)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (source.Entry.IsDirectory)
+            {
+                string dir = EnsureDirectory(cleanDest, chownCreated: false);
+                ApplyOwner(dir, isDirectory: true);
+                CopyTree(source, dir, cancellationToken);
+            }
+            else if (options.ExtractArchives && await IsArchiveAsync(source.HostPath, cancellationToken).ConfigureAwait(false))
+            {
+                string dir = EnsureDirectory(cleanDest, chownCreated: false);
+                await ExtractAsync(source.HostPath, dir, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                string target = destinationIsDirectory || RootfsPath.IsDirectory(rootfs, cleanDest)
+                    ? (cleanDest == "/" ? "/" : cleanDest + "/") + source.Name
+                    : cleanDest;
+                CopyFileTo(source.HostPath, target);
+            }
+        }
+    }
+
+    /// <summary>Creates a directory and its missing parents (0755, owned by the copy's owner), as WORKDIR does.</summary>
+    public void CreateDirectory(string containerPath) => EnsureDirectory(RootfsPath.Clean(containerPath), chownCreated: true);
+
+    /// <summary>Writes a file with the given content (a heredoc source or a download) at a container path.</summary>
+    public void WriteFile(string sourceHostPath, string containerPath, uint? modeOverride = null, DateTimeOffset? mtime = null)
+    {
+        string host = CopyFileTo(sourceHostPath, containerPath, modeOverride);
+        if (mtime is { } t) LutimesAt(AT_FDCWD, host, t.ToUnixTimeSeconds(), 0);
+    }
+
+    string CopyFileTo(string sourceHost, string containerPath, uint? modeOverride = null)
+    {
+        string clean = RootfsPath.Clean(containerPath);
+        int slash = clean.LastIndexOf('/');
+        string parent = EnsureDirectory(slash <= 0 ? "/" : clean[..slash], chownCreated: options.Chowned);
+        string host = parent + "/" + clean[(slash + 1)..];
+        CopyEntry(sourceHost, host, modeOverride);
+        return host;
+    }
+
+    /// <summary>Resolves a directory path in the root, creating what is missing (0755; the --chown owner when asked).</summary>
+    string EnsureDirectory(string containerPath, bool chownCreated)
+    {
+        string host = RootfsPath.Resolve(rootfs, containerPath);
+        if (Lstat(AT_FDCWD, host, out var st) == 0)
+        {
+            if (st.IsDirectory) return host;
+            throw new BuildException($"cannot copy to {containerPath}: it exists and is not a directory");
+        }
+        int slash = containerPath.TrimEnd('/').LastIndexOf('/');
+        string parentPath = slash <= 0 ? "/" : containerPath[..slash];
+        string parentHost = EnsureDirectory(parentPath, chownCreated);
+        string created = parentHost + "/" + containerPath[(slash + 1)..].TrimEnd('/');
+        int rc = MkdirAt(AT_FDCWD, created, 0x1ED);
+        if (rc != 0 && rc != EEXIST) throw Error(rc, $"mkdir {containerPath}");
+        ChmodAt(AT_FDCWD, created, 0x1ED);
+        if (chownCreated) LchownAt(AT_FDCWD, created, (int)options.Uid, (int)options.Gid);
+        else LchownAt(AT_FDCWD, created, 0, 0);
+        return created;
+    }
+
+    void CopyTree(ResolvedSource source, string targetDir, CancellationToken cancellationToken)
+    {
+        string prefix = source.Entry.Path.Length == 0 ? "" : source.Entry.Path + "/";
+        var directories = new List<(string Host, long Mtime)>();
+        foreach (var entry in source.Tree.Below(source.Entry.Path))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string relative = entry.Path[prefix.Length..];
+            string host = targetDir + "/" + relative;
+            string sourceHost = source.Tree.HostPath(entry.Path);
+            if (entry.IsDirectory)
+            {
+                if (Lstat(AT_FDCWD, host, out var existing) == 0 && !existing.IsDirectory) RemoveAny(host);
+                int rc = MkdirAt(AT_FDCWD, host, 0x1ED);
+                if (rc != 0 && rc != EEXIST) throw Error(rc, $"mkdir {relative}");
+                if (Lstat(AT_FDCWD, sourceHost, out var st) == 0)
+                {
+                    ChmodAt(AT_FDCWD, host, options.Chmod ?? (uint)(st.Mode & 0xFFF));
+                    directories.Add((host, st.MtimeSeconds));
+                }
+                ApplyOwner(host, isDirectory: true);
+            }
+            else CopyEntry(sourceHost, host, null);
+        }
+        // Directory mtimes last: creating their children changed them.
+        for (int i = directories.Count - 1; i >= 0; i--) LutimesAt(AT_FDCWD, directories[i].Host, directories[i].Mtime, 0);
+    }
+
+    void CopyEntry(string sourceHost, string host, uint? modeOverride)
+    {
+        if (Lstat(AT_FDCWD, sourceHost, out var st) != 0) throw Error(LastError, $"stat {sourceHost}");
+        if (Lstat(AT_FDCWD, host, out _) == 0) RemoveAny(host);
+        switch (st.FileType)
+        {
+            case S_IFLNK:
+                int rc = SymlinkAt(ReadLink(AT_FDCWD, sourceHost), AT_FDCWD, host);
+                if (rc != 0) throw Error(rc, $"symlink {host}");
+                LchownAt(AT_FDCWD, host, (int)options.Uid, (int)options.Gid);
+                LutimesAt(AT_FDCWD, host, st.MtimeSeconds, 0);
+                return;
+            case S_IFREG:
+                File.Copy(sourceHost, host, overwrite: false);
+                break;
+            default:
+                return; // devices, fifos and sockets are not copied
+        }
+        ChmodAt(AT_FDCWD, host, modeOverride ?? options.Chmod ?? (uint)(st.Mode & 0xFFF));
+        LchownAt(AT_FDCWD, host, (int)options.Uid, (int)options.Gid);
+        LutimesAt(AT_FDCWD, host, st.MtimeSeconds, st.MtimeNanoseconds);
+    }
+
+    void ApplyOwner(string host, bool isDirectory)
+    {
+        LchownAt(AT_FDCWD, host, (int)options.Uid, (int)options.Gid);
+        if (isDirectory && options.Chmod is { } mode) ChmodAt(AT_FDCWD, host, mode);
+    }
+
+    static void RemoveAny(string host)
+    {
+        if (Lstat(AT_FDCWD, host, out var st) != 0) return;
+        if (st.IsDirectory) Directory.Delete(host, recursive: true);
+        else File.Delete(host);
+    }
+
+    static Task<bool> IsArchiveAsync(string path, CancellationToken cancellationToken) => LayerStreams.IsTarArchiveAsync(path, cancellationToken);
+
+    static async Task ExtractAsync(string archive, string targetDir, CancellationToken cancellationToken)
+    {
+        await using var file = File.OpenRead(archive);
+        var (stream, _) = await LayerStreams.OpenDecompressedAsync(file, cancellationToken).ConfigureAwait(false);
+        await using (stream)
+            await LayerApplier.ApplyAsync(stream, targetDir, LayerApplyOptions.Flat with { AllowDeviceNodes = false }, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Security.Cryptography;
+using Berth.Engine.Dockerfile.Expansion;
+using Berth.Engine.Dockerfile.Instructions;
+using Berth.Engine.Runtime;
+
+namespace Berth.Engine.Build;
+
+public sealed partial class StageBuilder
+{
+    StepPlan PlanRun(RunInstruction run)
+    {
+        var used = _env.UsedBuildArgs();
+        // Proxy args change without busting the cache unless declared (Docker's rule for the |N prefix).
+        var keyed = used.Where(p => !BuildArgScope.PredefinedArgNames.Contains(p.Key) || _env.IsDeclared(p.Key)).ToList();
+        string prefix = _env.HistoryPrefix();
+        IReadOnlyList<string> argv;
+        if (run.Command.IsExecForm) argv = run.Command.Arguments;
+        else
+        {
+            string script = string.Join(' ', run.Command.Arguments);
+            if (run.Heredocs.Count > 0)
+            {
+                var heredoc = run.Heredocs[0];
+                string bare = script.Trim();
+                if (run.Heredocs.Count == 1 && (bare == "<<" + heredoc.Name || bare == "<<-" + heredoc.Name || bare.StartsWith("<<", StringComparison.Ordinal) && bare.Trim('<', '-', '"', '\'') == heredoc.Name))
+                    script = heredoc.EffectiveContent;
+                else throw new BuildException("RUN with a heredoc fed to a command is not supported yet; use RUN <<EOF alone");
+            }
+            argv = [.. Shell, script];
+        }
+        string commandText = string.Join(' ', argv);
+        string createdBy = prefix.Length == 0 ? commandText : prefix + " " + commandText;
+        // Mount options are part of the step; a bind of the context also makes the bound files an input, as COPY's are.
+        var sourceLines = new List<string>();
+        foreach (var mount in run.Mounts.Where(m => m.Type == Dockerfile.Instructions.MountType.Bind && m.From is null && session.Context.Root is not null))
+        {
+            string relative = RootfsPath.Clean("/" + (mount.Source is { } src ? Expand(src) : "")).TrimStart('/');
+            if (session.Context.Get(relative) is { } entry) AddSourceLines(sourceLines, session.Context, entry, "");
+        }
+        string mountText = string.Concat(run.Mounts.Select(m => "--mount=" + m.Raw + " "));
+        var inputs = new StepInputs("RUN " + mountText + commandText, string.Join('\n', keyed.Select(p => p.Key + "=" + p.Value)), sourceLines);
+        var network = run.Network switch
+        {
+            Dockerfile.Instructions.NetworkMode.None => Runtime.NetworkMode.None,
+            Dockerfile.Instructions.NetworkMode.Host => Runtime.NetworkMode.Host,
+            _ => session.Options.Network,
+        };
+        return new StepPlan(inputs, (step, ct) => ExecuteRunAsync(step, run, argv, commandText, createdBy, used, network, ct));
+    }
+
+    async Task<(BuildState, long, string?)> ExecuteRunAsync(BuildStep step, RunInstruction run, IReadOnlyList<string> argv, string commandText,
+        string createdBy, IReadOnlyList<KeyValuePair<string, string>> buildArgs, Runtime.NetworkMode network, CancellationToken cancellationToken)
+    {
+        var config = _state.Run;
+        var (binds, tmpfs) = RunMounts(run);
+        using var workspace = StepWorkspace.Open(session.Store, _state.Layers, withInitLayer: true,
+            [.. binds.Select(b => b.Destination), .. tmpfs.Select(t => t.Destination)]);
+        var user = ImageUsers.Load(workspace.Rootfs).ResolveUser(config.User);
+        var env = (config.Env ?? []).ToList();
+        foreach (var (k, v) in buildArgs) env.Add(k + "=" + v);
+        string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        string scratch = workspace.ScratchDirectory;
+        string hosts = Path.Combine(scratch, "hosts"), resolv = Path.Combine(scratch, "resolv.conf"), hostname = Path.Combine(scratch, "hostname");
+        string name = network == Runtime.NetworkMode.Host ? Environment.MachineName : id[..12];
+        await File.WriteAllTextAsync(hosts, network == Runtime.NetworkMode.Host && File.Exists("/etc/hosts")
+            ? await File.ReadAllTextAsync("/etc/hosts", cancellationToken).ConfigureAwait(false)
+            : $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.0.1\t{name}\n", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(resolv, File.Exists("/etc/resolv.conf") ? await File.ReadAllTextAsync("/etc/resolv.conf", cancellationToken).ConfigureAwait(false) : "",
+            cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(hostname, name + "\n", cancellationToken).ConfigureAwait(false);
+
+        var spec = new OciSpecBuilder().Build(new ContainerRunSpec
+        {
+            RootfsPath = workspace.Rootfs,
+            Args = argv,
+            Env = env,
+            WorkingDir = config.WorkingDir.Length == 0 ? "/" : config.WorkingDir,
+            Uid = user.Uid,
+            Gid = user.Gid,
+            AdditionalGids = user.AdditionalGids,
+            Hostname = name,
+            Network = network,
+            HostsFile = hosts,
+            ResolvConfFile = resolv,
+            HostnameFile = hostname,
+            ContainerId = id,
+            Binds = binds,
+            Tmpfs = tmpfs,
+        });
+        string bundle = Path.Combine(scratch, "bundle");
+        Directory.CreateDirectory(bundle);
+        OciBundle.Write(bundle, spec);
+        var runtime = OciRuntime.Create(session.Options.Runtime, Path.Combine(session.Store.RunDirectory, session.Options.Runtime));
+        session.Progress.RunStarted(step, id[..12]);
+        var output = new StepOutput(line => session.Progress.Output(step, line));
+        int code;
+        try
+        {
+            code = await runtime.RunAsync(id, bundle, output.Stdout, output.Stderr, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            output.Flush();
+            try { await runtime.DeleteAsync(id, force: true, CancellationToken.None).ConfigureAwait(false); }
+            catch (RuntimeException) { }
+        }
+        if (code != 0)
+            throw new BuildStepFailedException(
+                $"{session.FileName}:{run.StartLine}: {Display(run)}: The command '{commandText}' returned a non-zero code: {code}", code, output.LastLines);
+        var layer = await workspace.CommitAsync(_state.Layers.LastOrDefault(), session.TarOptions, cancellationToken).ConfigureAwait(false);
+        return (_state.Append(config, createdBy, session.Created, layer), layer?.Size ?? 0, id[..12]);
+    }
+
+    /// <summary>
+    /// <c>RUN --mount</c>: <c>type=cache</c> is a directory kept in the store per id (or target) across builds, <c>type=tmpfs</c>
+    /// a tmpfs, <c>type=bind</c> a read-only (unless <c>rw</c>) view of the context; the others are not supported yet.
+    /// </summary>
+    (List<BindMount> Binds, List<TmpfsMount> Tmpfs) RunMounts(RunInstruction run)
+    {
+        var binds = new List<BindMount>();
+        var tmpfs = new List<TmpfsMount>();
+        foreach (var mount in run.Mounts)
+        {
+            string target = mount.Target is { } t ? Expand(t) : throw new BuildException("RUN --mount needs a target");
+            if (!target.StartsWith('/')) target = RootfsPath.Clean((_state.Run.WorkingDir.Length == 0 ? "/" : _state.Run.WorkingDir) + "/" + target);
+            switch (mount.Type)
+            {
+                case Dockerfile.Instructions.MountType.Cache:
+                    string id = mount.Id is { } i ? Expand(i) : target;
+                    string dir = Path.Combine(CacheMountsDirectory(session.Store), Content.Digest.Of(id).Hex);
+                    if (!Directory.Exists(dir))
+                    {
+                        Directory.CreateDirectory(dir);
+                        File.SetUnixFileMode(dir, (UnixFileMode)(mount.Mode ?? 0x1ED));
+                        Layers.Native.PosixFileSystem.LchownAt(Layers.Native.PosixFileSystem.AT_FDCWD, dir, (int)(mount.Uid ?? 0), (int)(mount.Gid ?? 0));
+                    }
+                    binds.Add(new BindMount(dir, target));
+                    break;
+                case Dockerfile.Instructions.MountType.Tmpfs:
+                    tmpfs.Add(new TmpfsMount(target, mount.SizeBytes is { } size ? [$"size={size}"] : null));
+                    break;
+                case Dockerfile.Instructions.MountType.Bind when mount.From is null:
+                    if (session.Context.Root is null) throw new BuildException("RUN --mount=type=bind needs a build context");
+                    string source = RootfsPath.Resolve(session.Context.Root, "/" + (mount.Source is { } src ? Expand(src) : ""));
+                    binds.Add(new BindMount(source, target, ReadOnly: mount.ReadOnly));
+                    break;
+                default:
+                    throw new BuildException($"RUN --mount={mount.Raw} is not supported yet");
+            }
+        }
+        return (binds, tmpfs);
+    }
+
+    /// <summary>Where <c>RUN --mount=type=cache</c> directories live (cleared by <c>builder prune -a</c>).</summary>
+    public static string CacheMountsDirectory(Store.BerthStore store) => Path.Combine(store.Root, "build-cache-mounts");
+}

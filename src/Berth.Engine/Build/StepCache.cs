@@ -1,0 +1,112 @@
+using System.Text;
+using Berth.Engine.Content;
+using Berth.Engine.Images;
+using Berth.Engine.Metadata;
+using Berth.Engine.Store;
+
+namespace Berth.Engine.Build;
+
+/// <summary>
+/// The inputs of one step that decide whether a cached result may be reused: the expanded instruction (without build-arg
+/// values), the build args it uses (<c>K=V</c> lines), and for COPY/ADD the sources (<c>path&#9;digest</c> lines).
+/// </summary>
+public sealed record StepInputs(string Instruction, string Args = "", IReadOnlyList<string>? SourceLines = null)
+{
+    public IReadOnlyList<string> Sources => SourceLines ?? [];
+
+    /// <summary>Digest of everything that decides the step's result on top of <paramref name="parentKey"/>.</summary>
+    public string KeyOn(string parentKey, string platform)
+    {
+        var text = new StringBuilder().Append("berth-build-cache-v1\n").Append(parentKey).Append('\n').Append(platform).Append('\n')
+            .Append(Instruction).Append('\n').Append(Args).Append('\n');
+        foreach (var line in Sources) text.Append(line).Append('\n');
+        return Digest.Of(text.ToString()).ToString();
+    }
+}
+
+/// <summary>The build cache over the store's metadata: looks steps up, records them, and explains misses.</summary>
+public sealed class StepCache(BerthStore store)
+{
+    /// <summary>Source lists longer than this are stored only as part of the key (explanations then say "source files changed").</summary>
+    const int MaxStoredSources = 5000;
+
+    /// <summary>The cached state for <paramref name="key"/>, or null when missing or when its layers are gone.</summary>
+    public BuildState? Find(string key, Digest? baseImage)
+    {
+        var row = store.Metadata.FindBuildCache(key);
+        if (row is null) return null;
+        var layers = new List<LayerRecord>();
+        for (var chain = row.ChainId; chain is { } c;)
+        {
+            var layer = store.Metadata.GetLayer(c);
+            if (layer is null || !store.Snapshots.HasLayer(c) || !store.Content.Exists(layer.DiffId)) return null;
+            layers.Add(layer);
+            chain = layer.Parent;
+        }
+        layers.Reverse();
+        var config = ImageJson.ReadConfig(row.Config, "cached build step");
+        if (config.RootFs.DiffIds.Count != layers.Count) return null;
+        return new BuildState(config, layers, key, baseImage);
+    }
+
+    public void Record(string parentKey, StepInputs inputs, BuildState state, long layerSize)
+    {
+        var sources = inputs.Sources.Count <= MaxStoredSources ? string.Join('\n', inputs.Sources) : "";
+        store.Metadata.AddBuildCache(new BuildCacheRecord(state.Key, parentKey, inputs.Instruction, inputs.Args, sources, state.ConfigJson(),
+            state.Layers.Count == 0 ? null : state.Layers[^1].ChainId, layerSize), state.Layers);
+    }
+
+    /// <summary>Why <paramref name="inputs"/> on <paramref name="parentKey"/> missed: which input differs from the closest cached step.</summary>
+    public string ExplainMiss(string parentKey, StepInputs inputs, bool parentWasRebuilt)
+    {
+        var siblings = store.Metadata.BuildCacheChildren(parentKey);
+        if (siblings.Count == 0)
+        {
+            if (parentWasRebuilt) return "parent changed: an earlier step was rebuilt";
+            var elsewhere = store.Metadata.BuildCacheByInstruction(inputs.Instruction);
+            return elsewhere.Count > 0 ? "parent changed: this step was cached on a different base image or earlier state" : "new step: never built before";
+        }
+        var same = siblings.FirstOrDefault(s => s.Instruction == inputs.Instruction);
+        if (same is null)
+        {
+            string keyword = inputs.Instruction.Split(' ', 2)[0];
+            var closest = siblings.FirstOrDefault(s => s.Instruction.Split(' ', 2)[0] == keyword) ?? siblings[0];
+            return $"instruction changed: was \"{closest.Instruction}\"";
+        }
+        if (same.Args != inputs.Args)
+        {
+            var before = ParseLines(same.Args, '=');
+            var now = ParseLines(inputs.Args, '=');
+            var changed = before.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
+                .Where(k => before.GetValueOrDefault(k) != now.GetValueOrDefault(k))
+                .Select(k => $"build arg {k} changed ({Show(before.GetValueOrDefault(k))} -> {Show(now.GetValueOrDefault(k))})");
+            return string.Join("; ", changed);
+        }
+        if (same.Sources.Length == 0 && inputs.Sources.Count > 0) return "source files changed";
+        var was = ParseLines(same.Sources, '\t');
+        var isNow = ParseLines(string.Join('\n', inputs.Sources), '\t');
+        var reasons = new List<string>();
+        foreach (var (path, digest) in isNow)
+        {
+            if (!was.TryGetValue(path, out var old)) reasons.Add($"new source file {path}");
+            else if (old != digest) reasons.Add($"source file {path} changed");
+        }
+        foreach (var path in was.Keys) if (!isNow.ContainsKey(path)) reasons.Add($"source file {path} removed");
+        if (reasons.Count == 0) return "cached result is no longer in the store";
+        return reasons.Count > 5 ? string.Join("; ", reasons.Take(5)) + $"; and {reasons.Count - 5} more" : string.Join("; ", reasons);
+    }
+
+    static string Show(string? value) => value is null ? "unset" : "\"" + value + "\"";
+
+    static Dictionary<string, string> ParseLines(string text, char separator)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int at = separator == '\t' ? line.LastIndexOf(separator) : line.IndexOf(separator);
+            if (at < 0) result[line] = "";
+            else result[line[..at]] = line[(at + 1)..];
+        }
+        return result;
+    }
+}

@@ -1,0 +1,14 @@
+using Berth.Engine.Content;
+
+namespace Berth.Engine.Metadata;
+
+/// <summary>
+/// One build cache row: the inputs of a step (what <c>--explain-cache</c> compares) and the state it produced.
+/// </summary>
+/// <param name="Instruction">The expanded instruction text without build-arg values.</param>
+/// <param name="Args">Build args the step used, <c>K=V</c> lines sorted by name.</param>
+/// <param name="Sources">For COPY/ADD: <c>path digest</c> lines of the source files (empty when too many to list).</param>
+/// <param name="Config">The image config JSON of the state after the step.</param>
+/// <param name="ChainId">Top layer of that state, null for a state without layers.</param>
+/// <param name="Size">Size of the layer this step added (0 when it added none).</param>
+public sealed record BuildCacheRecord(string Key, string ParentKey, string Instruction, string Args, string Sources, byte[] Config, Digest? ChainId, long Size);

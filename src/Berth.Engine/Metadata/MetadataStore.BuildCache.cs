@@ -1,0 +1,89 @@
+using Berth.Engine.Content;
+using Microsoft.Data.Sqlite;
+
+namespace Berth.Engine.Metadata;
+
+public sealed partial class MetadataStore
+{
+    const string CacheColumns = "key, parent_key, instruction, args, sources, config, chain_id, size";
+
+    static BuildCacheRecord ReadCache(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), (byte[])r.GetValue(5), OptionalDigest(r, 6), r.GetInt64(7));
+
+    /// <summary>The cached step with this key (its last-used time is refreshed), or null.</summary>
+    public BuildCacheRecord? FindBuildCache(string key) => Write((c, t) =>
+    {
+        var row = c.Query($"SELECT {CacheColumns} FROM build_cache WHERE key = $k", ReadCache, t, ("$k", key)).FirstOrDefault();
+        if (row is not null)
+            c.Execute("UPDATE build_cache SET last_used = $u WHERE key = $k", t, ("$k", key), ("$u", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        return row;
+    });
+
+    /// <summary>Cached steps built on the state <paramref name="parentKey"/> (to explain a miss).</summary>
+    public IReadOnlyList<BuildCacheRecord> BuildCacheChildren(string parentKey) => Read(c =>
+        c.Query($"SELECT {CacheColumns} FROM build_cache WHERE parent_key = $p ORDER BY last_used DESC", ReadCache, null, ("$p", parentKey)));
+
+    /// <summary>Cached steps whose instruction text is <paramref name="instruction"/> (to tell a changed parent from a new step).</summary>
+    public IReadOnlyList<BuildCacheRecord> BuildCacheByInstruction(string instruction) => Read(c =>
+        c.Query($"SELECT {CacheColumns} FROM build_cache WHERE instruction = $i ORDER BY last_used DESC LIMIT 20", ReadCache, null, ("$i", instruction)));
+
+    /// <summary>Records a step; <paramref name="layers"/> are the state's layers (rows added when missing), base first.</summary>
+    public void AddBuildCache(BuildCacheRecord record, IReadOnlyList<LayerRecord> layers) => Write((c, t) =>
+    {
+        foreach (var layer in layers)
+            c.Execute("INSERT OR IGNORE INTO layers(chain_id, diff_id, parent, size) VALUES ($c, $d, $p, $s)", t,
+                ("$c", layer.ChainId.ToString()), ("$d", layer.DiffId.ToString()), ("$p", layer.Parent?.ToString()), ("$s", layer.Size));
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        c.Execute("""
+            INSERT INTO build_cache(key, parent_key, instruction, args, sources, config, chain_id, size, created, last_used)
+            VALUES ($k, $p, $i, $a, $s, $c, $ch, $z, $n, $n)
+            ON CONFLICT(key) DO UPDATE SET parent_key = excluded.parent_key, instruction = excluded.instruction, args = excluded.args,
+                sources = excluded.sources, config = excluded.config, chain_id = excluded.chain_id, size = excluded.size, last_used = excluded.last_used
+            """, t, ("$k", record.Key), ("$p", record.ParentKey), ("$i", record.Instruction), ("$a", record.Args), ("$s", record.Sources),
+            ("$c", record.Config), ("$ch", record.ChainId?.ToString()), ("$z", record.Size), ("$n", now));
+    });
+
+    public void RemoveBuildCache(string key) => Write((c, t) => c.Execute("DELETE FROM build_cache WHERE key = $k", t, ("$k", key)));
+
+    /// <summary>Number of cache rows (for tests and `system df`).</summary>
+    public long CountBuildCache() => Read(c => (long)c.Scalar("SELECT COUNT(*) FROM build_cache")!);
+
+    /// <summary>
+    /// Deletes cache rows (every one with <paramref name="all"/>, else those whose layer no image uses) and returns the
+    /// layers no longer referenced by anything; their rows are deleted too. Call under the collector lock and delete their files.
+    /// </summary>
+    public IReadOnlyList<LayerRecord> PruneBuildCache(bool all) => Write((c, t) =>
+    {
+        string where = all ? "" : "WHERE chain_id IS NULL OR chain_id NOT IN (SELECT chain_id FROM image_layers)";
+        var chains = c.Query($"SELECT DISTINCT chain_id FROM build_cache {where}", r => r.IsDBNull(0) ? null : r.GetString(0), t)
+            .OfType<string>().ToList();
+        c.Execute($"DELETE FROM build_cache {where}", t);
+        return UnreferencedLayers(chains, c, t);
+    });
+
+    /// <summary>Known content hashes of files under <paramref name="directory"/> (absolute, no trailing '/'): path → (identity, hash).</summary>
+    public Dictionary<string, (string Identity, string Hash)> FileHashesUnder(string directory) => Read(c =>
+        c.Query("SELECT path, identity, hash FROM build_file_hashes WHERE path > $lo AND path < $hi", r => (r.GetString(0), r.GetString(1), r.GetString(2)), null,
+            ("$lo", directory + "/"), ("$hi", directory + "0")).ToDictionary(r => r.Item1, r => (r.Item2, r.Item3), StringComparer.Ordinal));
+
+    /// <summary>Records content hashes (path, stat identity, hash) in one transaction.</summary>
+    public void SaveFileHashes(IReadOnlyCollection<(string Path, string Identity, string Hash)> hashes)
+    {
+        if (hashes.Count == 0) return;
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Write((c, t) =>
+        {
+            foreach (var (path, identity, hash) in hashes)
+                c.Execute("INSERT INTO build_file_hashes(path, identity, hash, used) VALUES ($p, $i, $h, $u) ON CONFLICT(path) DO UPDATE SET identity = $i, hash = $h, used = $u", t,
+                    ("$p", path), ("$i", identity), ("$h", hash), ("$u", now));
+        });
+    }
+
+    /// <summary>Forgets every remembered file hash (`builder prune -a`).</summary>
+    public void ClearFileHashes() => Write((c, t) => c.Execute("DELETE FROM build_file_hashes", t));
+
+    /// <summary>Every cache row for `system df`: key, layer size, times, and whether an image also uses its layer.</summary>
+    public IReadOnlyList<(string Key, long Size, DateTimeOffset Created, DateTimeOffset LastUsed, bool UsedByImage)> ListBuildCache() => Read(c => c.Query(
+        "SELECT key, size, created, last_used, chain_id IS NOT NULL AND EXISTS (SELECT 1 FROM image_layers il WHERE il.chain_id = build_cache.chain_id) FROM build_cache ORDER BY last_used DESC",
+        r => (r.GetString(0), r.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)), r.GetInt64(4) != 0)));
+}

@@ -1,0 +1,49 @@
+using Berth.Engine.Containers.Copy;
+
+namespace Berth.Engine.Services.Containers;
+
+public sealed partial class ContainerService
+{
+    /// <summary><c>cp CONTAINER:SRC HOSTDEST</c>.</summary>
+    public Task CopyFromContainerAsync(string nameOrId, string containerPath, string hostPath, CopyOptions options, CancellationToken cancellationToken = default) =>
+        WithCopierAsync(nameOrId, options, (copier, o) => copier.CopyFromContainerAsync(containerPath, hostPath, o, cancellationToken));
+
+    /// <summary><c>cp CONTAINER:SRC -</c>: writes a tar of the path to <paramref name="output"/>.</summary>
+    public Task ArchiveFromContainerAsync(string nameOrId, string containerPath, Stream output, CopyOptions options, CancellationToken cancellationToken = default) =>
+        WithCopierAsync(nameOrId, options, (copier, o) => copier.ArchiveFromContainerAsync(containerPath, output, o, cancellationToken));
+
+    /// <summary><c>cp HOSTSRC CONTAINER:DEST</c>.</summary>
+    public Task CopyToContainerAsync(string nameOrId, string hostPath, string containerPath, CopyOptions options, CancellationToken cancellationToken = default) =>
+        WithCopierAsync(nameOrId, options, (copier, o) => copier.CopyToContainerAsync(hostPath, containerPath, o, cancellationToken));
+
+    /// <summary><c>cp - CONTAINER:DEST</c>: unpacks the tar read from <paramref name="tar"/> into the directory DEST.</summary>
+    public Task ExtractToContainerAsync(string nameOrId, Stream tar, string containerPath, CopyOptions options, CancellationToken cancellationToken = default) =>
+        WithCopierAsync(nameOrId, options, (copier, o) => copier.ExtractToContainerAsync(tar, containerPath, o, cancellationToken));
+
+    /// <summary>
+    /// Runs a copy against the container's root as its processes see it: a running container's through /proc/PID/root
+    /// (its volumes and binds included), a stopped one's overlay mounted for the copy. With -a the container's USER is
+    /// resolved to numeric ids from its own /etc/passwd and /etc/group (read inside the root, nothing loaded from it).
+    /// </summary>
+    async Task WithCopierAsync(string nameOrId, CopyOptions options, Func<ContainerCopier, CopyOptions, Task> copy)
+    {
+        var container = Get(nameOrId);
+        RootfsLease? lease = null;
+        string root;
+        if (InitPid(container) is { } pid) root = $"/proc/{pid}/root";
+        else
+        {
+            lease = MountRootfs(container.Id);
+            root = lease.Path;
+        }
+        using (lease)
+        {
+            if (options.Archive && !string.IsNullOrEmpty(container.Settings.Config.User) && options.ContainerUid is null)
+            {
+                var user = ContainerUser.Resolve(root, container.Settings.Config.User);
+                options = options with { ContainerUid = (int)user.Uid, ContainerGid = (int)user.Gid };
+            }
+            await copy(new ContainerCopier(root, nameOrId), options).ConfigureAwait(false);
+        }
+    }
+}

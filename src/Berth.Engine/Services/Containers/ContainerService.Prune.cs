@@ -1,0 +1,28 @@
+using Berth.Engine.Services.Maintenance;
+
+namespace Berth.Engine.Services.Containers;
+
+public sealed partial class ContainerService : IContainerPruner
+{
+    /// <summary>`system prune`'s container step: stopped containers created before until= and matching every label filter.</summary>
+    public async Task<PruneResult> PruneContainersAsync(PruneFilter filter, bool dryRun, CancellationToken cancellationToken)
+    {
+        var removed = new List<string>();
+        long reclaimed = 0;
+        foreach (var container in List().Where(c => !c.IsRunning))
+        {
+            if (filter.Until is { } until && container.Created > until) continue;
+            IReadOnlyDictionary<string, string> labels = container.Settings.Config.Labels ?? new SortedDictionary<string, string>();
+            if (!filter.Labels.All(l => l.Matches(labels))) continue;
+            long size = SizeRw(container);
+            if (!dryRun)
+            {
+                try { await RemoveAsync(container.Id, cancellationToken: cancellationToken).ConfigureAwait(false); }
+                catch (BerthException) { continue; }
+            }
+            removed.Add(container.Id);
+            reclaimed += size;
+        }
+        return new PruneResult(removed, reclaimed);
+    }
+}
