@@ -19,6 +19,22 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
     }
 
     [Fact]
+    public async Task Run_rm_container_is_removed_by_the_exit_command_when_berth_was_killed()
+    {
+        // The attached `run --rm` removes its container itself; conmon's exit command steps in only when berth went away.
+        var berth = Berth.Engine.Processes.BerthExecutable.Current;
+        var start = new System.Diagnostics.ProcessStartInfo(berth.FileName) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in berth.Arguments("--root", bb.Store.Root, "run", "--rm", "--name", "killed-client", "--network", "none", "bb", "sleep", "2"))
+            start.ArgumentList.Add(a);
+        using var client = System.Diagnostics.Process.Start(start)!;
+        Assert.True(await TestContainer.WaitUntil(() => bb.Store.Engine.Containers.TryGet("killed-client") is { IsRunning: true }, 30_000), "the container should start");
+        client.Kill();
+        await client.WaitForExitAsync();
+        Assert.True(await TestContainer.WaitUntil(() => bb.Store.Engine.Containers.TryGet("killed-client") is null, 30_000),
+            "conmon's exit command should remove the --rm container once berth is gone");
+    }
+
+    [Fact]
     public async Task Unknown_image_exits_125_and_a_missing_command_127()
     {
         var (code, _, stderr) = await bb.CliAsync("run", "--rm", "nosuchimage");
