@@ -62,7 +62,13 @@ public sealed class BenchEnvironment : IDisposable
     public DockerReference? Docker(out string? why)
     {
         why = _docker.Value.Why;
-        return _docker.Value.Docker;
+        var docker = _docker.Value.Docker;
+        if (docker is not null && !docker.IsAlive)
+        {
+            why = "the reference dockerd stopped during the run";
+            return null;
+        }
+        return docker;
     }
 
     public void Dispose()

@@ -24,8 +24,15 @@ public static class CommandRunner
         if (stdinFile is not null)
             copyIn = Task.Run(async () =>
             {
-                await using (var input = File.OpenRead(stdinFile)) await input.CopyToAsync(process.StandardInput.BaseStream).ConfigureAwait(false);
-                process.StandardInput.Close();
+                try
+                {
+                    await using (var input = File.OpenRead(stdinFile)) await input.CopyToAsync(process.StandardInput.BaseStream).ConfigureAwait(false);
+                    process.StandardInput.Close();
+                }
+                catch (IOException)
+                {
+                    // The command stopped reading (it failed): its exit code and stderr say why.
+                }
             });
         Task<string> stdout;
         if (stdoutFile is not null)

@@ -12,6 +12,7 @@ public sealed class DockerReference : IDisposable
     readonly Process _daemon;
     public string Socket { get; }
     public int DaemonPid => _daemon.Id;
+    public bool IsAlive => !_daemon.HasExited;
 
     DockerReference(string directory, Process daemon, string socket)
     {
@@ -37,8 +38,9 @@ public sealed class DockerReference : IDisposable
                      "--storage-driver", "overlay2" })
             info.ArgumentList.Add(a);
         var daemon = Process.Start(info)!;
-        daemon.OutputDataReceived += (_, _) => { };
-        daemon.ErrorDataReceived += (_, _) => { };
+        var log = new StreamWriter(Path.Combine(Path.GetDirectoryName(directory)!, "dockerd.log"), append: true) { AutoFlush = true };
+        daemon.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        daemon.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         daemon.BeginOutputReadLine();
         daemon.BeginErrorReadLine();
         var reference = new DockerReference(directory, daemon, socket);

@@ -33,7 +33,16 @@ public static class MacroSuite
             foreach (var scenario in All.Where(s => filter is null || s.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)))
             {
                 Console.Error.WriteLine($"bench: {scenario.Name} …");
-                var result = scenario.Run(env);
+                ScenarioResult result;
+                try
+                {
+                    result = scenario.Run(env);
+                }
+                catch (Exception e) when (e is BenchmarkFailedException or IOException or InvalidOperationException or AggregateException)
+                {
+                    // One broken benchmark (a reference daemon that died, a full disk) must not lose the others' figures.
+                    result = ScenarioResult.NotRun(scenario.Name, "?", TargetKind.Ratio, 0, "ms", e.GetBaseException().Message);
+                }
                 Console.Error.WriteLine($"bench: {scenario.Name}: berth {result.BerthMedian:0.0} / {result.Reference} {result.ReferenceMedian:0.0} {result.Unit} {result.Note}");
                 results.Add(result);
             }

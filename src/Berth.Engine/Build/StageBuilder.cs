@@ -190,9 +190,9 @@ public sealed partial class StageBuilder(BuildSession session, Stage stage)
     };
 
     /// <summary>A config-only step: an empty-layer history entry with Docker's <c>#(nop)</c> text.</summary>
-    StepPlan NopPlan(string text, ContainerConfig run, Action? apply = null, Func<ImageConfig, ImageConfig>? topLevel = null)
+    StepPlan NopPlan(string text, ContainerConfig run, Action? apply = null, Func<ImageConfig, ImageConfig>? topLevel = null, IReadOnlyList<string>? shell = null)
     {
-        string createdBy = HistoryText.Nop(Shell, text);
+        string createdBy = HistoryText.Nop(shell ?? Shell, text);
         return new StepPlan(new StepInputs(createdBy), (_, _) =>
         {
             var next = _state.Append(run, createdBy, session.Created, null);
@@ -276,7 +276,8 @@ public sealed partial class StageBuilder(BuildSession session, Stage stage)
             case ShellInstruction shell:
             {
                 var next = ImageConfigEditor.Apply(run, shell, session.Expander, _env);
-                return NopPlan("SHELL " + HistoryText.ValueList(next.Shell ?? []), next);
+                // Docker commits SHELL with the new shell already in the run config, so its own entry uses it.
+                return NopPlan("SHELL " + HistoryText.ValueList(next.Shell ?? []), next, shell: next.Shell);
             }
             case HealthcheckInstruction health:
             {

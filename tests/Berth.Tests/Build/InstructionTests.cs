@@ -50,7 +50,7 @@ public class InstructionTests
             "/bin/sh -c #(nop)  VOLUME [/data]",
             "/bin/sh -c #(nop)  STOPSIGNAL SIGTERM",
             "/bin/sh -c #(nop)  HEALTHCHECK &{[\"CMD-SHELL\" \"wget -q localhost\"] \"10s\" \"0s\" \"0s\" '\\x03'}",
-            "/bin/sh -c #(nop)  SHELL [/bin/sh -ec]",
+            "/bin/sh -ec #(nop)  SHELL [/bin/sh -ec]", // Docker 20.10 records SHELL with the new shell (DockerParityTests)
             "/bin/sh -ec #(nop)  ONBUILD RUN echo triggered",
             "/bin/sh -ec #(nop)  ENTRYPOINT [\"/bin/sh\"]",
             "/bin/sh -ec #(nop)  CMD [\"/bin/sh\" \"-ec\" \"echo hi\"]",

@@ -34,11 +34,17 @@ public sealed class DockerDaemon : IDisposable
         throw new TimeoutException("dockerd did not answer within 60 s");
     }
 
-    public ProcessRunner.Result Run(params string[] args) => ProcessRunner.Run("/usr/bin/docker", ["-H", "unix://" + Socket, .. args]);
+    public ProcessRunner.Result Run(params string[] args) => Run(null, args);
 
-    public string Check(params string[] args)
+    /// <summary>Runs the docker client with extra environment variables (e.g. DOCKER_BUILDKIT=0).</summary>
+    public ProcessRunner.Result Run(IDictionary<string, string>? environment, params string[] args) =>
+        ProcessRunner.Run("/usr/bin/docker", ["-H", "unix://" + Socket, .. args], environment: environment);
+
+    public string Check(params string[] args) => Check(null, args);
+
+    public string Check(IDictionary<string, string>? environment, params string[] args)
     {
-        var r = Run(args);
+        var r = Run(environment, args);
         if (r.ExitCode != 0) throw new InvalidOperationException($"docker {string.Join(' ', args)} exited {r.ExitCode}: {r.Stderr}");
         return r.Stdout;
     }
