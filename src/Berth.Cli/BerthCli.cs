@@ -32,8 +32,11 @@ public static class BerthCli
     {
         var output = stdout ?? Console.Out;
         var error = stderr ?? Console.Error;
+        Engine.Diagnostics.PhaseTimer.Mark("main");
         var root = Build();
+        Engine.Diagnostics.PhaseTimer.Mark("command tree built");
         var parse = root.Parse(Commands.Containers.CommandLineSplitter.Split(args), new ParserConfiguration { EnablePosixBundling = true });
+        Engine.Diagnostics.PhaseTimer.Mark("parsed");
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);

@@ -23,7 +23,9 @@ public sealed partial class MetadataStore
             DefaultTimeout = 60,
         }.ToString();
         using var connection = Open();
+        Diagnostics.PhaseTimer.Mark("metadata: connection open");
         Migrate(connection);
+        Diagnostics.PhaseTimer.Mark("metadata: migrated");
     }
 
     internal SqliteConnection Open()
@@ -61,6 +63,7 @@ public sealed partial class MetadataStore
     /// </summary>
     static void Migrate(SqliteConnection connection)
     {
+        if (IsCurrent(connection)) return;
         using (var wal = connection.CreateCommand())
         {
             wal.CommandText = "PRAGMA journal_mode=WAL;";
@@ -84,6 +87,22 @@ public sealed partial class MetadataStore
                     ("$n", component.Name), ("$v", (long)component.Migrations.Count));
         }
         transaction.Commit();
+    }
+
+    /// <summary>
+    /// Whether every component is at its latest version already (the common case): one read, no write lock, so commands
+    /// do not queue behind each other just to open the store. WAL mode is persistent, set by the first migration.
+    /// </summary>
+    static bool IsCurrent(SqliteConnection connection)
+    {
+        Dictionary<string, long> versions;
+        try
+        {
+            versions = connection.Query("SELECT name, version FROM schema_components", r => (r.GetString(0), r.GetInt64(1)))
+                .ToDictionary(v => v.Item1, v => v.Item2, StringComparer.Ordinal);
+        }
+        catch (SqliteException) { return false; }
+        return MetadataSchema.Components.All(c => versions.TryGetValue(c.Name, out long v) && v >= c.Migrations.Count);
     }
 }
 

@@ -84,12 +84,17 @@ public sealed class ConmonAttach : IAsyncDisposable
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            try { await input.ConfigureAwait(false); }
+            // A read from a terminal or a pipe does not end on cancellation: once the output has ended, give the input a
+            // moment to finish and leave a read that is still blocked behind (it ends with the process or the next input).
+            try { await input.WaitAsync(InputGrace, CancellationToken.None).ConfigureAwait(false); }
+            catch (TimeoutException) { _ = input.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default); }
             catch (OperationCanceledException) { }
             catch (SocketException) { }
             catch (ObjectDisposedException) { }
         }
     }
+
+    static readonly TimeSpan InputGrace = TimeSpan.FromMilliseconds(200);
 
     private async Task SendInputAsync(Stream stdin, CancellationToken cancellationToken)
     {

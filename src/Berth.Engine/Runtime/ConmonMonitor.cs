@@ -56,7 +56,7 @@ public sealed class ConmonMonitor : IContainerMonitor
 
     public async Task<MonitoredContainer> CreateAsync(MonitorOptions options, CancellationToken cancellationToken = default)
     {
-        var spec = OciBundle.Read(options.BundlePath);
+        var spec = options.Spec ?? OciBundle.Read(options.BundlePath);
         _runtime.Validate(spec);
         if (options.Terminal != (spec.Process?.Terminal == true))
             throw new RuntimeException($"container {options.ContainerId}: the monitor's terminal option and the spec's process.terminal must agree");
@@ -110,12 +110,15 @@ public sealed class ConmonMonitor : IContainerMonitor
             NativeProcess.CloseFd(syncChild);
         }
 
+        Diagnostics.PhaseTimer.Mark("conmon spawned");
         // conmon's first process forks the real monitor, writes its pid file and exits.
         int launcherExit = await Task.Run(() => NativeProcess.WaitForExit(launcher), cancellationToken).ConfigureAwait(false);
         if (launcherExit != 0)
             throw new RuntimeException($"conmon failed for {options.ContainerId}: {ConmonOutput(conmonOutput, launcherExit)}");
 
+        Diagnostics.PhaseTimer.Mark("conmon launcher exited");
         var message = await syncReader.ReadAsync(CreateTimeout, cancellationToken).ConfigureAwait(false);
+        Diagnostics.PhaseTimer.Mark("conmon reported create");
         int monitorPid = ReadPid(conmonPidFile);
         if (message is null)
             throw new RuntimeException($"conmon exited without creating container {options.ContainerId}: {ConmonOutput(conmonOutput, 0)}");

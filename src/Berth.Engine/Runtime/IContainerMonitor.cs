@@ -6,6 +6,8 @@ public sealed record MonitorOptions
     public required string ContainerId { get; init; }
     /// <summary>Bundle directory holding config.json; the monitor also puts its ctl/winsz fifos and attach socket there.</summary>
     public required string BundlePath { get; init; }
+    /// <summary>The spec just written to the bundle's config.json, when the caller has it (saves reading it back).</summary>
+    public RuntimeSpec? Spec { get; init; }
     /// <summary>The container's log file (k8s-file format).</summary>
     public required string LogPath { get; init; }
     /// <summary>Directory where the exit file (named by container id, holding the exit code) is written.</summary>

@@ -32,6 +32,7 @@ public sealed class BerthStore
         TempDirectory = Path.Combine(root, "tmp");
         RunDirectory = root == DefaultRoot ? "/run/berth" : Path.Combine(root, "run");
         foreach (var d in new[] { LockDirectory, ContainersDirectory, VolumesDirectory, TempDirectory, RunDirectory }) Directory.CreateDirectory(d);
+        Diagnostics.PhaseTimer.Mark("store: directories");
         Metadata = new MetadataStore(Path.Combine(root, "berth.db"));
     }
 

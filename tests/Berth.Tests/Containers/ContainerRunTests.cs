@@ -19,6 +19,22 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
     }
 
     [Fact]
+    public async Task Run_rm_container_is_removed_by_the_exit_command_when_berth_was_killed()
+    {
+        // The attached `run --rm` removes its container itself; conmon's exit command steps in only when berth went away.
+        var berth = Berth.Engine.Processes.BerthExecutable.Current;
+        var start = new System.Diagnostics.ProcessStartInfo(berth.FileName) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in berth.Arguments("--root", bb.Store.Root, "run", "--rm", "--name", "killed-client", "--network", "none", "bb", "sleep", "2"))
+            start.ArgumentList.Add(a);
+        using var client = System.Diagnostics.Process.Start(start)!;
+        Assert.True(await TestContainer.WaitUntil(() => bb.Store.Engine.Containers.TryGet("killed-client") is { IsRunning: true }, 30_000), "the container should start");
+        client.Kill();
+        await client.WaitForExitAsync();
+        Assert.True(await TestContainer.WaitUntil(() => bb.Store.Engine.Containers.TryGet("killed-client") is null, 30_000),
+            "conmon's exit command should remove the --rm container once berth is gone");
+    }
+
+    [Fact]
     public async Task Unknown_image_exits_125_and_a_missing_command_127()
     {
         var (code, _, stderr) = await bb.CliAsync("run", "--rm", "nosuchimage");
@@ -149,6 +165,9 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
             Assert.Contains("/dev/pts/0", screen);
             await Tmux(socket, "send-keys", "-t", socket, "exit 4", "Enter");
             Assert.True(await TestContainer.WaitUntil(() => bb.Store.Engine.Containers.TryGet(socket) is null, 30_000), "--rm should remove the container");
+            // berth itself ends too (its tmux session with it), though its terminal read has no input to end it.
+            Assert.True(await TestContainer.WaitUntil(() => Support.ProcessRunner.Run("tmux", ["-L", socket, "has-session", "-t", socket]).ExitCode != 0, 30_000),
+                "berth run -it should exit when its container does");
         }
         finally
         {

@@ -74,7 +74,7 @@ public static class ContainerCommands
             bool background = parse.GetValue(detach);
             var request = options.Request(parse, background);
             ContainerRecord container;
-            try { container = await service.CreateAsync(request, ct); }
+            try { container = await service.CreateAsync(request, ct); Engine.Diagnostics.PhaseTimer.Mark("created"); }
             catch (BerthException e) { return Fail(context, e); }
             try
             {
@@ -101,7 +101,7 @@ public static class ContainerCommands
         catch (NotFoundException) { }
     }
 
-    /// <summary>Starts a created container attached to the terminal or the captured writers, returns its exit code; removes it after with --rm.</summary>
+    /// <summary>Starts a created container attached to the terminal or the captured writers, returns its exit code (the engine removes an --rm container).</summary>
     internal static async Task<int> RunAttachedAsync(CommandContext context, ContainerRecord container, bool stdin, bool tty, CancellationToken ct)
     {
         var service = context.Engine.Containers;
@@ -113,7 +113,6 @@ public static class ContainerCommands
             // With the signals proxied, Ctrl-C ends the container (and so this wait), not the wait itself.
             code = await service.StartAttachedAsync(container.Id, console.Attach(stdin, tty), console.Size(),
                 cancellationToken: console.ProxiesSignals(tty) ? CancellationToken.None : ct);
-        if (container.Settings.HostConfig.AutoRemove) await RemoveQuietly(service, container.Id);
         return code;
     }
 

@@ -11,6 +11,7 @@ public sealed partial class ContainerService
     {
         var imageId = _images.Resolve(request.Image);
         var image = (await _images.ReadConfigAsync(imageId, cancellationToken).ConfigureAwait(false)).Config ?? new ContainerConfig();
+        Diagnostics.PhaseTimer.Mark("create: image config read");
         string id = ContainerNames.NewId();
         string network = request.Network switch
         {
@@ -122,6 +123,7 @@ public sealed partial class ContainerService
             Ports = ports,
         };
 
+        Diagnostics.PhaseTimer.Mark("create: settings built");
         var chains = _store.Metadata.ImageLayers(imageId).Select(l => l.ChainId).ToList();
         Directory.CreateDirectory(ContainerDirectory(id));
         try
@@ -133,6 +135,7 @@ public sealed partial class ContainerService
                 foreach (var chain in chains)
                     if (!_store.Snapshots.HasLayer(chain)) throw new InvalidInputException($"layer {chain} of image {imageId.Short} is not in the store");
                 _store.Snapshots.PrepareActive(id, chains);
+                Diagnostics.PhaseTimer.Mark("create: snapshot prepared");
                 settings = settings with { Mounts = CreateVolumes(settings.Mounts) };
                 var volumeNames = settings.Mounts.Where(v => v.Type == "volume").Select(v => v.Name!).ToList();
                 for (int attempt = 0; ; attempt++)
@@ -147,6 +150,7 @@ public sealed partial class ContainerService
                     catch (ConflictException) when (request.Name is null && attempt < 10) { }
                 }
             }
+            Diagnostics.PhaseTimer.Mark("create: recorded");
             await SeedVolumesAsync(id, settings, cancellationToken).ConfigureAwait(false);
         }
         catch

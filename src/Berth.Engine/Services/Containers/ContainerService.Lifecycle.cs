@@ -13,7 +13,7 @@ public sealed partial class ContainerService
         {
             var current = TryGet(id);
             if (current is null) return ConmonMonitor.ReadExitCode(ExitDirectory, id) ?? 0;
-            if (!current.IsRunning) return current.State.ExitCode;
+            if (!current.IsRunning) { Diagnostics.PhaseTimer.Mark("wait: exited"); return current.State.ExitCode; }
             await Task.Delay(25, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -129,8 +129,10 @@ public sealed partial class ContainerService
     public async Task CleanupAsync(string id, CancellationToken cancellationToken = default)
     {
         bool remove;
+        Diagnostics.PhaseTimer.Mark("cleanup: begin");
         using (Lock(id))
         {
+            Diagnostics.PhaseTimer.Mark("cleanup: locked");
             var container = GetLocked(id);
             if (container is null || container.IsRunning) return;
             await StopPortProxyAsync(container.Id).ConfigureAwait(false);
@@ -166,19 +168,24 @@ public sealed partial class ContainerService
             var current = GetLocked(container.Id);
             if (current is null) throw new NotFoundException($"No such container: {nameOrId}");
             _store.Metadata.SetContainerState(current.Id, current.State with { Status = ContainerStatus.Removing });
+            Diagnostics.PhaseTimer.Mark("rm: locked");
             await runtime.DeleteAsync(current.Id, force: true, cancellationToken).ConfigureAwait(false);
+            Diagnostics.PhaseTimer.Mark("rm: runtime deleted");
             await StopPortProxyAsync(current.Id).ConfigureAwait(false);
             // conmon leaves by itself once its container is gone (after running the exit command, which finds nothing to do).
             RootfsMount.Unmount(RootfsPath(current.Id));
+            Diagnostics.PhaseTimer.Mark("rm: unmounted");
             RemoveCgroups(current.Id);
             MonitorFor(runtime).RemoveSocketLinks(current.Id, ContainerDirectory(current.Id));
             if (Directory.Exists(ExitDirectory)) File.Delete(Path.Combine(ExitDirectory, current.Id));
             TryDeleteDirectory(PersistDirectory(current.Id));
             _store.Snapshots.RemoveActive(current.Id);
             TryDeleteDirectory(ContainerDirectory(current.Id));
+            Diagnostics.PhaseTimer.Mark("rm: files removed");
             _store.Metadata.DeleteContainer(current.Id);
             if (volumes) RemoveAnonymousVolumes(current);
         }
+        Diagnostics.PhaseTimer.Mark("rm: done");
     }
 
     /// <summary>`container prune`: removes every stopped container; returns their IDs and the bytes their layers held.</summary>

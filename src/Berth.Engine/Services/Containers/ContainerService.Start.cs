@@ -21,6 +21,7 @@ public sealed partial class ContainerService
     /// <summary>
     /// Starts a container attached to <paramref name="streams"/> (connected before the process runs, so no output is lost),
     /// copies its stdio until it ends, and returns its exit code. <paramref name="started"/> is called once it runs.
+    /// An --rm container is removed before this returns.
     /// </summary>
     public async Task<int> StartAttachedAsync(string nameOrId, AttachStreams streams, TerminalSize? size = null,
         Action<ContainerRecord>? started = null, CancellationToken cancellationToken = default)
@@ -33,18 +34,31 @@ public sealed partial class ContainerService
             await StartCoreAsync(container, async created =>
             {
                 attach = await MonitorFor(RuntimeOf(container)).AttachAsync(created.AttachSocketPath, cancellationToken).ConfigureAwait(false);
-            }, size, cancellationToken).ConfigureAwait(false);
+            }, size, cancellationToken, removesAfterExit: container.Settings.HostConfig.AutoRemove).ConfigureAwait(false);
             started?.Invoke(Get(container.Id));
             await attach!.PumpAsync(streams, cancellationToken).ConfigureAwait(false);
+            Diagnostics.PhaseTimer.Mark("attach: streams closed");
         }
         finally
         {
             if (attach is not null) await attach.DisposeAsync().ConfigureAwait(false);
         }
-        return await WaitAsync(container.Id, cancellationToken).ConfigureAwait(false);
+        int code = await WaitAsync(container.Id, cancellationToken).ConfigureAwait(false);
+        if (container.Settings.HostConfig.AutoRemove)
+        {
+            try { await RemoveAsync(container.Id, force: true, volumes: true, cancellationToken).ConfigureAwait(false); }
+            catch (NotFoundException) { }
+        }
+        return code;
     }
 
-    async Task StartCoreAsync(ContainerRecord container, Func<MonitoredContainer, Task>? beforeStart, TerminalSize? size, CancellationToken cancellationToken)
+    /// <param name="removesAfterExit">
+    /// The caller waits for the exit and removes the (--rm) container itself: conmon's exit command then only waits for
+    /// this process to end or the container to be gone, and starts `berth container cleanup` only when it is not, instead
+    /// of a second berth process doing the same removal at the same time.
+    /// </param>
+    async Task StartCoreAsync(ContainerRecord container, Func<MonitoredContainer, Task>? beforeStart, TerminalSize? size, CancellationToken cancellationToken,
+        bool removesAfterExit = false)
     {
         using var held = Lock(container.Id);
         var fresh = GetLocked(container.Id) ?? throw new NotFoundException($"No such container: {container.Id}");
@@ -56,14 +70,17 @@ public sealed partial class ContainerService
         Directory.CreateDirectory(ExitDirectory);
         File.Delete(Path.Combine(ExitDirectory, fresh.Id));
         TryDeleteDirectory(PersistDirectory(fresh.Id));
+        Diagnostics.PhaseTimer.Mark("start: previous run cleared");
         MonitoredContainer created;
         try
         {
             var spec = PrepareBundle(fresh, runtime, size);
+            Diagnostics.PhaseTimer.Mark("start: bundle prepared");
             created = await monitor.CreateAsync(new MonitorOptions
             {
                 ContainerId = fresh.Id,
                 BundlePath = ContainerDirectory(fresh.Id),
+                Spec = spec,
                 LogPath = LogPath(fresh.Id),
                 ExitDir = ExitDirectory,
                 Name = fresh.Name,
@@ -72,8 +89,7 @@ public sealed partial class ContainerService
                 LeaveStdinOpen = fresh.Settings.Config.OpenStdin && !fresh.Settings.Config.StdinOnce,
                 // conmon runs its exit command with SIGCHLD blocked, which would leave .NET's Process waits hanging: env unblocks it.
                 ExitCommand = OciRuntime.FindBinary("env") ?? "/usr/bin/env",
-                ExitCommandArgs = ["--default-signal", BerthExecutable.Current.FileName,
-                    .. BerthExecutable.Current.Arguments("--root", _store.Root, "container", "cleanup", fresh.Id)],
+                ExitCommandArgs = ["--default-signal", .. ExitCommand(fresh.Id, removesAfterExit)],
                 PersistDir = PersistDirectory(fresh.Id),
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -88,7 +104,9 @@ public sealed partial class ContainerService
         try
         {
             if (beforeStart is not null) await beforeStart(created).ConfigureAwait(false);
+            Diagnostics.PhaseTimer.Mark("start: created, attached");
             await runtime.StartAsync(fresh.Id, cancellationToken).ConfigureAwait(false);
+            Diagnostics.PhaseTimer.Mark("start: runtime started");
             await StartPortProxyAsync(fresh, created.Pid, cancellationToken).ConfigureAwait(false);
         }
         catch (BerthException e)
@@ -112,6 +130,17 @@ public sealed partial class ContainerService
         });
     }
 
+    /// <summary>`berth container cleanup ID`, behind a shell guard when this process removes the container itself.</summary>
+    IReadOnlyList<string> ExitCommand(string id, bool removesAfterExit)
+    {
+        IReadOnlyList<string> cleanup = [BerthExecutable.Current.FileName, .. BerthExecutable.Current.Arguments("--root", _store.Root, "container", "cleanup", id)];
+        if (!removesAfterExit) return cleanup;
+        // Waits while this process lives and the container directory exists (the removal deletes it); cleans up only
+        // when this process went away without removing the container.
+        const string Guard = "while [ -e \"$2\" ] && kill -0 \"$1\" 2>/dev/null; do sleep 0.02; done; [ -e \"$2\" ] || exit 0; shift 2; exec \"$@\"";
+        return ["/bin/sh", "-c", Guard, "sh", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), ContainerDirectory(id), .. cleanup];
+    }
+
     /// <summary>Docker's exit codes for a container that could not start: 127 command not found, 126 not executable, else 125.</summary>
     static int StartFailureCode(string message)
     {
@@ -130,6 +159,7 @@ public sealed partial class ContainerService
         var config = settings.Config;
         var host = settings.HostConfig;
         RootfsMount.Mount(Snapshot(container), rootfs, Path.Combine(dir, "empty"));
+        Diagnostics.PhaseTimer.Mark("start: rootfs mounted");
         try
         {
             var user = ContainerUser.Resolve(rootfs, config.User);
@@ -185,7 +215,9 @@ public sealed partial class ContainerService
                 CgroupParent = CgroupParent,
                 ContainerId = container.Id,
             };
+            Diagnostics.PhaseTimer.Mark("start: etc files, user");
             var spec = new OciSpecBuilder().Build(run);
+            Diagnostics.PhaseTimer.Mark("start: spec built");
             runtime.Validate(spec);
             OciBundle.Write(dir, spec);
             return spec;

@@ -1,0 +1,22 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Berth.Engine.Diagnostics;
+
+/// <summary>
+/// With BERTH_TRACE_TIMING=1, writes "berth[pid] +MS phase" lines to stderr (milliseconds since the process started), to see
+/// where a command spends its time. Costs one environment read when off.
+/// </summary>
+public static class PhaseTimer
+{
+    static readonly bool Enabled = Environment.GetEnvironmentVariable("BERTH_TRACE_TIMING") == "1";
+    static readonly DateTime ProcessStart = Enabled ? Process.GetCurrentProcess().StartTime.ToUniversalTime() : default;
+
+    /// <summary>Records that <paramref name="phase"/> has been reached.</summary>
+    public static void Mark(string phase)
+    {
+        if (!Enabled) return;
+        double ms = (DateTime.UtcNow - ProcessStart).TotalMilliseconds;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"berth[{Environment.ProcessId}] +{ms,7:0.0} ms {phase}"));
+    }
+}
