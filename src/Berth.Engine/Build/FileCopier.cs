@@ -73,24 +73,39 @@ public sealed class FileCopier(string rootfs, CopyOptions options)
     }
 
     /// <summary>Resolves a directory path in the root, creating what is missing (0755; the --chown owner when asked).</summary>
+    /// <remarks>
+    /// Missing directories are created along the path as resolved inside the root, never along the path as written:
+    /// an image symlink such as <c>/abs -&gt; /tmp/x</c> must lead to <c>ROOT/tmp/x</c>, not through the link to the host.
+    /// </remarks>
     string EnsureDirectory(string containerPath, bool chownCreated)
     {
+        string root = rootfs.TrimEnd('/');
         string host = RootfsPath.Resolve(rootfs, containerPath);
         if (Lstat(AT_FDCWD, host, out var st) == 0)
         {
             if (st.IsDirectory) return host;
             throw new BuildException($"cannot copy to {containerPath}: it exists and is not a directory");
         }
-        int slash = containerPath.TrimEnd('/').LastIndexOf('/');
-        string parentPath = slash <= 0 ? "/" : containerPath[..slash];
-        string parentHost = EnsureDirectory(parentPath, chownCreated);
-        string created = parentHost + "/" + containerPath[(slash + 1)..].TrimEnd('/');
-        int rc = MkdirAt(AT_FDCWD, created, 0x1ED);
-        if (rc != 0 && rc != EEXIST) throw Error(rc, $"mkdir {containerPath}");
-        ChmodAt(AT_FDCWD, created, 0x1ED);
-        if (chownCreated) LchownAt(AT_FDCWD, created, (int)options.Uid, (int)options.Gid);
-        else LchownAt(AT_FDCWD, created, 0, 0);
-        return created;
+        string current = root;
+        string relative = host.Length > root.Length ? host[(root.Length + 1)..] : "";
+        foreach (var part in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string next = current + "/" + part;
+            if (Lstat(AT_FDCWD, next, out var existing) != 0)
+            {
+                int rc = MkdirAt(AT_FDCWD, next, 0x1ED);
+                if (rc != 0 && rc != EEXIST) throw Error(rc, $"mkdir {containerPath}");
+                if (Lstat(AT_FDCWD, next, out existing) != 0 || !existing.IsDirectory)
+                    throw new BuildException($"cannot copy to {containerPath}: {part} is not a directory");
+                ChmodAt(AT_FDCWD, next, 0x1ED);
+                if (chownCreated) LchownAt(AT_FDCWD, next, (int)options.Uid, (int)options.Gid);
+                else LchownAt(AT_FDCWD, next, 0, 0);
+            }
+            else if (!existing.IsDirectory) // a symlink here would lead outside: Resolve followed every existing one
+                throw new BuildException($"cannot copy to {containerPath}: {part} is not a directory");
+            current = next;
+        }
+        return current;
     }
 
     void CopyTree(ResolvedSource source, string targetDir, CancellationToken cancellationToken)
