@@ -1,3 +1,4 @@
+using Berth.Engine.Containers;
 using Berth.Engine.Layers;
 using static Berth.Engine.Layers.Native.PosixFileSystem;
 

@@ -1,3 +1,4 @@
+using Berth.Engine.Containers;
 namespace Berth.Engine.Build;
 
 /// <summary>A numeric owner a user name resolved to, with the supplementary groups RUN gets.</summary>

@@ -1,3 +1,4 @@
+using Berth.Engine.Containers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;

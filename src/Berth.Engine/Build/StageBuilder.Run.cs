@@ -1,3 +1,4 @@
+using Berth.Engine.Containers;
 using System.Security.Cryptography;
 using Berth.Engine.Dockerfile.Expansion;
 using Berth.Engine.Dockerfile.Instructions;

@@ -1,3 +1,4 @@
+using Berth.Engine.Containers;
 using System.Diagnostics;
 using Berth.Engine.Content;
 using Berth.Engine.Dockerfile.Expansion;

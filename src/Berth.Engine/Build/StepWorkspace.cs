@@ -1,3 +1,4 @@
+using Berth.Engine.Containers;
 using Berth.Engine.Content;
 using Berth.Engine.Layers;
 using Berth.Engine.Metadata;

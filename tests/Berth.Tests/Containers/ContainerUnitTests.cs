@@ -74,8 +74,8 @@ public class ContainerUnitTests
         Directory.CreateDirectory(Path.Combine(root, "etc"));
         File.CreateSymbolicLink(Path.Combine(root, "etc", "passwd"), "/etc/shadow");
         File.CreateSymbolicLink(Path.Combine(root, "up"), "../../../..");
-        Assert.Equal(Path.Combine(root, "etc/shadow"), ScopedPath.Resolve(root, "/etc/passwd"));
-        Assert.Equal(Path.Combine(root, "etc"), ScopedPath.Resolve(root, "/up/etc"));
-        Assert.Equal(root, ScopedPath.Resolve(root, "/../.."));
+        Assert.Equal(Path.Combine(root, "etc/shadow"), Berth.Engine.Containers.RootfsPath.Resolve(root, "/etc/passwd"));
+        Assert.Equal(Path.Combine(root, "etc"), Berth.Engine.Containers.RootfsPath.Resolve(root, "/up/etc"));
+        Assert.Equal(root, Berth.Engine.Containers.RootfsPath.Resolve(root, "/../.."));
     }
 }

@@ -163,7 +163,7 @@ public sealed partial class ContainerService
         try
         {
             var user = ContainerUser.Resolve(rootfs, config.User);
-            if (config.WorkingDir is { Length: > 0 } wd) ScopedPath.CreateDirectory(rootfs, wd);
+            if (config.WorkingDir is { Length: > 0 } wd) Berth.Engine.Containers.RootfsPath.CreateDirectory(rootfs, wd);
 
             string hostsFile = Path.Combine(dir, "hosts"), hostnameFile = Path.Combine(dir, "hostname"), resolvFile = Path.Combine(dir, "resolv.conf");
             File.WriteAllText(hostsFile, ContainerFiles.Hosts(host.NetworkMode));

@@ -37,7 +37,7 @@ public sealed partial class ContainerService
         using var rootfs = MountRootfs(id);
         foreach (var m in toSeed)
         {
-            string source = ScopedPath.Resolve(rootfs.Path, m.Destination);
+            string source = Berth.Engine.Containers.RootfsPath.Resolve(rootfs.Path, m.Destination);
             if (!Directory.Exists(source) || !Directory.EnumerateFileSystemEntries(source).Any()) continue;
             var psi = new ProcessStartInfo("cp") { RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in new[] { "-a", "--", source + "/.", m.Source + "/" }) psi.ArgumentList.Add(a);

@@ -56,7 +56,7 @@ public sealed record ContainerUser(uint Uid, uint Gid, IReadOnlyList<uint> Addit
 
     static List<string[]> ReadEntries(string rootfs, string file)
     {
-        string path = ScopedPath.Resolve(rootfs, file);
+        string path = Berth.Engine.Containers.RootfsPath.Resolve(rootfs, file);
         var list = new List<string[]>();
         try
         {

@@ -1,11 +1,13 @@
 using Berth.Engine.Layers.Native;
 using static Berth.Engine.Layers.Native.PosixFileSystem;
 
-namespace Berth.Engine.Build;
+namespace Berth.Engine.Containers;
 
 /// <summary>
 /// Resolves a path inside a root file system the way the container would see it: symbolic links are followed
 /// relative to the root and <c>..</c> stops at the root, so no path ever leads outside it (as Go's securejoin).
+/// Used wherever Berth reads or writes inside an image or container root by path: the builder's COPY/WORKDIR,
+/// the container setup (USER lookup, WORKDIR, volume seeding).
 /// </summary>
 public static class RootfsPath
 {
@@ -31,7 +33,7 @@ public static class RootfsPath
             bool isLast = pending.Count == 0;
             if ((!isLast || followFinal) && Lstat(AT_FDCWD, host, out var st) == 0 && st.FileType == S_IFLNK)
             {
-                if (++links > MaxLinks) throw new BuildException($"too many levels of symbolic links resolving {path}");
+                if (++links > MaxLinks) throw new InvalidInputException($"too many levels of symbolic links resolving {path}");
                 string target = ReadLink(AT_FDCWD, host);
                 if (target.StartsWith('/')) resolved.Clear();
                 foreach (var p in Split(target).Reverse()) pending.Push(p);
@@ -45,6 +47,23 @@ public static class RootfsPath
     /// <summary>Whether <paramref name="path"/> (resolved in the root) exists as a directory.</summary>
     public static bool IsDirectory(string root, string path) =>
         Lstat(AT_FDCWD, Resolve(root, path), out var st) == 0 && st.IsDirectory;
+
+    /// <summary>Creates a directory (and missing parents) inside the root, each resolved in the root; returns its host path.</summary>
+    public static string CreateDirectory(string root, string path, UnixFileMode mode = (UnixFileMode)0x1ed /* 0755 */)
+    {
+        string current = "/";
+        foreach (var part in Split(path))
+        {
+            current = current.TrimEnd('/') + "/" + part;
+            string host = Resolve(root, current);
+            if (!Directory.Exists(host))
+            {
+                if (File.Exists(host)) throw new InvalidInputException($"mkdir {current}: not a directory");
+                Directory.CreateDirectory(host, mode);
+            }
+        }
+        return Resolve(root, path);
+    }
 
     static IEnumerable<string> Split(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries);
 
