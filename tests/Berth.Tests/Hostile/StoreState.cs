@@ -8,8 +8,8 @@ static class StoreState
     static readonly string[] Ignored = ["berth.db", "berth.db-wal", "berth.db-shm", "locks", "run"];
 
     public static IReadOnlyList<string> Of(string root) =>
-        Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-            .Select(p => Path.GetRelativePath(root, p))
+        Berth.Engine.FileEnumeration.Tree(root)
+            .Select(e => Path.GetRelativePath(root, e.FullName))
             .Where(p => !Ignored.Contains(p.Split('/')[0]))
             .Select(p => File.Exists(Path.Combine(root, p)) && new FileInfo(Path.Combine(root, p)).LinkTarget is null ? $"{p} {new FileInfo(Path.Combine(root, p)).Length}" : p)
             .Order(StringComparer.Ordinal).ToList();
