@@ -54,8 +54,6 @@ public sealed class BenchEnvironment : IDisposable
 
     public CommandRunner.Outcome BerthWithInput(string root, string stdinFile, params string[] args) => CommandRunner.Check(BerthPath, ["--root", root, .. args], stdinFile: stdinFile);
 
-    public CommandRunner.Outcome BerthToFile(string root, string stdoutFile, params string[] args) => CommandRunner.Check(BerthPath, ["--root", root, .. args], stdoutFile: stdoutFile);
-
     /// <summary>Whether this berth has a verb (its help exits 0), so a scenario can say "not built yet" instead of failing.</summary>
     public bool HasVerb(params string[] verb) => CommandRunner.Run(BerthPath, [.. verb, "--help"]).ExitCode == 0;
 

@@ -5,9 +5,9 @@ namespace Berth.Bench.Macro;
 /// <summary>Runs one external command to completion and times it; a failure is an exception naming the command and its stderr.</summary>
 public static class CommandRunner
 {
-    public sealed record Outcome(int ExitCode, string Stdout, string Stderr, double Milliseconds, long PeakRssKilobytes);
+    public sealed record Outcome(int ExitCode, string Stdout, string Stderr, double Milliseconds);
 
-    public static Outcome Run(string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? stdinFile = null, string? stdoutFile = null)
+    public static Outcome Run(string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? stdinFile = null)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -34,25 +34,18 @@ public static class CommandRunner
                     // The command stopped reading (it failed): its exit code and stderr say why.
                 }
             });
-        Task<string> stdout;
-        if (stdoutFile is not null)
-            stdout = Task.Run(async () =>
-            {
-                await using (var output = File.Create(stdoutFile)) await process.StandardOutput.BaseStream.CopyToAsync(output).ConfigureAwait(false);
-                return "";
-            });
-        else stdout = process.StandardOutput.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
         Task.WaitAll(copyIn, stdout, stderr);
         clock.Stop();
-        return new Outcome(process.ExitCode, stdout.Result, stderr.Result, clock.Elapsed.TotalMilliseconds, 0);
+        return new Outcome(process.ExitCode, stdout.Result, stderr.Result, clock.Elapsed.TotalMilliseconds);
     }
 
-    public static Outcome Check(string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? stdinFile = null, string? stdoutFile = null)
+    public static Outcome Check(string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? stdinFile = null)
     {
         var list = arguments.ToList();
-        var outcome = Run(file, list, environment, stdinFile, stdoutFile);
+        var outcome = Run(file, list, environment, stdinFile);
         if (outcome.ExitCode != 0)
             throw new BenchmarkFailedException($"{file} {string.Join(' ', list)} exited {outcome.ExitCode}: {outcome.Stderr.Trim()}");
         return outcome;

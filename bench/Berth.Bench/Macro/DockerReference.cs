@@ -66,11 +66,6 @@ public sealed class DockerReference : IDisposable
 
     public CommandRunner.Outcome CheckWithInput(string stdinFile, params string[] args) => CommandRunner.Check("/usr/bin/docker", ["-H", "unix://" + Socket, .. args], stdinFile: stdinFile);
 
-    public CommandRunner.Outcome CheckToFile(string stdoutFile, params string[] args) => CommandRunner.Check("/usr/bin/docker", ["-H", "unix://" + Socket, .. args], stdoutFile: stdoutFile);
-
-    /// <summary>Resident memory of the daemon now, in KiB (for peak-memory comparisons sampled during a command).</summary>
-    public long DaemonRssKilobytes() => ProcessMemory.RssKilobytes(_daemon.Id);
-
     public void Dispose()
     {
         try
