@@ -6,7 +6,7 @@ namespace Berth.Tests.Conformance;
 /// <summary>Finds the shared conformance corpus and the expansion/ignore known-failures list.</summary>
 public static class ExpansionIgnoreCorpus
 {
-    private static readonly Lazy<string> Root = new(Locate);
+    private static readonly Lazy<string> Root = new(ParserConformanceCorpus.RequireRoot);
     private static readonly Lazy<IReadOnlyDictionary<string, string>> Known = new(LoadKnownFailures);
 
     /// <summary>The absolute path of <c>shared/conformance</c>; throws when it cannot be found (never skips).</summary>
@@ -28,26 +28,6 @@ public static class ExpansionIgnoreCorpus
 
     /// <summary><c>&lt;file&gt;:&lt;row id&gt;</c> → reason, from <c>known-failures-expansion-ignore.txt</c>.</summary>
     public static IReadOnlyDictionary<string, string> KnownFailures => Known.Value;
-
-    private static string Locate()
-    {
-        var start = AppContext.BaseDirectory;
-        var tried = new List<string>();
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            // The repository root holds the solution file; the corpus sits beside the worktree.
-            if (File.Exists(Path.Combine(dir.FullName, "Berth.slnx")))
-            {
-                var sibling = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "conformance"));
-                tried.Add(sibling);
-                if (System.IO.Directory.Exists(sibling)) return sibling;
-            }
-            var nested = Path.Combine(dir.FullName, "shared", "conformance");
-            tried.Add(nested);
-            if (System.IO.Directory.Exists(nested)) return nested;
-        }
-        throw new InvalidOperationException($"conformance corpus not found from {start}; tried: {string.Join(", ", tried.Distinct())}");
-    }
 
     private static IReadOnlyDictionary<string, string> LoadKnownFailures()
     {
