@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 echo "== building Berth"
 # ReadyToRun: precompiled code halves the CLI start-up (every berth command is a new process).
-dotnet publish src/Berth.Cli/Berth.Cli.csproj -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o /opt/berth --nologo -v quiet
+dotnet publish src/Berth.Cli/Berth.Cli.csproj -c Release -r linux-x64 -o /opt/berth --nologo -v quiet
 ln -sf /opt/berth/berth /usr/local/bin/berth
 echo "== berth is $(command -v berth)"
 bash examples/run-example.sh

@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace Berth.Engine.Processes;
 
 /// <summary>
@@ -27,7 +25,7 @@ public sealed record BerthExecutable(string FileName, IReadOnlyList<string> Lead
         string? process = Environment.ProcessPath;
         if (process is not null && Path.GetFileName(process) == "berth")
             return new BerthExecutable(process, []);
-        string directory = Path.GetDirectoryName(typeof(BerthExecutable).Assembly.Location) ?? AppContext.BaseDirectory;
+        string directory = AppContext.BaseDirectory;
         string apphost = Path.Combine(directory, "berth");
         if (File.Exists(apphost)) return new BerthExecutable(apphost, []);
         string dll = Path.Combine(directory, "berth.dll");
@@ -36,6 +34,6 @@ public sealed record BerthExecutable(string FileName, IReadOnlyList<string> Lead
             string dotnet = process is not null && Path.GetFileNameWithoutExtension(process) == "dotnet" ? process : "dotnet";
             return new BerthExecutable(dotnet, [dll]);
         }
-        throw new BerthException($"cannot find the berth executable next to {Assembly.GetExecutingAssembly().Location}; set BERTH_EXECUTABLE");
+        throw new BerthException($"cannot find the berth executable in {directory}; set BERTH_EXECUTABLE");
     }
 }

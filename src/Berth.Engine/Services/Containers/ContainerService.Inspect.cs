@@ -59,7 +59,7 @@ public sealed partial class ContainerService
             o["Mode"] = m.Options;
             o["RW"] = m.ReadWrite;
             o["Propagation"] = m.Type == "bind" ? "rprivate" : "";
-            mounts.Add(o);
+            mounts.Add((JsonNode)o);
         }
         var portBindings = new JsonObject();
         var ports = new JsonObject();
