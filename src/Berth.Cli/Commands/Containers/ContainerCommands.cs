@@ -301,25 +301,21 @@ public static class ContainerCommands
     static Command Prune()
     {
         var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation" };
-        var command = new Command("prune", "Remove all stopped containers") { force };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be removed, remove nothing" };
+        var command = new Command("prune", "Remove all stopped containers") { force, dryRun };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
-            if (!parse.GetValue(force))
+            bool dry = parse.GetValue(dryRun);
+            if (!dry && !parse.GetValue(force))
             {
                 context.Out.Write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
                 context.Out.Flush();
                 string? answer = Console.IsInputRedirected || !ReferenceEquals(context.Out, Console.Out) ? Console.In.ReadLine() : Console.ReadLine();
                 if (answer?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
             }
-            var (removed, reclaimed) = await context.Engine.Containers.PruneAsync(ct);
-            if (removed.Count > 0)
-            {
-                context.Out.WriteLine("Deleted Containers:");
-                foreach (var id in removed) context.Out.WriteLine(id);
-                context.Out.WriteLine();
-            }
-            context.Out.WriteLine("Total reclaimed space: " + Formatting.HumanUnits.HumanSize(reclaimed));
+            var result = await context.Engine.Containers.PruneContainersAsync(Berth.Engine.Services.Maintenance.PruneFilter.None, dry, ct);
+            PruneOutput.Write(context.Out, dry ? "Would delete containers:" : "Deleted Containers:", result.Deleted, result.SpaceReclaimed, dry);
             return 0;
         });
         return command;
