@@ -61,7 +61,7 @@ public sealed class Builder(BerthStore store, ImageService images)
                 context = ContextFiles.Open(contextDir, ignore.Patterns, extracted is null ? store.Metadata : null, cancellationToken);
             }
 
-            var session = new BuildSession(store, images, options, model, fileName, context, progress, PullMissingBase);
+            using var session = new BuildSession(store, images, options, model, fileName, context, progress, PullMissingBase);
             var target = options.Target is { } t
                 ? session.FindStage(t, int.MaxValue) ?? throw new BuildException($"failed to reach build target {t} in Dockerfile")
                 : model.Stages[^1];
