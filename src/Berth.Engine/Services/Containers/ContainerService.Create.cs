@@ -132,6 +132,8 @@ public sealed partial class ContainerService
             using (_volumes.Lock())
             using (_store.ReferenceLock())
             {
+                // Resolved before the lock: a prune or rmi may have deleted it since (they cannot while the lock is held).
+                if (_store.Metadata.GetImage(imageId) is null) throw new NotFoundException($"No such image: {request.Image}");
                 foreach (var chain in chains)
                     if (!_store.Snapshots.HasLayer(chain)) throw new InvalidInputException($"layer {chain} of image {imageId.Short} is not in the store");
                 _store.Snapshots.PrepareActive(id, chains);
