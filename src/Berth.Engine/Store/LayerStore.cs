@@ -17,16 +17,21 @@ public sealed class LayerStore(BerthStore store)
     {
         var (decompressed, _) = await LayerStreams.OpenDecompressedAsync(layerTar, cancellationToken).ConfigureAwait(false);
         await using var decompressedScope = decompressed;
-        await using var writer = store.Content.CreateWriter();
+        // The tar reader hashes every byte it reads (the diff ID); the tee copies exactly those bytes, so one hash serves both.
+        await using var writer = store.Content.CreateUnhashedWriter();
         string temporary = store.Snapshots.PrepareTemporary();
         try
         {
             await using var tee = new TeeReadStream(decompressed, writer);
             var applied = await LayerApplier.ApplyAsync(tee, SnapshotStore.FsOf(temporary), new LayerApplyOptions { AllowDeviceNodes = source.Trusted }, cancellationToken).ConfigureAwait(false);
-            await tee.DrainAsync(cancellationToken).ConfigureAwait(false);
-            var diffId = await writer.CommitAsync(null, cancellationToken).ConfigureAwait(false);
+            if (await tee.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0 || tee.BytesRead != applied.UncompressedSize)
+                throw new InvalidOperationException("the layer tar reader stopped before the end of its input");
+            // Whatever follows the compressed stream is read too: a source that verifies itself at its end (a download) has then done so.
+            await DrainAsync(layerTar, cancellationToken).ConfigureAwait(false);
+            var diffId = applied.DiffId;
             if (source.ExpectedDiffId is { } expected && expected != diffId)
                 throw new InvalidInputException($"{source.Description}: layer content has digest {diffId}, but the image config says {expected}");
+            await writer.CommitAsync(diffId, cancellationToken).ConfigureAwait(false);
             var chain = ChainId.Next(parentChain, diffId);
             long size = SnapshotStore.MeasureSize(SnapshotStore.FsOf(temporary));
             store.Snapshots.CommitLayer(temporary, chain);
@@ -37,6 +42,12 @@ public sealed class LayerStore(BerthStore store)
             store.Snapshots.Discard(temporary);
             throw;
         }
+    }
+
+    static async Task DrainAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        byte[] buffer = new byte[64 * 1024];
+        while (await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0) { }
     }
 
     /// <summary>After a failed import or load: deletes layers it unpacked that no row references (takes the collector lock; hold no reference lock).</summary>
