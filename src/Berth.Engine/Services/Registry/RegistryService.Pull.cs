@@ -36,6 +36,7 @@ public sealed partial class RegistryService
         IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var named = ReferenceParser.ParseNormalizedNamed(reference);
+        platform ??= _options.ResolveDefaultPlatform();
         if (allTags && (named.Tag is not null || named.Digest is not null))
             throw new InvalidInputException("tag can't be used with --all-tags/-a");
         using var client = CreateClient(named.Domain);
