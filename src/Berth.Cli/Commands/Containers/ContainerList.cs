@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Berth.Cli.Formatting;
 using Berth.Cli.Output;
 using Berth.Engine;
+using Berth.Engine.Content;
 using Berth.Engine.Metadata;
 using Berth.Engine.Services.Containers;
 
@@ -60,11 +61,13 @@ public static class ContainerList
             }
             var now = DateTimeOffset.UtcNow;
             bool withSize = parse.GetValue(size);
-            var objects = rows.Select(r => Row(context, r, trunc, withSize, now)).ToList();
+            // One lookup per distinct image name, not one query per container.
+            var images = rows.Select(r => r.Settings.ImageName).Distinct().ToDictionary(n => n, n => context.Images.TryResolve(n));
+            var objects = rows.Select(r => Row(context, r, images, trunc, withSize, now)).ToList();
             string table = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}" + (withSize ? "\t{{.Size}}" : "");
             string? fmt = parse.GetValue(format);
             if (fmt is not null && fmt.Contains(".Size", StringComparison.Ordinal) && !withSize)
-                objects = rows.Select(r => Row(context, r, trunc, true, now)).ToList();
+                objects = rows.Select(r => Row(context, r, images, trunc, true, now)).ToList();
             new ListFormatter(string.IsNullOrEmpty(fmt) ? table : fmt, Headers, table).Write(context.Out, objects);
             return 0;
         });
@@ -98,14 +101,14 @@ public static class ContainerList
         return eq < 0 ? labels.ContainsKey(filter) : labels.TryGetValue(filter[..eq], out var v) && v == filter[(eq + 1)..];
     }
 
-    static JsonObject Row(CommandContext context, ContainerRecord r, bool trunc, bool withSize, DateTimeOffset now)
+    static JsonObject Row(CommandContext context, ContainerRecord r, Dictionary<string, Digest?> images, bool trunc, bool withSize, DateTimeOffset now)
     {
         var s = r.Settings;
         string command = string.Join(' ', new[] { s.Path }.Concat(s.Args));
         if (trunc) command = ImageCommands.Ellipsis(command, 20);
         string image = s.ImageName;
         // A name that no longer points at the container's image shows the image ID, as Docker does.
-        if (context.Images.TryResolve(image) is not { } resolved || resolved != r.ImageId) image = r.ImageId.Short;
+        if (images[image] is not { } resolved || resolved != r.ImageId) image = r.ImageId.Short;
         var status = new ContainerStatusInfo(r.IsRunning, r.State.StartedAt, r.State.FinishedAt, r.State.ExitCode,
             Paused: r.State.Status == ContainerStatus.Paused, Dead: r.State.Status == ContainerStatus.Dead,
             RemovalInProgress: r.State.Status == ContainerStatus.Removing);
