@@ -25,27 +25,30 @@ public sealed record StepInputs(string Instruction, string Args = "", IReadOnlyL
 }
 
 /// <summary>The build cache over the store's metadata: looks steps up, records them, and explains misses.</summary>
-public sealed class StepCache(BerthStore store)
+/// <remarks>Every state it hands out or records is pinned in the build's <see cref="BuildLease"/>, so no prune frees it mid-build.</remarks>
+public sealed class StepCache(BerthStore store, BuildLease lease)
 {
     /// <summary>Source lists longer than this are stored only as part of the key (explanations then say "source files changed").</summary>
     const int MaxStoredSources = 5000;
 
-    /// <summary>The cached state for <paramref name="key"/>, or null when missing or when its layers are gone.</summary>
+    /// <summary>The cached state for <paramref name="key"/>, pinned in the build's lease; null when missing or when its layers are gone.</summary>
     public BuildState? Find(string key, Digest? baseImage)
     {
+        // Under the reference lock: a prune either finished before (the layers are gone: a miss) or waits until they are pinned.
+        using var referencing = store.ReferenceLock();
         var row = store.Metadata.FindBuildCache(key);
         if (row is null) return null;
         var layers = new List<LayerRecord>();
         for (var chain = row.ChainId; chain is { } c;)
         {
             var layer = store.Metadata.GetLayer(c);
-            if (layer is null || !store.Snapshots.HasLayer(c) || !store.Content.Exists(layer.DiffId)) return null;
+            if (layer is null) return null;
             layers.Add(layer);
             chain = layer.Parent;
         }
         layers.Reverse();
         var config = ImageJson.ReadConfig(row.Config, "cached build step");
-        if (config.RootFs.DiffIds.Count != layers.Count) return null;
+        if (config.RootFs.DiffIds.Count != layers.Count || !lease.TryPinLocked(layers)) return null;
         return new BuildState(config, layers, key, baseImage);
     }
 
@@ -59,6 +62,7 @@ public sealed class StepCache(BerthStore store)
         var sources = inputs.Sources.Count <= MaxStoredSources ? string.Join('\n', inputs.Sources) : "";
         store.Metadata.AddBuildCache(new BuildCacheRecord(state.Key, parentKey, inputs.Instruction, inputs.Args, sources, state.ConfigJson(),
             state.Layers.Count == 0 ? null : state.Layers[^1].ChainId, layerSize), state.Layers);
+        lease.TryPinLocked(state.Layers); // the rows were just written and the files checked above
     }
 
     /// <summary>Why <paramref name="inputs"/> on <paramref name="parentKey"/> missed: which input differs from the closest cached step.</summary>

@@ -12,3 +12,6 @@ namespace Berth.Engine.Metadata;
 /// <param name="ChainId">Top layer of that state, null for a state without layers.</param>
 /// <param name="Size">Size of the layer this step added (0 when it added none).</param>
 public sealed record BuildCacheRecord(string Key, string ParentKey, string Instruction, string Args, string Sources, byte[] Config, Digest? ChainId, long Size);
+
+/// <summary>What a build cache prune removes: the cache keys (most recently used first) and the layers only they kept.</summary>
+public sealed record BuildCachePrunePlan(IReadOnlyList<string> Keys, IReadOnlyList<LayerRecord> FreedLayers);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Berth.Cli.Formatting;
 using Berth.Cli.Output;
 using Berth.Engine;
@@ -29,29 +28,16 @@ public static class ContainerList
         var latest = new Option<bool>("--latest", "-l") { Description = "Show the latest created container (includes all states)" };
         var size = new Option<bool>("--size", "-s") { Description = "Display total file sizes" };
         var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output" };
-        var filters = new Option<string[]>("--filter", "-f") { Description = "Filter output based on conditions provided (status, name, id, label, ancestor, exited)" };
+        var filters = new Option<string[]>("--filter", "-f") { Description = "Filter output based on conditions provided (id, name, label, exited, status, ancestor, before, since, volume, network, publish, expose, health, isolation, is-task)" };
         var format = new Option<string?>("--format") { Description = "Pretty-print containers using a Go template" };
         var command = new Command(name, "List containers") { all, quiet, last, latest, size, noTrunc, filters, format };
         command.SetAction(parse =>
         {
             var context = new CommandContext(parse);
             var service = context.Engine.Containers;
-            var rows = service.List().ToList(); // newest first
             int? limit = parse.GetValue(latest) ? 1 : parse.GetValue(last) is > 0 and var n ? n : null;
-            bool showAll = parse.GetValue(all) || limit is not null;
-            var filter = (parse.GetValue(filters) ?? []).Select(f =>
-            {
-                int eq = f.IndexOf('=');
-                if (eq <= 0) throw new InvalidInputException($"bad format of filter (expected name=value): {f}");
-                return (Key: f[..eq], Value: f[(eq + 1)..]);
-            }).ToList();
-            foreach (var f in filter)
-                if (f.Key is not ("status" or "name" or "id" or "label" or "ancestor" or "exited"))
-                    throw new InvalidInputException($"Invalid filter '{f.Key}'");
-            if (filter.Any(f => f.Key is "status" or "exited")) showAll = true;
-            if (!showAll) rows = rows.Where(r => r.IsRunning).ToList();
-            rows = rows.Where(r => Matches(context, r, filter)).ToList();
-            if (limit is { } l) rows = rows.Take(l).ToList();
+            var filter = ContainerListFilter.Parse(parse.GetValue(filters) ?? []);
+            var rows = service.List(filter, parse.GetValue(all), limit);
 
             bool trunc = !parse.GetValue(noTrunc);
             if (parse.GetValue(quiet))
@@ -72,33 +58,6 @@ public static class ContainerList
             return 0;
         });
         return command;
-    }
-
-    static bool Matches(CommandContext context, ContainerRecord r, List<(string Key, string Value)> filters)
-    {
-        foreach (var group in filters.GroupBy(f => f.Key))
-        {
-            bool any = group.Any(f => f.Key switch
-            {
-                "status" => r.State.StatusText == f.Value,
-                "name" => Regex.IsMatch(r.Name, f.Value),
-                "id" => r.Id.StartsWith(f.Value, StringComparison.Ordinal),
-                "label" => Label(r, f.Value),
-                "ancestor" => context.Images.TryResolve(f.Value) is { } image && image == r.ImageId,
-                "exited" => r.State.Status == ContainerStatus.Exited && int.TryParse(f.Value, CultureInfo.InvariantCulture, out int code) && code == r.State.ExitCode,
-                _ => false,
-            });
-            if (!any) return false;
-        }
-        return true;
-    }
-
-    static bool Label(ContainerRecord r, string filter)
-    {
-        var labels = r.Settings.Config.Labels;
-        if (labels is null) return false;
-        int eq = filter.IndexOf('=');
-        return eq < 0 ? labels.ContainsKey(filter) : labels.TryGetValue(filter[..eq], out var v) && v == filter[(eq + 1)..];
     }
 
     static JsonObject Row(CommandContext context, ContainerRecord r, Dictionary<string, Digest?> images, bool trunc, bool withSize, DateTimeOffset now)
