@@ -73,6 +73,9 @@ public sealed class ContentStore
     /// <summary>A write-only stream into ingest/; <see cref="ContentWriter.CommitAsync"/> verifies and names it, disposing uncommitted discards it.</summary>
     public ContentWriter CreateWriter() => new(Path.Combine(_ingest, Guid.NewGuid().ToString("N")), this);
 
+    /// <summary>A writer that does not hash: for a caller that already hashes every byte it writes (the layer tar reader); commit it with that digest.</summary>
+    public ContentWriter CreateUnhashedWriter() => new(Path.Combine(_ingest, Guid.NewGuid().ToString("N")), this, hash: false);
+
     internal void CommitIngested(string temp, Digest digest) => Commit(temp, digest);
 
     public void Delete(Digest digest)

@@ -8,13 +8,14 @@ public sealed class ContentWriter : Stream
     readonly string _temp;
     readonly ContentStore _store;
     readonly FileStream _file;
-    readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    readonly IncrementalHash? _hash;
     bool _committed;
 
-    internal ContentWriter(string temp, ContentStore store)
+    internal ContentWriter(string temp, ContentStore store, bool hash = true)
     {
         _temp = temp;
         _store = store;
+        _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         _file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
     }
 
@@ -22,7 +23,7 @@ public sealed class ContentWriter : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        _hash.AppendData(buffer);
+        _hash?.AppendData(buffer);
         _file.Write(buffer);
         Written += buffer.Length;
     }
@@ -31,7 +32,7 @@ public sealed class ContentWriter : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        _hash.AppendData(buffer.Span);
+        _hash?.AppendData(buffer.Span);
         await _file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         Written += buffer.Length;
     }
@@ -40,12 +41,14 @@ public sealed class ContentWriter : Stream
         => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <summary>Flushes to disk, checks the digest if one is expected, and renames the blob into place.</summary>
+    /// <remarks>A writer made without hashing takes <paramref name="expected"/> as the digest: its caller hashed exactly the bytes written.</remarks>
     public async Task<Digest> CommitAsync(Digest? expected = null, CancellationToken cancellationToken = default)
     {
+        if (_hash is null && expected is null) throw new InvalidOperationException("a writer that does not hash needs the digest of what was written");
         await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
         _file.Flush(flushToDisk: true);
         await _file.DisposeAsync().ConfigureAwait(false);
-        var digest = Digest.FromHash(_hash.GetHashAndReset());
+        var digest = _hash is null ? expected!.Value : Digest.FromHash(_hash.GetHashAndReset());
         if (expected is { } e && e != digest)
             throw new InvalidInputException($"blob digest mismatch: expected {e}, got {digest}");
         _store.CommitIngested(_temp, digest);
@@ -58,7 +61,7 @@ public sealed class ContentWriter : Stream
         if (disposing)
         {
             _file.Dispose();
-            _hash.Dispose();
+            _hash?.Dispose();
             if (!_committed && File.Exists(_temp)) File.Delete(_temp);
         }
         base.Dispose(disposing);

@@ -334,6 +334,47 @@ public sealed class RegistryClient : IDisposable
             throw new RegistryException($"digest mismatch for blob {repo}@{digest}: expected {digest}, got {actual}", host: Host);
     }
 
+    /// <summary>
+    /// Opens a blob's bytes from <paramref name="offset"/> on (a Range request) without verifying them: the caller hashes
+    /// what it reads, together with the first <paramref name="offset"/> bytes it already has. A registry that ignores
+    /// Range sends the whole blob; its first bytes are skipped here.
+    /// </summary>
+    public async Task<Stream> OpenBlobAsync(string repo, Digest digest, long offset, CancellationToken ct = default)
+    {
+        CheckRepository(repo);
+        var uri = ApiUri($"/v2/{Escape(repo)}/blobs/{digest}");
+        var response = await SendAsync(() =>
+        {
+            var r = new HttpRequestMessage(HttpMethod.Get, uri);
+            if (offset > 0) r.Headers.Range = new RangeHeaderValue(offset, null);
+            return r;
+        }, PullScope(repo), ct, followRedirects: true, completion: HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+        try
+        {
+            if (!response.IsSuccessStatusCode)
+                throw await ErrorAsync(response, $"blob {repo}@{digest}", ct).ConfigureAwait(false);
+            if (offset > 0 && response.StatusCode != HttpStatusCode.OK && response.Content.Headers.ContentRange is { From: { } from } && from != offset)
+                throw new RegistryException($"registry {Host} answered range bytes={offset}- of blob {digest} with bytes {from}-", host: Host);
+            var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            if (offset > 0 && response.StatusCode == HttpStatusCode.OK)
+            {
+                byte[] skip = new byte[128 * 1024];
+                for (long left = offset; left > 0;)
+                {
+                    int n = await body.ReadAsync(skip.AsMemory(0, (int)Math.Min(skip.Length, left)), ct).ConfigureAwait(false);
+                    if (n == 0) break; // shorter than what the caller has: the digest check will tell
+                    left -= n;
+                }
+            }
+            return new ResponseStream(response, body);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
     static async Task HashPrefixAsync(Stream stream, IncrementalHash hash, long count, CancellationToken ct)
     {
         byte[] buffer = new byte[128 * 1024];
@@ -372,6 +413,52 @@ public sealed class RegistryClient : IDisposable
             first = false;
             return new NonClosingStream(content);
         }, progress, ct);
+    }
+
+    /// <summary>
+    /// Uploads a blob whose digest is only known once it has been produced (a layer compressed on the fly), as Docker
+    /// does: POST, one PATCH streaming whatever <paramref name="write"/> writes, then PUT <c>?digest=</c> of what went out.
+    /// Nothing is staged on disk. A failed session is started again once, calling <paramref name="write"/> from the start.
+    /// </summary>
+    /// <returns>The digest and size of the bytes uploaded.</returns>
+    /// <exception cref="RegistryException">With status 405 or 501 when the registry takes no PATCH: upload with a known digest instead.</exception>
+    public async Task<(Digest Digest, long Size)> UploadStreamedBlobAsync(string repo, Func<Stream, CancellationToken, Task> write, CancellationToken ct = default)
+    {
+        CheckRepository(repo);
+        for (int session = 1; ; session++)
+        {
+            var location = await StartUploadAsync(repo, null, ct).ConfigureAwait(false)
+                ?? throw new RegistryException($"registry {Host} answered a blob upload start as if it were a mount", host: Host);
+            try
+            {
+                StreamedUploadContent? sent = null;
+                using var response = await SendAsync(() =>
+                {
+                    sent = new StreamedUploadContent(write);
+                    return new HttpRequestMessage(HttpMethod.Patch, location) { Content = sent };
+                }, PushScope(repo), ct).ConfigureAwait(false);
+                if (response.StatusCode != HttpStatusCode.Accepted)
+                    throw await ErrorAsync(response, $"upload of blob to {repo}", ct).ConfigureAwait(false);
+                var (digest, size) = sent!.Result ?? throw new RegistryException($"upload of blob to {repo}: the content was not sent", host: Host);
+                var finish = WithQuery(response.Headers.Location is null ? location : LocationOf(response, location), "digest", digest.ToString());
+                using var done = await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, finish) { Content = new ByteArrayContent([]) }, PushScope(repo), ct).ConfigureAwait(false);
+                await CompleteUploadAsync(repo, digest, done, ct).ConfigureAwait(false);
+                return (digest, size);
+            }
+            catch (RegistryException e) when (session < 2 && !ct.IsCancellationRequested
+                && e.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented))
+            {
+                // A session that went wrong half way (a dropped connection, a rejected digest) may hold stray bytes: open a new one.
+                try
+                {
+                    using var _ = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, location), PushScope(repo), ct).ConfigureAwait(false);
+                }
+                catch (RegistryException)
+                {
+                    // An abandoned upload session expires on its own.
+                }
+            }
+        }
     }
 
     /// <summary>Asks the registry to link a blob from another repository of the same registry. False (202) means: upload it normally.</summary>
@@ -708,6 +795,61 @@ public sealed class RegistryClient : IDisposable
         }
 
         protected override void Dispose(bool disposing) => base.Dispose(disposing);
+    }
+
+    /// <summary>A request body of unknown length produced by a callback (sent with chunked transfer encoding), hashed as it goes out.</summary>
+    sealed class StreamedUploadContent(Func<Stream, CancellationToken, Task> write) : HttpContent
+    {
+        public (Digest Digest, long Size)? Result { get; private set; }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var hashing = new HashingWriteStream(stream, hash);
+            // Big writes: the compressor hands out pieces of a few KiB, each would be a send(2) of its own.
+            await using (var buffered = new BufferedStream(hashing, 1 << 20))
+            {
+                await write(buffered, cancellationToken).ConfigureAwait(false);
+                await buffered.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            Result = (Digest.FromHash(hash.GetHashAndReset()), hashing.Written);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    /// <summary>A response body that disposes its response with it.</summary>
+    sealed class ResponseStream(HttpResponseMessage response, Stream body) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => body.Read(buffer, offset, count);
+        public override int Read(Span<byte> buffer) => body.Read(buffer);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => body.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => body.ReadAsync(buffer, offset, count, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                body.Dispose();
+                response.Dispose();
+            }
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>Lets the client dispose what it opened without closing a caller's stream.</summary>

@@ -77,10 +77,24 @@ public sealed class RegistryEndpoint
             }
         }
 
-        bool insecure = IsLoopback(host) || options.InsecureRegistries.Contains(host);
+        bool insecure = IsLoopback(host) || IsListedInsecure(host, options.InsecureRegistries);
         bool plainHttp = insecure && !certsDirFound;
         var baseUri = new Uri((plainHttp ? "http://" : "https://") + apiHost);
         return new RegistryEndpoint(host, baseUri, plainHttp, insecure, caFiles, client);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="host"/> is listed: as written (<c>myreg:5000</c>), or, for an IP address, inside a listed
+    /// CIDR range (<c>10.0.0.0/8</c>), as Docker's <c>insecure-registries</c> allows.
+    /// </summary>
+    public static bool IsListedInsecure(string host, IReadOnlySet<string> listed)
+    {
+        if (listed.Contains(host)) return true;
+        if (!IPAddress.TryParse(StripPort(host), out var ip)) return false;
+        foreach (string entry in listed)
+            if (entry.Contains('/') && IPNetwork.TryParse(entry, out var network) && network.Contains(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip))
+                return true;
+        return false;
     }
 
     /// <summary>True for <c>localhost</c>, 127.0.0.0/8 and ::1, with or without a port.</summary>

@@ -17,16 +17,21 @@ public sealed class LayerStore(BerthStore store)
     {
         var (decompressed, _) = await LayerStreams.OpenDecompressedAsync(layerTar, cancellationToken).ConfigureAwait(false);
         await using var decompressedScope = decompressed;
-        await using var writer = store.Content.CreateWriter();
+        // The tar reader hashes every byte it reads (the diff ID); the tee copies exactly those bytes, so one hash serves both.
+        await using var writer = store.Content.CreateUnhashedWriter();
         string temporary = store.Snapshots.PrepareTemporary();
         try
         {
-            await using var tee = new TeeReadStream(decompressed, writer);
+            await using var tee = new TeeReadStream(new FillingReadStream(decompressed), writer);
             var applied = await LayerApplier.ApplyAsync(tee, SnapshotStore.FsOf(temporary), new LayerApplyOptions { AllowDeviceNodes = source.Trusted }, cancellationToken).ConfigureAwait(false);
-            await tee.DrainAsync(cancellationToken).ConfigureAwait(false);
-            var diffId = await writer.CommitAsync(null, cancellationToken).ConfigureAwait(false);
+            if (await tee.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0 || tee.BytesRead != applied.UncompressedSize)
+                throw new InvalidOperationException("the layer tar reader stopped before the end of its input");
+            // Whatever follows the compressed stream is read too: a source that verifies itself at its end (a download) has then done so.
+            await DrainAsync(layerTar, cancellationToken).ConfigureAwait(false);
+            var diffId = applied.DiffId;
             if (source.ExpectedDiffId is { } expected && expected != diffId)
                 throw new InvalidInputException($"{source.Description}: layer content has digest {diffId}, but the image config says {expected}");
+            await writer.CommitAsync(diffId, cancellationToken).ConfigureAwait(false);
             var chain = ChainId.Next(parentChain, diffId);
             long size = SnapshotStore.MeasureSize(SnapshotStore.FsOf(temporary));
             store.Snapshots.CommitLayer(temporary, chain);
@@ -37,6 +42,12 @@ public sealed class LayerStore(BerthStore store)
             store.Snapshots.Discard(temporary);
             throw;
         }
+    }
+
+    static async Task DrainAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        byte[] buffer = new byte[64 * 1024];
+        while (await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0) { }
     }
 
     /// <summary>
@@ -89,6 +100,60 @@ public sealed class LayerStore(BerthStore store)
             if (!store.Metadata.IsDiffIdReferenced(layer.DiffId)) store.Content.Delete(layer.DiffId);
         }
     }
+}
+
+/// <summary>
+/// Hands out reads of at least 256 KiB (or up to the end): a decompressor returns a few KiB a call, and each piece would
+/// otherwise become a write(2) of its own into the blob and into the unpacked file.
+/// </summary>
+sealed class FillingReadStream(Stream inner) : Stream
+{
+    const int Wanted = 256 * 1024;
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        int want = Math.Min(buffer.Length, Wanted);
+        int total = 0;
+        while (total < want)
+        {
+            int n = await inner.ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        int want = Math.Min(buffer.Length, Wanted);
+        int total = 0;
+        while (total < want)
+        {
+            int n = inner.Read(buffer[total..]);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner.Dispose();
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>Where a layer comes from, for error messages and trust decisions.</summary>

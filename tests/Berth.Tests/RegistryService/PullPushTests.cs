@@ -302,8 +302,10 @@ public class PullPushTests(PlainRegistryFixture fixture) : IClassFixture<PlainRe
             var halfSent = proxy.HalfSent.Task;
             var exited = process.WaitForExitAsync();
             Assert.Same(halfSent, await Task.WhenAny(halfSent, exited));
-            // Give the client a moment to write what it received, then kill it as a power cut or `kill -9` would.
-            while (new DirectoryInfo(Path.Combine(store.Root, "ingest")).EnumerateFiles($"sha256-{layers[1].BlobDigest.Hex}.partial").FirstOrDefault() is not { Length: > 0 })
+            // Give the client a moment to write what it received (all of the first blob, part of the second: layers unpack
+            // while they arrive, so the first may still be coming in), then kill it as a power cut or `kill -9` would.
+            long Written(TestLayer layer) => new DirectoryInfo(Path.Combine(store.Root, "ingest")).EnumerateFiles($"sha256-{layer.BlobDigest.Hex}.partial").FirstOrDefault()?.Length ?? 0;
+            while (Written(layers[1]) == 0 || Written(layers[0]) < layers[0].Blob.Length)
                 await Task.Delay(20);
             process.Kill(entireProcessTree: true);
             await exited;

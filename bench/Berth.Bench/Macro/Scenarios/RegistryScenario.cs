@@ -16,11 +16,13 @@ public sealed class RegistryScenario(bool pull) : IScenario
     {
         string verb = pull ? "pull" : "push";
         if (!env.HasVerb(verb)) return ScenarioResult.NotRun(Name, "skopeo copy", TargetKind.Ratio, 1.0, "ms", $"berth {verb} not built yet");
-        string archive = Path.Combine(env.WorkDirectory, "five-layers.tar");
+        long layerBytes = (long)(100 * 1024 * 1024 * env.Scale);
+        // The work directory outlives a run: name the archive by its size so another --scale never reuses it.
+        string archive = Path.Combine(env.WorkDirectory, $"five-layers-{layerBytes}.tar");
         string skopeoDir = Path.Combine(env.WorkDirectory, "skopeo-oci");
         try
         {
-            if (!File.Exists(archive)) WriteFiveLayerArchive(archive, (long)(100 * 1024 * 1024 * env.Scale));
+            if (!File.Exists(archive)) WriteFiveLayerArchive(archive, layerBytes);
             Measurement b, r;
             if (!pull)
             {

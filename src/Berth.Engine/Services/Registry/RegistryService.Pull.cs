@@ -36,6 +36,7 @@ public sealed partial class RegistryService
         IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var named = ReferenceParser.ParseNormalizedNamed(reference);
+        platform ??= _options.ResolveDefaultPlatform();
         if (allTags && (named.Tag is not null || named.Digest is not null))
             throw new InvalidInputException("tag can't be used with --all-tags/-a");
         using var client = CreateClient(named.Domain);
@@ -134,106 +135,115 @@ public sealed partial class RegistryService
         var downloader = new ResumableBlobDownload(store);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var gate = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentDownloads));
-        var downloads = new Dictionary<Digest, Task<FetchedBlob>>();
-
+        // The first layer of each blob streams it from the registry; a later layer made of the same blob waits for it and reads the file it left.
+        var first = new Dictionary<Digest, LayerPlan>();
         foreach (var layer in plan)
         {
             var digest = layer.Blob.ParsedDigest;
             if (layer.Existing is not null)
                 progress?.Report(new TransferProgress(digest.Short, TransferPhase.AlreadyExists));
-            else if (!downloads.ContainsKey(digest))
-            {
-                progress?.Report(new TransferProgress(digest.Short, TransferPhase.PullingFsLayer));
-                downloads[digest] = Task.FromResult<FetchedBlob>(null!); // placeholder: every "Pulling fs layer" line comes before any "Waiting"
-            }
-        }
-        foreach (var digest in downloads.Keys.ToList())
-        {
-            var task = DownloadAsync(plan.First(p => p.Blob.ParsedDigest == digest).Blob);
-            _ = task.ContinueWith(_ => linked.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            downloads[digest] = task;
+            else if (first.TryAdd(digest, layer))
+                progress?.Report(new TransferProgress(digest.Short, TransferPhase.PullingFsLayer)); // every "Pulling fs layer" line comes before any "Waiting"
         }
 
-        async Task<FetchedBlob> DownloadAsync(Descriptor blob)
-        {
-            string id = blob.ParsedDigest.Short;
-            if (!await gate.WaitAsync(0, linked.Token).ConfigureAwait(false))
-            {
-                progress?.Report(new TransferProgress(id, TransferPhase.Waiting));
-                await gate.WaitAsync(linked.Token).ConfigureAwait(false);
-            }
-            try
-            {
-                var bytes = progress is null ? null : new InlineProgress<long>(n => progress.Report(new TransferProgress(id, TransferPhase.Downloading, n, blob.Size)));
-                var fetched = await downloader.FetchAsync(client, reference.Path, blob, bytes, () => cancellationToken.IsCancellationRequested, linked.Token).ConfigureAwait(false);
-                if (fetched.Downloaded) progress?.Report(new TransferProgress(id, TransferPhase.VerifyingChecksum));
-                progress?.Report(new TransferProgress(id, TransferPhase.DownloadComplete));
-                return fetched;
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }
-
-        // Each layer unpacks into a directory of its own (its chain ID is known from the config), so layers unpack in
-        // parallel as their downloads finish instead of one after another.
         var added = new List<LayerRecord>();
-        using var unpackGate = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentDownloads));
+        var partials = new HashSet<string>();
         var referencing = store.ReferenceLock();
-        var unpacks = new List<Task<LayerRecord>>();
+        var pulls = new Dictionary<int, Task<LayerRecord>>();
         try
         {
             foreach (var layer in plan)
             {
-                var task = layer.Existing is { } existing ? Task.FromResult(existing) : UnpackAsync(layer);
+                var task = layer.Existing is { } existing ? Task.FromResult(existing) : PullLayerAsync(layer);
                 _ = task.ContinueWith(_ => linked.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                unpacks.Add(task);
+                pulls[layer.Index] = task;
             }
 
-            async Task<LayerRecord> UnpackAsync(LayerPlan layer)
+            // Download → digest → decompress → untar in one pass per layer: each layer unpacks into a directory of its own
+            // (its chain ID is known from the config) while it arrives, and is committed only after the whole blob was read
+            // and its digest and diff ID checked.
+            async Task<LayerRecord> PullLayerAsync(LayerPlan layer)
             {
                 var digest = layer.Blob.ParsedDigest;
-                var fetched = await downloads[digest].ConfigureAwait(false);
-                await unpackGate.WaitAsync(linked.Token).ConfigureAwait(false);
+                string id = digest.Short;
+                var owner = first[digest];
+                if (owner != layer)
+                {
+                    try { await pulls[owner.Index].ConfigureAwait(false); }
+                    catch (Exception) { throw new OperationCanceledException(linked.Token); } // the owner reports the failure
+                }
+                if (!await gate.WaitAsync(0, linked.Token).ConfigureAwait(false))
+                {
+                    if (owner == layer) progress?.Report(new TransferProgress(id, TransferPhase.Waiting));
+                    await gate.WaitAsync(linked.Token).ConfigureAwait(false);
+                }
                 try
                 {
-                    string id = digest.Short;
-                    long size = layer.Blob.Size;
-                    progress?.Report(new TransferProgress(id, TransferPhase.Extracting, 0, size));
-                    var blobStream = new FileStream(fetched.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-                    await using var counted = new ProgressReadStream(blobStream, n => progress?.Report(new TransferProgress(id, TransferPhase.Extracting, n, size)));
+                    var bytes = progress is null || owner != layer ? null : new InlineProgress<long>(n => progress.Report(new TransferProgress(id, TransferPhase.Downloading, n, layer.Blob.Size)));
                     var parent = layer.Index == 0 ? (Digest?)null : plan[layer.Index - 1].ChainId;
-                    var record = await images.Layers.AddAsync(counted, parent,
-                        new LayerSource($"layer {digest} of {reference.FamiliarString}", ExpectedDiffId: layer.DiffId), linked.Token).ConfigureAwait(false);
-                    lock (added) added.Add(record);
-                    progress?.Report(new TransferProgress(id, TransferPhase.PullComplete));
-                    return record;
+                    var source = new LayerSource($"layer {digest} of {reference.FamiliarString}", ExpectedDiffId: layer.DiffId);
+                    for (int attempt = 1; ; attempt++)
+                    {
+                        var blob = downloader.Open(client, reference.Path, layer.Blob, bytes, linked.Token);
+                        try
+                        {
+                            if (blob.PartialPath is { } path) lock (partials) partials.Add(path);
+                            LayerRecord record;
+                            try
+                            {
+                                record = await images.Layers.AddAsync(new BufferedStream(blob, 1 << 18), parent, source, linked.Token).ConfigureAwait(false);
+                            }
+                            catch (Exception e) when (e is not (OperationCanceledException or RegistryException) && !blob.Verified)
+                            {
+                                // A layer that fails to unpack before its blob was checked may just be a corrupt download: say so if it is.
+                                await blob.DrainAsync(linked.Token).ConfigureAwait(false);
+                                throw;
+                            }
+                            lock (added) added.Add(record);
+                            if (owner == layer)
+                            {
+                                if (blob.Downloaded) progress?.Report(new TransferProgress(id, TransferPhase.VerifyingChecksum));
+                                progress?.Report(new TransferProgress(id, TransferPhase.DownloadComplete));
+                            }
+                            progress?.Report(new TransferProgress(id, TransferPhase.Extracting, layer.Blob.Size, layer.Blob.Size));
+                            progress?.Report(new TransferProgress(id, TransferPhase.PullComplete));
+                            return record;
+                        }
+                        catch (RegistryException e) when (ResumableBlobDownload.IsVerificationFailure(e))
+                        {
+                            blob.DiscardPartial(); // never resume from bytes known to be wrong
+                            // What an earlier run left was not the start of this blob after all: start over once.
+                            if (!blob.Resumed || attempt > 1) throw;
+                        }
+                        finally
+                        {
+                            blob.Release();
+                        }
+                    }
                 }
                 finally
                 {
-                    unpackGate.Release();
+                    gate.Release();
                 }
             }
 
             var records = new List<LayerRecord>();
-            foreach (var unpack in unpacks) records.Add(await unpack.ConfigureAwait(false));
+            foreach (var layer in plan) records.Add(await pulls[layer.Index].ConfigureAwait(false));
             var imageId = await RecordPulledImageAsync(client, reference, manifestDigest, configBytes, plan, records, tag, cancellationToken).ConfigureAwait(false);
             referencing.Dispose();
-            DeleteIngestFiles(downloads.Values);
+            DeletePartials(partials);
             return imageId;
         }
         catch (Exception failure)
         {
             await linked.CancelAsync().ConfigureAwait(false);
-            try { await Task.WhenAll(downloads.Values).ConfigureAwait(false); } catch (Exception) { /* the first failure is reported below */ }
-            try { await Task.WhenAll(unpacks).ConfigureAwait(false); } catch (Exception) { /* likewise */ }
+            try { await Task.WhenAll(pulls.Values).ConfigureAwait(false); } catch (Exception) { /* the first failure is reported below */ }
             referencing.Dispose();
             images.Layers.DiscardUnreferenced(added);
             // A cancelled pull keeps its downloads (complete and partial) so that running it again resumes; a failed one leaves nothing.
-            if (!cancellationToken.IsCancellationRequested) DeleteIngestFiles(downloads.Values);
+            if (!cancellationToken.IsCancellationRequested) DeletePartials(partials);
             var root = failure is OperationCanceledException && !cancellationToken.IsCancellationRequested
-                ? downloads.Values.Cast<Task>().Concat(unpacks).Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException)
+                ? pulls.Values.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException)
                 : null;
             if (root is not null) ExceptionDispatchInfo.Throw(root);
             throw;
@@ -244,11 +254,9 @@ public sealed partial class RegistryService
         }
     }
 
-    static void DeleteIngestFiles(IEnumerable<Task<FetchedBlob>> downloads)
+    static void DeletePartials(IEnumerable<string> paths)
     {
-        foreach (var download in downloads)
-            if (download.IsCompletedSuccessfully && download.Result is { InIngest: true } fetched)
-                ResumableBlobDownload.Delete(fetched.Path);
+        foreach (string path in paths) ResumableBlobDownload.Delete(path);
     }
 
     /// <summary>Records image, tag, RepoDigest, each layer's compressed blob and where it came from, in one go.</summary>

@@ -129,48 +129,34 @@ public sealed partial class RegistryService
                 }
                 if (store.Content.Exists(known.Digest))
                 {
-                    await UploadAsync(known.Digest, known.Size, () => store.Content.OpenRead(known.Digest), 0).ConfigureAwait(false);
+                    var bytes = progress is null ? null : new InlineProgress<long>(n => progress.Report(new TransferProgress(id, TransferPhase.Pushing, n, known.Size)));
+                    await client.UploadBlobAsync(repository, known.Digest, known.Size, () => store.Content.OpenRead(known.Digest), bytes, cancellationToken).ConfigureAwait(false);
                     RecordPushedBlob(client, repository, known);
                     progress?.Report(new TransferProgress(id, TransferPhase.Pushed));
                     return GzipLayer(known.Digest, known.Size);
                 }
             }
 
-            string temp = Path.Combine(store.TempDirectory, "push-" + Guid.NewGuid().ToString("N") + ".tar.gz");
+            // Compressed while it goes out: no staging file, and the digest comes from the bytes sent.
+            long total = store.Content.SizeOf(layer.DiffId);
+            Action<long> reading = n => progress?.Report(new TransferProgress(id, TransferPhase.Pushing, n, total));
+            (Digest Digest, long Size) sent;
             try
             {
-                long total = store.Content.SizeOf(layer.DiffId);
-                var (digest, size) = await CompressAsync(layer.DiffId, temp, n => progress?.Report(new TransferProgress(id, TransferPhase.Pushing, n / 2, total)), cancellationToken).ConfigureAwait(false);
-                var blob = new LayerBlobRecord(layer.DiffId, digest, MediaTypes.DockerLayerGzip, size);
-                if (await client.BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false))
-                {
-                    RecordPushedBlob(client, repository, blob);
-                    progress?.Report(new TransferProgress(id, TransferPhase.LayerAlreadyExists));
-                    return GzipLayer(digest, size);
-                }
-                await UploadAsync(digest, size, () => File.OpenRead(temp), total).ConfigureAwait(false);
-                RecordPushedBlob(client, repository, blob);
-                progress?.Report(new TransferProgress(id, TransferPhase.Pushed));
-                return GzipLayer(digest, size);
+                sent = await client.UploadStreamedBlobAsync(repository, (destination, ct) => CompressAsync(layer.DiffId, destination, reading, ct), cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch (RegistryException e) when (e.StatusCode is System.Net.HttpStatusCode.MethodNotAllowed or System.Net.HttpStatusCode.NotImplemented)
             {
-                File.Delete(temp);
+                sent = await UploadStagedAsync(client, repository, layer.DiffId, reading, cancellationToken).ConfigureAwait(false);
             }
+            var blob = new LayerBlobRecord(layer.DiffId, sent.Digest, MediaTypes.DockerLayerGzip, sent.Size);
+            RecordPushedBlob(client, repository, blob);
+            progress?.Report(new TransferProgress(id, TransferPhase.Pushed));
+            return GzipLayer(sent.Digest, sent.Size);
         }
         finally
         {
             gate.Release();
-        }
-
-        Task UploadAsync(Digest digest, long size, Func<Stream> open, long uncompressed)
-        {
-            // The bar counts the uncompressed layer as Docker's does: compression filled its first half, the upload fills the rest.
-            long total = uncompressed > 0 ? uncompressed : size;
-            long start = uncompressed > 0 ? uncompressed / 2 : 0;
-            var bytes = progress is null ? null : new InlineProgress<long>(n =>
-                progress.Report(new TransferProgress(id, TransferPhase.Pushing, start + (long)((double)n / Math.Max(1, size) * (total - start)), total)));
-            return client.UploadBlobAsync(repository, digest, size, open, bytes, cancellationToken);
         }
     }
 
@@ -180,51 +166,37 @@ public sealed partial class RegistryService
         store.Metadata.AddBlobSource(new BlobSourceRecord(blob.Digest, client.Host, repository), c, t);
     });
 
-    /// <summary>Gzips a stored layer tar into <paramref name="path"/>, hashing the compressed bytes as they are written.</summary>
-    async Task<(Digest Digest, long Size)> CompressAsync(Digest diffId, string path, Action<long> progress, CancellationToken cancellationToken)
+    /// <summary>Gzips a stored layer tar into <paramref name="destination"/> (see <see cref="LayerGzipStream"/>).</summary>
+    async Task CompressAsync(Digest diffId, Stream destination, Action<long> progress, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long size;
-        await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-        {
-            await using (var hashing = new HashingWriteStream(file, hash))
-            await using (var gzip = new GZipStream(hashing, CompressionLevel.Fastest, leaveOpen: true))
-            await using (var source = new ProgressReadStream(store.Content.OpenRead(diffId), progress))
-                await source.CopyToAsync(gzip, 1 << 20, cancellationToken).ConfigureAwait(false);
-            size = file.Length;
-        }
-        return (Digest.FromHash(hash.GetHashAndReset()), size);
+        await using var source = new ProgressReadStream(store.Content.OpenRead(diffId), progress);
+        await using var gzip = new LayerGzipStream(destination);
+        await source.CopyToAsync(gzip, 1 << 20, cancellationToken).ConfigureAwait(false);
+        await gzip.FinishAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes through to a stream while hashing what passes.</summary>
-    sealed class HashingWriteStream(Stream inner, IncrementalHash hash) : Stream
+    /// <summary>For a registry that takes no PATCH: compresses into a file first to learn the digest, then uploads that (one PUT).</summary>
+    async Task<(Digest Digest, long Size)> UploadStagedAsync(RegistryClient client, string repository, Digest diffId, Action<long> progress, CancellationToken cancellationToken)
     {
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
+        string temp = Path.Combine(store.TempDirectory, "push-" + Guid.NewGuid().ToString("N") + ".tar.gz");
+        try
         {
-            hash.AppendData(buffer);
-            inner.Write(buffer);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long size;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                var hashing = new HashingWriteStream(file, hash);
+                await CompressAsync(diffId, hashing, progress, cancellationToken).ConfigureAwait(false);
+                size = hashing.Written;
+            }
+            var digest = Digest.FromHash(hash.GetHashAndReset());
+            if (!await client.BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false))
+                await client.UploadBlobAsync(repository, digest, size, () => File.OpenRead(temp), null, cancellationToken).ConfigureAwait(false);
+            return (digest, size);
         }
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        finally
         {
-            hash.AppendData(buffer.Span);
-            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            File.Delete(temp);
         }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush() => inner.Flush();
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

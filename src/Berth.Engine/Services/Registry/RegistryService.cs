@@ -14,13 +14,20 @@ public sealed record LogoutResult(string Server, bool WasLoggedIn);
 public sealed partial class RegistryService(BerthStore store, ImageService images, RegistryServiceOptions? options = null)
 {
     readonly RegistryServiceOptions _options = options ?? new RegistryServiceOptions();
+    RegistryClientOptions? _clientOptions;
 
     public RegistryServiceOptions Options => _options;
+
+    /// <summary>The protocol client's options in effect: <see cref="RegistryServiceOptions.Client"/> plus daemon.json's insecure registries (read once, when first needed).</summary>
+    public RegistryClientOptions ClientOptions => _clientOptions ??= _options.ResolveClientOptions();
+
+    /// <summary>How <paramref name="host"/> is reached (plain HTTP or TLS, with which certificates), as pull and push will.</summary>
+    public RegistryEndpoint ResolveEndpoint(string host) => RegistryEndpoint.Resolve(host, ClientOptions);
 
     CredentialStore OpenCredentials() => CredentialStore.Open(_options.DockerConfigPath, _options.CredentialHelperPath);
 
     /// <summary>A client for <paramref name="host"/> with the stored login for it (anonymous when there is none).</summary>
-    RegistryClient CreateClient(string host) => new(host, OpenCredentials().Get(host), _options.Client);
+    RegistryClient CreateClient(string host) => new(host, OpenCredentials().Get(host), ClientOptions);
 
     /// <summary>The registry host a login command means: Docker Hub when none is given, else the host part of a host or URL.</summary>
     public static string LoginHost(string? server)
@@ -41,7 +48,7 @@ public sealed partial class RegistryService(BerthStore store, ImageService image
         if (string.IsNullOrEmpty(username) || string.IsNullOrEmpty(password))
             throw new InvalidInputException("Username and password required");
         string host = LoginHost(server);
-        using var client = new RegistryClient(host, new RegistryCredential(username, password), _options.Client);
+        using var client = new RegistryClient(host, new RegistryCredential(username, password), ClientOptions);
         await client.LoginAsync(cancellationToken).ConfigureAwait(false);
         var credentials = OpenCredentials();
         // A token server that hands out a refresh token gets it back next time instead of the password (Docker's identitytoken).
