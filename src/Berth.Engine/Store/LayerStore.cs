@@ -67,9 +67,12 @@ public sealed class LayerStore(BerthStore store)
         string temporary = store.Snapshots.PrepareTemporary();
         try
         {
-            var verifying = new VerifyingReadStream(file, expected, source.Description);
-            await LayerApplier.ApplyAsync(verifying, SnapshotStore.FsOf(temporary), new LayerApplyOptions { AllowDeviceNodes = source.Trusted }, cancellationToken).ConfigureAwait(false);
-            verifying.Verify();
+            // The tar reader hashes every byte it reads: that is the diff ID, checked before the file gets its name.
+            var applied = await LayerApplier.ApplyAsync(file, SnapshotStore.FsOf(temporary), new LayerApplyOptions { AllowDeviceNodes = source.Trusted }, cancellationToken).ConfigureAwait(false);
+            if (applied.UncompressedSize != file.Length)
+                throw new InvalidOperationException("the layer tar reader stopped before the end of its input");
+            if (applied.DiffId != expected)
+                throw new InvalidInputException($"{source.Description}: layer content has digest {applied.DiffId}, but the image config says {expected}");
             await fileScope.DisposeAsync().ConfigureAwait(false);
             store.Content.Adopt(path, expected);
             var chain = ChainId.Next(parentChain, expected);
