@@ -20,7 +20,7 @@ public sealed record StepInputs(string Instruction, string Args = "", IReadOnlyL
         var text = new StringBuilder().Append("berth-build-cache-v1\n").Append(parentKey).Append('\n').Append(platform).Append('\n')
             .Append(Instruction).Append('\n').Append(Args).Append('\n');
         foreach (var line in Sources) text.Append(line).Append('\n');
-        return Digest.Of(text.ToString()).ToString();
+        return SmallSha256.Of(text.ToString()).ToString();
     }
 }
 
@@ -30,23 +30,56 @@ public sealed class StepCache(BerthStore store)
     /// <summary>Source lists longer than this are stored only as part of the key (explanations then say "source files changed").</summary>
     const int MaxStoredSources = 5000;
 
+    /// <summary>A hit refreshes the row's last-used time only when it is older than this, so a rebuild that changes nothing writes nothing.</summary>
+    static readonly TimeSpan LastUsedGranularity = TimeSpan.FromMinutes(10);
+
+    readonly object _gate = new();
+    readonly HashSet<Digest> _present = [];
+    readonly List<string> _stale = [];
+
     /// <summary>The cached state for <paramref name="key"/>, or null when missing or when its layers are gone.</summary>
     public BuildState? Find(string key, Digest? baseImage)
     {
-        var row = store.Metadata.FindBuildCache(key);
-        if (row is null) return null;
-        var layers = new List<LayerRecord>();
-        for (var chain = row.ChainId; chain is { } c;)
+        var found = store.Metadata.FindCachedStep(key);
+        if (found is null) return null;
+        var layers = new List<LayerRecord>(found.LayersTopFirst.Count);
+        var expected = found.Record.ChainId;
+        foreach (var layer in found.LayersTopFirst)
         {
-            var layer = store.Metadata.GetLayer(c);
-            if (layer is null || !store.Snapshots.HasLayer(c) || !store.Content.Exists(layer.DiffId)) return null;
+            if (layer.ChainId != expected || !IsPresent(layer)) return null;
             layers.Add(layer);
-            chain = layer.Parent;
+            expected = layer.Parent;
         }
+        if (expected is not null) return null; // a layer row of the chain is gone
         layers.Reverse();
-        var config = ImageJson.ReadConfig(row.Config, "cached build step");
+        var config = ImageJson.ReadConfig(found.Record.Config, "cached build step");
         if (config.RootFs.DiffIds.Count != layers.Count) return null;
-        return new BuildState(config, layers, key, baseImage);
+        for (int i = 0; i < layers.Count; i++)
+            if (config.RootFs.DiffIds[i] != layers[i].DiffId.ToString()) return null;
+        if (DateTimeOffset.UtcNow - found.LastUsed > LastUsedGranularity)
+            lock (_gate) _stale.Add(key);
+        return new BuildState(config, layers, key, baseImage).WithConfigJson(found.Record.Config);
+    }
+
+    /// <summary>Whether the layer's snapshot and tar are on disk; each layer is looked at once per build.</summary>
+    bool IsPresent(LayerRecord layer)
+    {
+        lock (_gate) if (_present.Contains(layer.ChainId)) return true;
+        if (!store.Snapshots.HasLayer(layer.ChainId) || !store.Content.Exists(layer.DiffId)) return false;
+        lock (_gate) _present.Add(layer.ChainId);
+        return true;
+    }
+
+    /// <summary>Refreshes the last-used time of the steps this build took from the cache (those not refreshed recently), in one write.</summary>
+    public void SaveUsage()
+    {
+        string[] keys;
+        lock (_gate)
+        {
+            keys = [.. _stale];
+            _stale.Clear();
+        }
+        store.Metadata.TouchBuildCache(keys);
     }
 
     public void Record(string parentKey, StepInputs inputs, BuildState state, long layerSize)
