@@ -115,6 +115,7 @@ public sealed class FileCopier(string rootfs, CopyOptions options)
     {
         string prefix = source.Entry.Path.Length == 0 ? "" : source.Entry.Path + "/";
         var directories = new List<(string Host, long Mtime)>();
+        var files = new List<(string Source, string Target)>();
         foreach (var entry in source.Tree.Below(source.Entry.Path))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -133,11 +134,29 @@ public sealed class FileCopier(string rootfs, CopyOptions options)
                 }
                 ApplyOwner(host, isDirectory: true);
             }
-            else CopyEntry(sourceHost, host, null);
+            else files.Add((sourceHost, host));
+        }
+        // Directories first (in order, parents before children), then the files, on every core when there are many.
+        if (files.Count < ParallelCopyThreshold)
+            foreach (var (from, to) in files) CopyEntry(from, to, null);
+        else
+        {
+            try
+            {
+                Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+                    file => CopyEntry(file.Source, file.Target, null));
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
         }
         // Directory mtimes last: creating their children changed them.
         for (int i = directories.Count - 1; i >= 0; i--) LutimesAt(AT_FDCWD, directories[i].Host, directories[i].Mtime, 0);
     }
+
+    /// <summary>Below this many files a tree is copied on one thread.</summary>
+    const int ParallelCopyThreshold = 64;
 
     void CopyEntry(string sourceHost, string host, uint? modeOverride)
     {
@@ -160,7 +179,7 @@ public sealed class FileCopier(string rootfs, CopyOptions options)
     }
 
     /// <summary>Whether copy_file_range may work into this root (it cannot into an overlayfs mount from another file system).</summary>
-    bool _inKernelCopy = true;
+    volatile bool _inKernelCopy = true;
 
     /// <summary>
     /// Copies a regular file's data and sets its owner, mode and mtime through the open descriptor: no .NET advisory locks,

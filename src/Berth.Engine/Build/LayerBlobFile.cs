@@ -1,3 +1,4 @@
+using System.Buffers;
 using Berth.Engine.Content;
 using Berth.Engine.Store;
 using Microsoft.Win32.SafeHandles;
@@ -7,8 +8,9 @@ namespace Berth.Engine.Build;
 
 /// <summary>
 /// A step's layer tar on its way into the content store. Unlike <see cref="ContentWriter"/> it does not hash: the tar writer
-/// already hashes every byte it hands over, and hashing the same 500 MB twice was a whole extra pass. Writeback of what is
-/// written starts every few megabytes, so the disk works while the tar is still being made and the final fsync is short.
+/// already hashes every byte it hands over, and hashing the same 500 MB twice was a whole extra pass. Each buffer is written
+/// on another thread while the next is made; writeback of what is written starts every few megabytes, so the disk works
+/// while the tar is still being made and the final fsync is short.
 /// </summary>
 internal sealed class LayerBlobFile : Stream
 {
@@ -31,24 +33,43 @@ internal sealed class LayerBlobFile : Stream
         return new LayerBlobFile(store.Content, temp, new SafeFileHandle(fd, ownsHandle: true));
     }
 
+    /// <summary>The write in flight: one buffer is written on another thread while the tar writer fills and hashes the next.</summary>
+    Task _inFlight = Task.CompletedTask;
+
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        RandomAccess.Write(_file, buffer, _written);
+        _inFlight.GetAwaiter().GetResult();
+        WriteAt(buffer, _written);
         _written += buffer.Length;
-        if (_written - _writebackStarted >= WritebackChunk)
+    }
+
+    void WriteAt(ReadOnlySpan<byte> buffer, long offset)
+    {
+        RandomAccess.Write(_file, buffer, offset);
+        long end = offset + buffer.Length;
+        if (end - _writebackStarted >= WritebackChunk)
         {
-            BuildFileCalls.StartWriteback((int)_file.DangerousGetHandle(), _writebackStarted, _written - _writebackStarted);
-            _writebackStarted = _written;
+            BuildFileCalls.StartWriteback((int)_file.DangerousGetHandle(), _writebackStarted, end - _writebackStarted);
+            _writebackStarted = end;
         }
     }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        await _inFlight.ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
-        Write(buffer.Span);
-        return ValueTask.CompletedTask;
+        byte[] copy = ArrayPool<byte>.Shared.Rent(buffer.Length);
+        buffer.CopyTo(copy);
+        int length = buffer.Length;
+        long offset = _written;
+        _written += length;
+        _inFlight = Task.Run(() =>
+        {
+            try { WriteAt(copy.AsSpan(0, length), offset); }
+            finally { ArrayPool<byte>.Shared.Return(copy); }
+        }, CancellationToken.None);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
@@ -57,6 +78,7 @@ internal sealed class LayerBlobFile : Stream
     /// <summary>Makes the file durable and names it <paramref name="digest"/>, the sha256 of everything written (computed by the caller).</summary>
     public void Commit(Digest digest)
     {
+        _inFlight.GetAwaiter().GetResult();
         int errno = BuildFileCalls.Fsync((int)_file.DangerousGetHandle());
         if (errno != 0) throw Error(errno, $"fsync {_temp}");
         _file.Dispose();
@@ -68,6 +90,7 @@ internal sealed class LayerBlobFile : Stream
     {
         if (disposing)
         {
+            try { _inFlight.Wait(); } catch (AggregateException) { } // the write's error, if any, was already reported or no longer matters
             _file.Dispose();
             if (!_committed) File.Delete(_temp);
         }
