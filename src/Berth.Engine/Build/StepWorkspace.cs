@@ -68,8 +68,13 @@ public sealed class StepWorkspace : IDisposable
         catch (InvalidOperationException) { return false; }
     }
 
+    /// <summary>The snapshots directories already marked as tops of directory hierarchies by this process.</summary>
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> s_spread = new(StringComparer.Ordinal);
+
     public static StepWorkspace Open(BerthStore store, IReadOnlyList<LayerRecord> layers, bool withInitLayer, IReadOnlyList<string>? mountPoints = null)
     {
+        // Each step's upper dir (a new layer's files) then goes to a block group of its own; see BuildFileCalls.MarkTopDirectory.
+        s_spread.GetOrAdd(store.Snapshots.SnapshotsDirectory, BuildFileCalls.MarkTopDirectory);
         string key = $"{KeyPrefix}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..16]}";
         var chains = layers.Select(l => l.ChainId).ToList();
         var active = store.Snapshots.PrepareActive(key, chains);
