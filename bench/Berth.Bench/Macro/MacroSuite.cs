@@ -7,8 +7,9 @@ public static class MacroSuite
 {
     public static IReadOnlyList<IScenario> All { get; } =
     [
-        new RunRemoveScenario(againstRuntimeFloor: false),
-        new RunRemoveScenario(againstRuntimeFloor: true),
+        new RunRemoveScenario(RunReference.Docker),
+        new RunRemoveScenario(RunReference.RuncSameSpec),
+        new RunRemoveScenario(RunReference.RuncDefaultSpec),
         new ListingScenario(containers: false),
         new ListingScenario(containers: true),
         new BuildScenario(BuildKind.NoChangeRebuild),

@@ -184,12 +184,14 @@ public static class BuildCommands
     {
         var all = new Option<bool>("--all", "-a") { Description = "Remove all unused build cache, not just dangling ones" };
         var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation" };
-        var command = new Command("prune", "Remove build cache") { all, force };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be removed, remove nothing" };
+        var command = new Command("prune", "Remove build cache") { all, force, dryRun };
         command.SetAction(parse =>
         {
             var ctx = new CommandContext(parse);
             bool everything = parse.GetValue(all);
-            if (!parse.GetValue(force))
+            bool dry = parse.GetValue(dryRun);
+            if (!dry && !parse.GetValue(force))
             {
                 ctx.Out.Write(everything
                     ? "WARNING! This will remove all build cache. Are you sure you want to continue? [y/N] "
@@ -198,8 +200,8 @@ public static class BuildCommands
                 string? answer = Console.In.ReadLine();
                 if (answer is null || !answer.Trim().Equals("y", StringComparison.OrdinalIgnoreCase)) return 0;
             }
-            var result = ctx.Engine.Builder.Prune(everything);
-            ctx.Out.WriteLine($"Total reclaimed space: {HumanUnits.HumanSize(result.ReclaimedBytes)}");
+            var result = ctx.Engine.Builder.Prune(everything, dry);
+            PruneOutput.Write(ctx.Out, dry ? "Would delete build cache objects:" : "Deleted build cache objects:", result.Deleted, result.ReclaimedBytes, dry);
             return 0;
         });
         return command;

@@ -12,7 +12,7 @@ namespace Berth.Engine.Build;
 /// One run of the builder: the parsed Dockerfile, the context, build args, the cache, and the stages built so far
 /// (each built once, only when the target needs it).
 /// </summary>
-public sealed class BuildSession
+public sealed class BuildSession : IDisposable
 {
     readonly Dictionary<int, Task<BuildState>> _stages = [];
     readonly object _gate = new();
@@ -32,7 +32,8 @@ public sealed class BuildSession
         Expander = new ShellWordExpander(model.EscapeToken);
         Platform = options.Platform ?? Platform.Host;
         Scope = new BuildArgScope(options.BuildArgs, new BuildPlatformArgs(Platform.ToString(), Platform.Host.ToString()), Expander);
-        Cache = new StepCache(store);
+        Lease = new BuildLease(store);
+        Cache = new StepCache(store, Lease);
         Created = ImageJson.FormatTime(options.SourceDateEpoch is { } epoch ? DateTimeOffset.FromUnixTimeSeconds(epoch) : DateTimeOffset.UtcNow);
         TarOptions = new TarWriteOptions { SourceDateEpoch = options.SourceDateEpoch };
     }
@@ -49,6 +50,8 @@ public sealed class BuildSession
     public Platform Platform { get; }
     public BuildArgScope Scope { get; }
     public StepCache Cache { get; }
+    /// <summary>The layers this build stands on, pinned until the session is disposed (after the image is recorded).</summary>
+    public BuildLease Lease { get; }
     /// <summary>The created time of every new history entry and state (SOURCE_DATE_EPOCH when given).</summary>
     public string Created { get; }
     public TarWriteOptions TarOptions { get; }
@@ -94,4 +97,6 @@ public sealed class BuildSession
         }
         return needed.Select(i => Model.Stages[i]).ToList();
     }
+
+    public void Dispose() => Lease.Dispose();
 }

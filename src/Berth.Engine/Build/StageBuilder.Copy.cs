@@ -60,7 +60,8 @@ public sealed partial class StageBuilder
                 else
                 {
                     var id = await ResolveImageAsync(from, cancellationToken).ConfigureAwait(false);
-                    source = new BuildState(await session.Images.ReadConfigAsync(id, cancellationToken).ConfigureAwait(false), session.Store.Metadata.ImageLayers(id), "image " + id, id);
+                    var (config, layers) = await session.Lease.PinImageAsync(id, from, cancellationToken).ConfigureAwait(false);
+                    source = new BuildState(config, layers, "image " + id, id);
                     fromIdentity = "image " + id;
                 }
                 fromDir = session.Store.Snapshots.PrepareTemporary();

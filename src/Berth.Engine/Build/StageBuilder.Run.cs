@@ -1,5 +1,4 @@
 using Berth.Engine.Containers;
-using System.Security.Cryptography;
 using Berth.Engine.Dockerfile.Expansion;
 using Berth.Engine.Dockerfile.Instructions;
 using Berth.Engine.Runtime;
@@ -59,7 +58,7 @@ public sealed partial class StageBuilder
         var user = ImageUsers.Load(workspace.Rootfs).ResolveUser(config.User);
         var env = (config.Env ?? []).ToList();
         foreach (var (k, v) in buildArgs) env.Add(k + "=" + v);
-        string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        string id = Identifiers.KernelRandom.Hex(32);
         string scratch = workspace.ScratchDirectory;
         string hosts = Path.Combine(scratch, "hosts"), resolv = Path.Combine(scratch, "resolv.conf"), hostname = Path.Combine(scratch, "hostname");
         string name = network == Runtime.NetworkMode.Host ? Environment.MachineName : id[..12];

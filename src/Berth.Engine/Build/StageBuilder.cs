@@ -63,8 +63,7 @@ public sealed partial class StageBuilder(BuildSession session, Stage stage)
             else
             {
                 var id = await ResolveImageAsync(baseName, cancellationToken).ConfigureAwait(false);
-                var config = await session.Images.ReadConfigAsync(id, cancellationToken).ConfigureAwait(false);
-                var layers = session.Store.Metadata.ImageLayers(id);
+                var (config, layers) = await session.Lease.PinImageAsync(id, baseName, cancellationToken).ConfigureAwait(false);
                 _state = new BuildState(config, layers, "image " + id, id);
                 if (session.Options.Platform is { } wanted && (wanted.Os != config.Os || wanted.Architecture != config.Architecture))
                     session.Warnings.Add($"The requested image's platform ({config.Platform}) does not match the requested platform ({wanted})");

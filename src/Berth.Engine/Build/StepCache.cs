@@ -25,7 +25,8 @@ public sealed record StepInputs(string Instruction, string Args = "", IReadOnlyL
 }
 
 /// <summary>The build cache over the store's metadata: looks steps up, records them, and explains misses.</summary>
-public sealed class StepCache(BerthStore store)
+/// <remarks>Every state it hands out or records is pinned in the build's <see cref="BuildLease"/>, so no prune frees it mid-build.</remarks>
+public sealed class StepCache(BerthStore store, BuildLease lease)
 {
     /// <summary>Source lists longer than this are stored only as part of the key (explanations then say "source files changed").</summary>
     const int MaxStoredSources = 5000;
@@ -34,10 +35,14 @@ public sealed class StepCache(BerthStore store)
     static readonly TimeSpan LastUsedGranularity = TimeSpan.FromMinutes(10);
 
     readonly object _gate = new();
-    readonly HashSet<Digest> _present = [];
     readonly List<string> _stale = [];
 
-    /// <summary>The cached state for <paramref name="key"/>, or null when missing or when its layers are gone.</summary>
+    /// <summary>The cached state for <paramref name="key"/>, pinned in the build's lease; null when missing or when its layers are gone.</summary>
+    /// <remarks>
+    /// The row and its layer chain are read in one query without any lock (a miss costs nothing more); the pin is then taken
+    /// under the reference lock, which checks again that every layer's row and files are there: a prune either finished
+    /// before (a miss) or waits until the layers are pinned.
+    /// </remarks>
     public BuildState? Find(string key, Digest? baseImage)
     {
         var found = store.Metadata.FindCachedStep(key);
@@ -46,7 +51,7 @@ public sealed class StepCache(BerthStore store)
         var expected = found.Record.ChainId;
         foreach (var layer in found.LayersTopFirst)
         {
-            if (layer.ChainId != expected || !IsPresent(layer)) return null;
+            if (layer.ChainId != expected) return null;
             layers.Add(layer);
             expected = layer.Parent;
         }
@@ -56,18 +61,11 @@ public sealed class StepCache(BerthStore store)
         if (config.RootFs.DiffIds.Count != layers.Count) return null;
         for (int i = 0; i < layers.Count; i++)
             if (config.RootFs.DiffIds[i] != layers[i].DiffId.ToString()) return null;
+        using (store.ReferenceLock())
+            if (!lease.TryPinLocked(layers)) return null;
         if (DateTimeOffset.UtcNow - found.LastUsed > LastUsedGranularity)
             lock (_gate) _stale.Add(key);
         return new BuildState(config, layers, key, baseImage).WithConfigJson(found.Record.Config);
-    }
-
-    /// <summary>Whether the layer's snapshot and tar are on disk; each layer is looked at once per build.</summary>
-    bool IsPresent(LayerRecord layer)
-    {
-        lock (_gate) if (_present.Contains(layer.ChainId)) return true;
-        if (!store.Snapshots.HasLayer(layer.ChainId) || !store.Content.Exists(layer.DiffId)) return false;
-        lock (_gate) _present.Add(layer.ChainId);
-        return true;
     }
 
     /// <summary>Refreshes the last-used time of the steps this build took from the cache (those not refreshed recently), in one write.</summary>
@@ -92,6 +90,7 @@ public sealed class StepCache(BerthStore store)
         var sources = inputs.Sources.Count <= MaxStoredSources ? string.Join('\n', inputs.Sources) : "";
         store.Metadata.AddBuildCache(new BuildCacheRecord(state.Key, parentKey, inputs.Instruction, inputs.Args, sources, state.ConfigJson(),
             state.Layers.Count == 0 ? null : state.Layers[^1].ChainId, layerSize), state.Layers);
+        lease.TryPinLocked(state.Layers); // the rows were just written and the files checked above
     }
 
     /// <summary>Why <paramref name="inputs"/> on <paramref name="parentKey"/> missed: which input differs from the closest cached step.</summary>

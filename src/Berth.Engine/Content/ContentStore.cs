@@ -59,6 +59,17 @@ public sealed class ContentStore
         PosixDirectory.Sync(_blobs);
     }
 
+    /// <summary>
+    /// Moves a file whose digest the caller has just verified into the store under that digest (made durable first), instead
+    /// of copying it: for files already inside the store's directory tree, such as a loaded archive's extracted layers.
+    /// </summary>
+    public void Adopt(string file, Digest digest)
+    {
+        using (var handle = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            handle.Flush(flushToDisk: true);
+        Commit(file, digest);
+    }
+
     /// <summary>A write-only stream into ingest/; <see cref="ContentWriter.CommitAsync"/> verifies and names it, disposing uncommitted discards it.</summary>
     public ContentWriter CreateWriter() => new(Path.Combine(_ingest, Guid.NewGuid().ToString("N")), this);
 

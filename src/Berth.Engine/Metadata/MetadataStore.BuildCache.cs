@@ -82,17 +82,22 @@ public sealed partial class MetadataStore
     public long CountBuildCache() => Read(c => (long)c.Scalar("SELECT COUNT(*) FROM build_cache")!);
 
     /// <summary>
-    /// Deletes cache rows (every one with <paramref name="all"/>, else those whose layer no image uses) and returns the
-    /// layers no longer referenced by anything; their rows are deleted too. Call under the collector lock and delete their files.
+    /// Deletes cache rows (every one with <paramref name="all"/>, else those whose layer no image uses) and returns their
+    /// keys and the layers no longer referenced by anything; those layers' rows are deleted too. Call under the collector
+    /// lock and delete their files. With <paramref name="dryRun"/> the same deletions are played and rolled back.
     /// </summary>
-    public IReadOnlyList<LayerRecord> PruneBuildCache(bool all) => Write((c, t) =>
+    public BuildCachePrunePlan PruneBuildCache(bool all, bool dryRun = false)
     {
-        string where = all ? "" : "WHERE chain_id IS NULL OR chain_id NOT IN (SELECT chain_id FROM image_layers)";
-        var chains = c.Query($"SELECT DISTINCT chain_id FROM build_cache {where}", r => r.IsDBNull(0) ? null : r.GetString(0), t)
-            .OfType<string>().ToList();
-        c.Execute($"DELETE FROM build_cache {where}", t);
-        return UnreferencedLayers(chains, c, t);
-    });
+        Func<SqliteConnection, SqliteTransaction, BuildCachePrunePlan> work = (c, t) =>
+        {
+            string where = all ? "" : "WHERE chain_id IS NULL OR chain_id NOT IN (SELECT chain_id FROM image_layers)";
+            var rows = c.Query($"SELECT key, chain_id FROM build_cache {where} ORDER BY last_used DESC", r => (Key: r.GetString(0), Chain: r.IsDBNull(1) ? null : r.GetString(1)), t);
+            c.Execute($"DELETE FROM build_cache {where}", t);
+            var chains = rows.Select(r => r.Chain).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            return new BuildCachePrunePlan(rows.Select(r => r.Key).ToList(), UnreferencedLayers(chains, c, t));
+        };
+        return dryRun ? Simulate(work) : Write(work);
+    }
 
     /// <summary>Known content hashes of files under <paramref name="directory"/> (absolute, no trailing '/'): path → (identity, hash).</summary>
     public Dictionary<string, (string Identity, string Hash)> FileHashesUnder(string directory) => Read(c =>

@@ -32,7 +32,7 @@ public sealed class BerthEngine
         Maintenance.DiskUsage.BuildCache = new BuildCacheUsage(store);
         Maintenance.DiskUsage.Containers = Containers;
         Maintenance.SystemPruner.Containers = Containers;
-        Maintenance.SystemPruner.BuildCache = new BuildCachePruner(Builder, new BuildCacheUsage(store));
+        Maintenance.SystemPruner.BuildCache = new BuildCachePruner(Builder);
         Registry = new RegistryService(store, Images, RegistryServiceOptions.FromEnvironment());
     }
 

@@ -39,6 +39,40 @@ public sealed class LayerStore(BerthStore store)
         }
     }
 
+    /// <summary>
+    /// Stores a layer from an uncompressed tar file in the store's temp directory (a layer of a loaded archive): hashes it
+    /// while unpacking it and moves the file itself into the content store, instead of writing a second copy of it.
+    /// A compressed file, or one whose diff ID is not known in advance, goes through <see cref="AddAsync"/>.
+    /// </summary>
+    public async Task<LayerRecord> AddFileAsync(string path, Digest? parentChain, LayerSource source, CancellationToken cancellationToken)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        await using var fileScope = file;
+        var (_, compression) = await LayerStreams.OpenDecompressedAsync(file, cancellationToken).ConfigureAwait(false);
+        file.Position = 0;
+        if (compression != LayerCompression.None || source.ExpectedDiffId is not { } expected)
+            return await AddAsync(file, parentChain, source, cancellationToken).ConfigureAwait(false);
+
+        string temporary = store.Snapshots.PrepareTemporary();
+        try
+        {
+            var verifying = new VerifyingReadStream(file, expected, source.Description);
+            await LayerApplier.ApplyAsync(verifying, SnapshotStore.FsOf(temporary), new LayerApplyOptions { AllowDeviceNodes = source.Trusted }, cancellationToken).ConfigureAwait(false);
+            verifying.Verify();
+            await fileScope.DisposeAsync().ConfigureAwait(false);
+            store.Content.Adopt(path, expected);
+            var chain = ChainId.Next(parentChain, expected);
+            long size = SnapshotStore.MeasureSize(SnapshotStore.FsOf(temporary));
+            store.Snapshots.CommitLayer(temporary, chain);
+            return new LayerRecord(chain, expected, parentChain, size);
+        }
+        catch
+        {
+            store.Snapshots.Discard(temporary);
+            throw;
+        }
+    }
+
     /// <summary>After a failed import or load: deletes layers it unpacked that no row references (takes the collector lock; hold no reference lock).</summary>
     public void DiscardUnreferenced(IEnumerable<LayerRecord> added)
     {

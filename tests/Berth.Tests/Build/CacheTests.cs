@@ -176,7 +176,7 @@ public class CacheTests
 
         var (pruneCode, stdout, _) = await f.Store.CliAsync("builder", "prune", "-a", "-f");
         Assert.Equal(0, pruneCode);
-        Assert.Matches(@"^Total reclaimed space: \d", stdout);
+        Assert.Matches(@"^Deleted build cache objects:\n([0-9a-f]{25}\n)+\nTotal reclaimed space: \d", stdout);
         Assert.Equal(0, f.Store.Engine.Store.Metadata.CountBuildCache());
         // The last build's image still holds its layers; only busybox and those remain.
         var remaining = f.Store.Engine.Store.Snapshots.ListLayers().Count();

@@ -142,7 +142,7 @@ public class ContextDigestCacheTests
     }
 }
 
-/// <summary>A rebuild in which every step hits writes nothing: no cache row, no tag, no blob.</summary>
+/// <summary>A rebuild in which every step hits rewrites no cache row, no tag and no blob (the build lease is its only write).</summary>
 public class NoChangeRebuildTests
 {
     static (long MaxLastUsed, long TagAdded) StoreTimes(BuildFixture f)
@@ -157,7 +157,7 @@ public class NoChangeRebuildTests
     }
 
     [Fact]
-    public async Task A_rebuild_that_changes_nothing_writes_nothing()
+    public async Task A_rebuild_that_changes_nothing_rewrites_no_cache_row_tag_or_blob()
     {
         using var f = await BuildFixture.CreateAsync();
         f.Write("a.txt", "a");

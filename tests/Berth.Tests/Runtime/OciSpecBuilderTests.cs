@@ -201,14 +201,17 @@ public class CgroupLayoutTests
     }
 
     [Fact]
-    public void Crun_refuses_limits_on_a_hybrid_layout_with_a_clear_message()
+    public void Crun_goes_through_the_cgroup_v1_view_launcher_only_on_a_hybrid_layout()
     {
         TestContainer.RequireTools("crun");
-        var crun = new CrunRuntime(cgroupMode: () => CgroupMode.Hybrid, unifiedControllers: () => "");
-        var spec = new OciSpecBuilder().Build(new ContainerRunSpec { RootfsPath = "/r", Args = ["true"], MemoryBytes = 1 << 26 });
-        var e = Assert.Throws<RuntimeException>(() => crun.Validate(spec));
-        Assert.Equal(CrunRuntime.HybridLimitsMessage, e.Message);
-        crun.Validate(new OciSpecBuilder().Build(new ContainerRunSpec { RootfsPath = "/r", Args = ["true"] }));
-        new CrunRuntime(cgroupMode: () => CgroupMode.Unified).Validate(spec);
+        string root = Path.Combine(TestContainer.StateRootBase, "launcher-" + Guid.NewGuid().ToString("N")[..8], "crun");
+        var hybrid = new CrunRuntime(stateRoot: root, cgroupMode: () => CgroupMode.Hybrid);
+        Assert.Equal(root + "-v1-view.sh", hybrid.BinaryPath);
+        Assert.Equal(CgroupV1ViewLauncher.Script(hybrid.CrunPath), File.ReadAllText(hybrid.BinaryPath));
+        Assert.Contains("umount -l /sys/fs/cgroup/unified", File.ReadAllText(hybrid.BinaryPath));
+        Assert.True((File.GetUnixFileMode(hybrid.BinaryPath) & UnixFileMode.UserExecute) != 0);
+        Assert.Equal(hybrid.CrunPath, new CrunRuntime(stateRoot: root, cgroupMode: () => CgroupMode.Unified).BinaryPath);
+        Assert.Equal(hybrid.CrunPath, new CrunRuntime(stateRoot: root, cgroupMode: () => CgroupMode.V1).BinaryPath);
+        Directory.Delete(Path.GetDirectoryName(root)!, recursive: true);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
+using Berth.Engine.Containers.Attach;
 using Berth.Engine.Runtime;
 using Berth.Engine.Services.Containers;
 
@@ -14,8 +15,32 @@ public sealed class ConsoleStreams(CommandContext context)
     public Stream Stdout => UsesConsole ? Console.OpenStandardOutput() : new WriterStream(context.Out);
     public Stream Stderr => ReferenceEquals(context.Error, Console.Error) ? Console.OpenStandardError() : new WriterStream(context.Error);
 
-    public AttachStreams Attach(bool stdin, bool tty) =>
-        new(stdin && UsesConsole ? Console.OpenStandardInput() : null, Stdout, tty ? null : Stderr);
+    /// <summary>
+    /// The streams to attach. With a terminal (as Docker, only then) stdin is watched for <paramref name="detachKeys"/>:
+    /// <see cref="Detacher"/> says whether they were typed and cancels its token when they are.
+    /// </summary>
+    public AttachStreams Attach(bool stdin, bool tty, DetachKeys? detachKeys = null)
+    {
+        Stream? input = stdin && UsesConsole ? OpenStandardInput() : null;
+        if (input is not null && tty && detachKeys is not null) input = Detacher = new DetachKeyReader(input, detachKeys);
+        return new(input, Stdout, tty ? null : Stderr);
+    }
+
+    /// <summary>
+    /// stdin as raw bytes. On a terminal, Console.OpenStandardInput goes through .NET's line editor (it reads whole lines
+    /// and echoes them itself), so a raw-mode session reads file descriptor 0 directly instead.
+    /// </summary>
+    static Stream OpenStandardInput() =>
+        Console.IsInputRedirected
+            ? Console.OpenStandardInput()
+            : new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
+
+    /// <summary>The detach-key watcher of the last <see cref="Attach"/>, if any.</summary>
+    public DetachKeyReader? Detacher { get; private set; }
+
+    /// <summary><paramref name="token"/> linked with the detach keys being typed.</summary>
+    public CancellationTokenSource CancelOnDetach(CancellationToken token) =>
+        CancellationTokenSource.CreateLinkedTokenSource(token, Detacher?.Detached ?? CancellationToken.None);
 
     /// <summary>The terminal's size when stdout is one.</summary>
     public TerminalSize? Size()

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Berth.Cli.Output;
 using Berth.Engine;
+using Berth.Engine.Containers.Attach;
 using Berth.Engine.Services.Containers;
 
 namespace Berth.Cli.Commands.Containers;
@@ -62,10 +63,11 @@ public static class ContainerCommands
     {
         var options = new RunOptions();
         var detach = new Option<bool>("--detach", "-d") { Description = "Run container in background and print container ID" };
+        var detachKeys = DetachKeysOption();
         var command = new Command(name,
             "Create and run a new container from an image. Networking: --network none (loopback only), host (the host's network), " +
             "or default: the container's own network namespace with loopback up and ports published with -p through a local proxy; " +
-            "outbound networking in the default mode is not available yet.") { detach };
+            "outbound networking in the default mode is not available yet.") { detach, detachKeys };
         options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -74,6 +76,9 @@ public static class ContainerCommands
             bool background = parse.GetValue(detach);
             var request = options.Request(parse, background);
             ContainerRecord container;
+            DetachKeys keys;
+            try { keys = DetachKeys.Parse(parse.GetValue(detachKeys)); }
+            catch (BerthException e) { return Fail(context, e); }
             try { container = await service.CreateAsync(request, ct); Engine.Diagnostics.PhaseTimer.Mark("created"); }
             catch (BerthException e) { return Fail(context, e); }
             try
@@ -84,7 +89,7 @@ public static class ContainerCommands
                     context.Out.WriteLine(container.Id);
                     return 0;
                 }
-                return await RunAttachedAsync(context, container, request.Interactive, request.Tty, ct);
+                return await RunAttachedAsync(context, container, request.Interactive, request.Tty, keys, ct);
             }
             catch (BerthException e)
             {
@@ -101,27 +106,40 @@ public static class ContainerCommands
         catch (NotFoundException) { }
     }
 
-    /// <summary>Starts a created container attached to the terminal or the captured writers, returns its exit code (the engine removes an --rm container).</summary>
-    internal static async Task<int> RunAttachedAsync(CommandContext context, ContainerRecord container, bool stdin, bool tty, CancellationToken ct)
+    /// <summary>`--detach-keys` of run, start and attach.</summary>
+    static Option<string?> DetachKeysOption() => new("--detach-keys") { Description = "Override the key sequence for detaching a container" };
+
+    /// <summary>
+    /// Starts a created container attached to the terminal or the captured writers, returns its exit code (the engine removes
+    /// an --rm container), or 0 when the detach keys were typed (the container keeps running, as with Docker).
+    /// </summary>
+    internal static async Task<int> RunAttachedAsync(CommandContext context, ContainerRecord container, bool stdin, bool tty, DetachKeys keys, CancellationToken ct)
     {
         var service = context.Engine.Containers;
         var console = new ConsoleStreams(context);
-        int code;
-        using (console.RawTerminal(tty))
-        using (console.ForwardResize(size => service.ResizeAsync(container.Id, size)))
-        using (console.ForwardSignals(tty, signal => service.KillAsync(container.Id, signal)))
-            // With the signals proxied, Ctrl-C ends the container (and so this wait), not the wait itself.
-            code = await service.StartAttachedAsync(container.Id, console.Attach(stdin, tty), console.Size(),
-                cancellationToken: console.ProxiesSignals(tty) ? CancellationToken.None : ct);
-        return code;
+        var streams = console.Attach(stdin, tty, keys);
+        // With the signals proxied, Ctrl-C ends the container (and so this wait), not the wait itself.
+        using var cancel = console.CancelOnDetach(console.ProxiesSignals(tty) ? CancellationToken.None : ct);
+        try
+        {
+            using (console.RawTerminal(tty))
+            using (console.ForwardResize(size => service.ResizeAsync(container.Id, size)))
+            using (console.ForwardSignals(tty, signal => service.KillAsync(container.Id, signal)))
+                return await service.StartAttachedAsync(container.Id, streams, console.Size(), cancellationToken: cancel.Token);
+        }
+        catch (OperationCanceledException) when (console.Detacher?.HasDetached == true)
+        {
+            return 0;
+        }
     }
 
     static Command Start()
     {
         var attach = new Option<bool>("--attach", "-a") { Description = "Attach STDOUT/STDERR and forward signals" };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Attach container's STDIN" };
+        var detachKeys = DetachKeysOption();
         var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
-        var command = new Command("start", "Start one or more stopped containers") { attach, interactive, containers };
+        var command = new Command("start", "Start one or more stopped containers") { attach, interactive, detachKeys, containers };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
@@ -132,8 +150,9 @@ public static class ContainerCommands
                 if (names.Length > 1) throw new InvalidInputException("you cannot start and attach multiple containers at once");
                 try
                 {
+                    var keys = DetachKeys.Parse(parse.GetValue(detachKeys));
                     var container = service.Get(names[0]);
-                    return await RunAttachedAsync(context, container, parse.GetValue(interactive), container.Settings.Config.Tty, ct);
+                    return await RunAttachedAsync(context, container, parse.GetValue(interactive), container.Settings.Config.Tty, keys, ct);
                 }
                 catch (BerthException e) { return Fail(context, e); }
             }
@@ -242,20 +261,33 @@ public static class ContainerCommands
     static Command Attach()
     {
         var noStdin = new Option<bool>("--no-stdin") { Description = "Do not attach STDIN" };
+        var detachKeys = DetachKeysOption();
         var container = new Argument<string>("CONTAINER");
-        var command = new Command("attach", "Attach local standard input, output, and error streams to a running container") { noStdin, container };
+        var command = new Command("attach", "Attach local standard input, output, and error streams to a running container") { detachKeys, noStdin, container };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
             var service = context.Engine.Containers;
+            var keys = DetachKeys.Parse(parse.GetValue(detachKeys));
             var record = service.Get(parse.GetValue(container)!);
             var console = new ConsoleStreams(context);
             bool tty = record.Settings.Config.Tty;
             bool stdin = !parse.GetValue(noStdin) && record.Settings.Config.OpenStdin;
+            var streams = console.Attach(stdin, tty, keys);
+            using var cancel = console.CancelOnDetach(ct);
             int? code;
-            using (console.RawTerminal(tty && stdin))
-            using (console.ForwardResize(size => service.ResizeAsync(record.Id, size)))
-                code = await service.AttachAsync(record.Id, console.Attach(stdin, tty), ct);
+            try
+            {
+                using (console.RawTerminal(tty && stdin))
+                using (console.ForwardResize(size => service.ResizeAsync(record.Id, size)))
+                    code = await service.AttachAsync(record.Id, streams, cancel.Token);
+            }
+            catch (OperationCanceledException) when (console.Detacher?.HasDetached == true)
+            {
+                // Docker's attach reports the detach as its error (its EscapeError), exit status 1.
+                context.Error.WriteLine("read escape sequence");
+                return 1;
+            }
             return code ?? 0;
         });
         return command;
@@ -301,25 +333,21 @@ public static class ContainerCommands
     static Command Prune()
     {
         var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation" };
-        var command = new Command("prune", "Remove all stopped containers") { force };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be removed, remove nothing" };
+        var command = new Command("prune", "Remove all stopped containers") { force, dryRun };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
-            if (!parse.GetValue(force))
+            bool dry = parse.GetValue(dryRun);
+            if (!dry && !parse.GetValue(force))
             {
                 context.Out.Write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
                 context.Out.Flush();
                 string? answer = Console.IsInputRedirected || !ReferenceEquals(context.Out, Console.Out) ? Console.In.ReadLine() : Console.ReadLine();
                 if (answer?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
             }
-            var (removed, reclaimed) = await context.Engine.Containers.PruneAsync(ct);
-            if (removed.Count > 0)
-            {
-                context.Out.WriteLine("Deleted Containers:");
-                foreach (var id in removed) context.Out.WriteLine(id);
-                context.Out.WriteLine();
-            }
-            context.Out.WriteLine("Total reclaimed space: " + Formatting.HumanUnits.HumanSize(reclaimed));
+            var result = await context.Engine.Containers.PruneContainersAsync(Berth.Engine.Services.Maintenance.PruneFilter.None, dry, ct);
+            PruneOutput.Write(context.Out, dry ? "Would delete containers:" : "Deleted Containers:", result.Deleted, result.SpaceReclaimed, dry);
             return 0;
         });
         return command;

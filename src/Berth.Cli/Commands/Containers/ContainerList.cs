@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Berth.Cli.Formatting;
 using Berth.Cli.Output;
 using Berth.Engine;
+using Berth.Engine.Content;
 using Berth.Engine.Metadata;
 using Berth.Engine.Services.Containers;
 
@@ -28,29 +28,16 @@ public static class ContainerList
         var latest = new Option<bool>("--latest", "-l") { Description = "Show the latest created container (includes all states)" };
         var size = new Option<bool>("--size", "-s") { Description = "Display total file sizes" };
         var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output" };
-        var filters = new Option<string[]>("--filter", "-f") { Description = "Filter output based on conditions provided (status, name, id, label, ancestor, exited)" };
+        var filters = new Option<string[]>("--filter", "-f") { Description = "Filter output based on conditions provided (id, name, label, exited, status, ancestor, before, since, volume, network, publish, expose, health, isolation, is-task)" };
         var format = new Option<string?>("--format") { Description = "Pretty-print containers using a Go template" };
         var command = new Command(name, "List containers") { all, quiet, last, latest, size, noTrunc, filters, format };
         command.SetAction(parse =>
         {
             var context = new CommandContext(parse);
             var service = context.Engine.Containers;
-            var rows = service.List().ToList(); // newest first
             int? limit = parse.GetValue(latest) ? 1 : parse.GetValue(last) is > 0 and var n ? n : null;
-            bool showAll = parse.GetValue(all) || limit is not null;
-            var filter = (parse.GetValue(filters) ?? []).Select(f =>
-            {
-                int eq = f.IndexOf('=');
-                if (eq <= 0) throw new InvalidInputException($"bad format of filter (expected name=value): {f}");
-                return (Key: f[..eq], Value: f[(eq + 1)..]);
-            }).ToList();
-            foreach (var f in filter)
-                if (f.Key is not ("status" or "name" or "id" or "label" or "ancestor" or "exited"))
-                    throw new InvalidInputException($"Invalid filter '{f.Key}'");
-            if (filter.Any(f => f.Key is "status" or "exited")) showAll = true;
-            if (!showAll) rows = rows.Where(r => r.IsRunning).ToList();
-            rows = rows.Where(r => Matches(context, r, filter)).ToList();
-            if (limit is { } l) rows = rows.Take(l).ToList();
+            var filter = ContainerListFilter.Parse(parse.GetValue(filters) ?? []);
+            var rows = service.List(filter, parse.GetValue(all), limit);
 
             bool trunc = !parse.GetValue(noTrunc);
             if (parse.GetValue(quiet))
@@ -60,52 +47,27 @@ public static class ContainerList
             }
             var now = DateTimeOffset.UtcNow;
             bool withSize = parse.GetValue(size);
-            var objects = rows.Select(r => Row(context, r, trunc, withSize, now)).ToList();
+            // One lookup per distinct image name, not one query per container.
+            var images = rows.Select(r => r.Settings.ImageName).Distinct().ToDictionary(n => n, n => context.Images.TryResolve(n));
+            var objects = rows.Select(r => Row(context, r, images, trunc, withSize, now)).ToList();
             string table = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}" + (withSize ? "\t{{.Size}}" : "");
             string? fmt = parse.GetValue(format);
             if (fmt is not null && fmt.Contains(".Size", StringComparison.Ordinal) && !withSize)
-                objects = rows.Select(r => Row(context, r, trunc, true, now)).ToList();
+                objects = rows.Select(r => Row(context, r, images, trunc, true, now)).ToList();
             new ListFormatter(string.IsNullOrEmpty(fmt) ? table : fmt, Headers, table).Write(context.Out, objects);
             return 0;
         });
         return command;
     }
 
-    static bool Matches(CommandContext context, ContainerRecord r, List<(string Key, string Value)> filters)
-    {
-        foreach (var group in filters.GroupBy(f => f.Key))
-        {
-            bool any = group.Any(f => f.Key switch
-            {
-                "status" => r.State.StatusText == f.Value,
-                "name" => Regex.IsMatch(r.Name, f.Value),
-                "id" => r.Id.StartsWith(f.Value, StringComparison.Ordinal),
-                "label" => Label(r, f.Value),
-                "ancestor" => context.Images.TryResolve(f.Value) is { } image && image == r.ImageId,
-                "exited" => r.State.Status == ContainerStatus.Exited && int.TryParse(f.Value, CultureInfo.InvariantCulture, out int code) && code == r.State.ExitCode,
-                _ => false,
-            });
-            if (!any) return false;
-        }
-        return true;
-    }
-
-    static bool Label(ContainerRecord r, string filter)
-    {
-        var labels = r.Settings.Config.Labels;
-        if (labels is null) return false;
-        int eq = filter.IndexOf('=');
-        return eq < 0 ? labels.ContainsKey(filter) : labels.TryGetValue(filter[..eq], out var v) && v == filter[(eq + 1)..];
-    }
-
-    static JsonObject Row(CommandContext context, ContainerRecord r, bool trunc, bool withSize, DateTimeOffset now)
+    static JsonObject Row(CommandContext context, ContainerRecord r, Dictionary<string, Digest?> images, bool trunc, bool withSize, DateTimeOffset now)
     {
         var s = r.Settings;
         string command = string.Join(' ', new[] { s.Path }.Concat(s.Args));
         if (trunc) command = ImageCommands.Ellipsis(command, 20);
         string image = s.ImageName;
         // A name that no longer points at the container's image shows the image ID, as Docker does.
-        if (context.Images.TryResolve(image) is not { } resolved || resolved != r.ImageId) image = r.ImageId.Short;
+        if (images[image] is not { } resolved || resolved != r.ImageId) image = r.ImageId.Short;
         var status = new ContainerStatusInfo(r.IsRunning, r.State.StartedAt, r.State.FinishedAt, r.State.ExitCode,
             Paused: r.State.Status == ContainerStatus.Paused, Dead: r.State.Status == ContainerStatus.Dead,
             RemovalInProgress: r.State.Status == ContainerStatus.Removing);

@@ -24,6 +24,12 @@ public sealed class ContainerCopier(string rootfs, string containerName)
     /// <summary>Container name or ID as the user gave it, for messages ("Could not find the file /x in container NAME").</summary>
     public string ContainerName { get; } = containerName;
 
+    /// <summary>
+    /// Called with the directory (absolute, resolved inside the container) a copy into the container is about to write
+    /// below, before anything is written; throws to refuse (a --read-only root file system, a read-only volume).
+    /// </summary>
+    public Action<string>? CheckWritable { get; init; }
+
     /// <summary>Like <c>docker container stat</c> (the HEAD archive call): the path's own metadata, not following a final symlink.</summary>
     /// <exception cref="NotFoundException">No such path in the container.</exception>
     public ContainerPathStat Stat(string containerPath)
@@ -266,7 +272,9 @@ public sealed class ContainerCopier(string rootfs, string containerName)
         using (dir)
         {
             if (!dir!.Stat().IsDirectory) throw new BerthException("extraction point is not a directory");
-            string baseRel = ContainerRelative(root, dir).TrimStart('/');
+            string resolved = ContainerRelative(root, dir);
+            CheckWritable?.Invoke(resolved);
+            string baseRel = resolved.TrimStart('/');
             bool chownToUser = options.Archive && options.ContainerUid is not null;
             var extractor = new DescriptorTreeExtractor(root, baseRel, FileDescriptor.InRoot)
             {

@@ -12,7 +12,8 @@ namespace Berth.Engine.Containers.Copy;
 /// <remarks>
 /// Entries are named <c>top</c>, <c>top/child</c> …; a top of <c>.</c> gives <c>./</c>, <c>./child</c>. Children in
 /// ordinal name order, as Go's filepath.Walk. Sockets are skipped (tar cannot hold them); a second path to a
-/// hardlinked inode becomes a hardlink entry. Owners are numeric; no user or group names are looked up anywhere.
+/// hardlinked inode becomes a hardlink entry. Owners are numeric; no user or group names are looked up anywhere. A
+/// regular file's security.capability goes along as a PAX xattr record, as in Docker's archives (no other xattr).
 /// </remarks>
 internal sealed class DescriptorTreeArchiver(LayerTarWriter writer)
 {
@@ -47,7 +48,12 @@ internal sealed class DescriptorTreeArchiver(LayerTarWriter writer)
             case S_IFCHR: entry.Type = TarEntryHeader.TypeCharDevice; entry.DevMajor = st.RdevMajor; entry.DevMinor = st.RdevMinor; break;
             case S_IFBLK: entry.Type = TarEntryHeader.TypeBlockDevice; entry.DevMajor = st.RdevMajor; entry.DevMinor = st.RdevMinor; break;
             case S_IFIFO: entry.Type = TarEntryHeader.TypeFifo; break;
-            default: entry.Type = TarEntryHeader.TypeRegular; entry.Size = (long)st.Size; break;
+            default:
+                entry.Type = TarEntryHeader.TypeRegular;
+                entry.Size = (long)st.Size;
+                // Docker's cp carries file capabilities (and no other xattr) in both directions.
+                if (fd.FileCapability() is { } capability) entry.Xattrs = [new("security.capability", capability)];
+                break;
         }
         if (type != S_IFDIR && st.Nlink > 1)
         {

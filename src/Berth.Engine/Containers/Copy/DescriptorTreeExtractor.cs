@@ -184,6 +184,8 @@ internal sealed class DescriptorTreeExtractor(FileDescriptor root, string baseRe
             if (Owner(header) is { } owner && Fchown(file.Fd, owner.Uid, owner.Gid) is var rc and not 0) throw Error(rc, "chown " + rel);
             int chmod = Fchmod(file.Fd, header.Mode & 0xFFF);
             if (chmod != 0) throw Error(chmod, "chmod " + rel);
+            // After the data and the chown, either of which would clear security.capability.
+            SetXattrs(header, rel, (name, value) => Fsetxattr(file.Fd, name, value));
             Futimes(file.Fd, header.MtimeSeconds, 0);
         }
     }
@@ -214,10 +216,28 @@ internal sealed class DescriptorTreeExtractor(FileDescriptor root, string baseRe
                 {
                     int rc = node.Chmod(header.Mode & 0xFFF);
                     if (rc != 0) throw Error(rc, "chmod " + leaf);
+                    SetXattrs(header, leaf, (name, value) => Setxattr(node.ProcPath, name, value));
                 }
             }
         }
         LutimesAt(parent.Fd, leaf, header.MtimeSeconds, 0);
+    }
+
+    /// <summary>
+    /// The archive's xattrs, as Docker's createTarFile sets them: all of them, except that a file system or privilege
+    /// level that cannot hold one is not an error (EPERM, EOPNOTSUPP), and overlayfs' own trusted.overlay.* are never
+    /// written (an archive must not forge overlay metadata).
+    /// </summary>
+    private static void SetXattrs(TarEntryHeader header, string rel, Func<string, byte[], int> set)
+    {
+        if (header.Xattrs is null) return;
+        foreach (var (name, value) in header.Xattrs)
+        {
+            if (name.StartsWith("trusted.overlay.", StringComparison.Ordinal)) continue;
+            int errno = set(name, value);
+            if (errno is 0 or EPERM or EOPNOTSUPP) continue;
+            throw Error(errno, $"setxattr {name} {rel}");
+        }
     }
 
     private void ApplyToRoot(TarEntryHeader header)

@@ -89,6 +89,37 @@ internal sealed unsafe partial class FileDescriptor : IDisposable
     /// <summary>chmod of this descriptor's inode (not valid for symlinks, whose mode cannot change on Linux).</summary>
     public int Chmod(uint mode) => ChmodAt(AT_FDCWD, ProcPath, mode);
 
+    /// <summary>
+    /// The security.capability xattr of this inode as Docker archives it (pkg/archive ReadSecurityXattrToTarHeader): a
+    /// VFS_CAP_REVISION_3 value (with a namespace root uid) becomes revision 2, which means nothing outside that namespace
+    /// is lost; null when the file has none.
+    /// </summary>
+    public byte[]? FileCapability()
+    {
+        const string Name = "security.capability";
+        Span<byte> buffer = stackalloc byte[64];
+        nint n;
+        // getxattr follows /proc/self/fd/N to this descriptor's own inode (O_PATH descriptors take no fgetxattr).
+        fixed (byte* p = buffer) n = GetxattrNative(ProcPath, Name, p, (nuint)buffer.Length);
+        if (n < 0)
+        {
+            int errno = LastError;
+            if (errno is ENODATA or EOPNOTSUPP) return null;
+            throw Error(errno, "getxattr " + Name);
+        }
+        var value = buffer[..(int)n].ToArray();
+        const int VersionOffset = 3, Revision2 = 2, Revision3 = 3, Revision2Size = 20;
+        if (value.Length > VersionOffset && value[VersionOffset] == Revision3 && value.Length >= Revision2Size)
+        {
+            value[VersionOffset] = Revision2;
+            value = value[..Revision2Size];
+        }
+        return value;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint GetxattrNative(string path, string name, byte* value, nuint size);
+
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int StatxNative(int dirfd, string path, int flags, uint mask, Statx* buffer);
 

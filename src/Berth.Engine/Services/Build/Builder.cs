@@ -9,8 +9,11 @@ using Berth.Engine.Store;
 
 namespace Berth.Engine.Services.Build;
 
-/// <summary>What <c>builder prune</c> removed.</summary>
-public sealed record BuildCachePruneResult(long EntriesRemoved, long ReclaimedBytes);
+/// <summary>What `builder prune` removed (or would): the cache entries' IDs as `system df -v` shows them, and the bytes freed.</summary>
+public sealed record BuildCachePruneResult(IReadOnlyList<string> Deleted, long ReclaimedBytes)
+{
+    public long EntriesRemoved => Deleted.Count;
+}
 
 /// <summary>`berth build` and `builder prune`: turns a Dockerfile and a context into an image, with a layer cache kept in the store.</summary>
 public sealed class Builder(BerthStore store, ImageService images)
@@ -64,7 +67,7 @@ public sealed class Builder(BerthStore store, ImageService images)
                 PhaseTimer.Mark($"build: context walked ({context.Count} entries)");
             }
 
-            var session = new BuildSession(store, images, options, model, fileName, context, progress, PullMissingBase);
+            using var session = new BuildSession(store, images, options, model, fileName, context, progress, PullMissingBase);
             var target = options.Target is { } t
                 ? session.FindStage(t, int.MaxValue) ?? throw new BuildException($"failed to reach build target {t} in Dockerfile")
                 : model.Stages[^1];
@@ -123,21 +126,23 @@ public sealed class Builder(BerthStore store, ImageService images)
         return (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false), Path.GetFileName(path), path);
     }
 
-    /// <summary>`builder prune`: removes cache entries (all with <paramref name="all"/>, else those no image uses) and the layers only they kept.</summary>
-    public BuildCachePruneResult Prune(bool all)
+    /// <summary>
+    /// `builder prune`: removes cache entries (all with <paramref name="all"/>, else those no image uses) and the layers only
+    /// they kept; with <paramref name="dryRun"/> reports exactly that and removes nothing.
+    /// </summary>
+    public BuildCachePruneResult Prune(bool all, bool dryRun = false)
     {
         using var collector = store.CollectorLock();
-        long before = store.Metadata.CountBuildCache();
-        var freed = store.Metadata.PruneBuildCache(all);
-        new LayerStore(store).DeleteFiles(freed);
-        long reclaimed = freed.Sum(l => l.Size);
+        var plan = store.Metadata.PruneBuildCache(all, dryRun);
+        if (!dryRun) new LayerStore(store).DeleteFiles(plan.FreedLayers);
+        long reclaimed = plan.FreedLayers.Sum(l => l.Size);
         string mounts = StageBuilder.CacheMountsDirectory(store);
-        if (all) store.Metadata.ClearFileHashes();
+        if (all && !dryRun) store.Metadata.ClearFileHashes();
         if (all && Directory.Exists(mounts))
         {
             reclaimed += Snapshots.SnapshotStore.MeasureSize(mounts);
-            Directory.Delete(mounts, recursive: true);
+            if (!dryRun) Directory.Delete(mounts, recursive: true);
         }
-        return new BuildCachePruneResult(before - store.Metadata.CountBuildCache(), reclaimed);
+        return new BuildCachePruneResult(plan.Keys.Select(BuildCacheUsage.IdOf).ToList(), reclaimed);
     }
 }

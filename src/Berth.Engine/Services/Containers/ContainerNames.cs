@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
 namespace Berth.Engine.Services.Containers;
@@ -54,9 +53,9 @@ public static partial class ContainerNames
     {
         while (true)
         {
-            string name = Adjectives[RandomNumberGenerator.GetInt32(Adjectives.Length)] + "_" + Surnames[RandomNumberGenerator.GetInt32(Surnames.Length)];
+            string name = Adjectives[Identifiers.KernelRandom.Below(Adjectives.Length)] + "_" + Surnames[Identifiers.KernelRandom.Below(Surnames.Length)];
             if (name == "boring_wozniak") continue; // Steve Wozniak is not boring
-            return retry > 0 ? name + RandomNumberGenerator.GetInt32(10) : name;
+            return retry > 0 ? name + Identifiers.KernelRandom.Below(10) : name;
         }
     }
 
@@ -73,7 +72,7 @@ public static partial class ContainerNames
     {
         while (true)
         {
-            string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            string id = Identifiers.KernelRandom.Hex(32);
             if (!id[..12].All(char.IsAsciiDigit)) return id;
         }
     }

@@ -14,18 +14,19 @@ public sealed partial class ContainerService
 
     /// <summary><c>cp HOSTSRC CONTAINER:DEST</c>.</summary>
     public Task CopyToContainerAsync(string nameOrId, string hostPath, string containerPath, CopyOptions options, CancellationToken cancellationToken = default) =>
-        WithCopierAsync(nameOrId, options, (copier, o) => copier.CopyToContainerAsync(hostPath, containerPath, o, cancellationToken));
+        WithCopierAsync(nameOrId, options, (copier, o) => copier.CopyToContainerAsync(hostPath, containerPath, o, cancellationToken), writes: true);
 
     /// <summary><c>cp - CONTAINER:DEST</c>: unpacks the tar read from <paramref name="tar"/> into the directory DEST.</summary>
     public Task ExtractToContainerAsync(string nameOrId, Stream tar, string containerPath, CopyOptions options, CancellationToken cancellationToken = default) =>
-        WithCopierAsync(nameOrId, options, (copier, o) => copier.ExtractToContainerAsync(tar, containerPath, o, cancellationToken));
+        WithCopierAsync(nameOrId, options, (copier, o) => copier.ExtractToContainerAsync(tar, containerPath, o, cancellationToken), writes: true);
 
     /// <summary>
     /// Runs a copy against the container's root as its processes see it: a running container's through /proc/PID/root
     /// (its volumes and binds included), a stopped one's overlay mounted for the copy. With -a the container's USER is
     /// resolved to numeric ids from its own /etc/passwd and /etc/group (read inside the root, nothing loaded from it).
+    /// A copy that <paramref name="writes"/> into the container is refused where Docker refuses it (<see cref="ContainerWriteTarget"/>).
     /// </summary>
-    async Task WithCopierAsync(string nameOrId, CopyOptions options, Func<ContainerCopier, CopyOptions, Task> copy)
+    async Task WithCopierAsync(string nameOrId, CopyOptions options, Func<ContainerCopier, CopyOptions, Task> copy, bool writes = false)
     {
         var container = Get(nameOrId);
         RootfsLease? lease = null;
@@ -43,7 +44,11 @@ public sealed partial class ContainerService
                 var user = ContainerUser.Resolve(root, container.Settings.Config.User);
                 options = options with { ContainerUid = (int)user.Uid, ContainerGid = (int)user.Gid };
             }
-            await copy(new ContainerCopier(root, nameOrId), options).ConfigureAwait(false);
+            var copier = new ContainerCopier(root, nameOrId)
+            {
+                CheckWritable = writes ? dir => ContainerWriteTarget.Check(container.Settings, dir, mountsPresent: lease is null) : null,
+            };
+            await copy(copier, options).ConfigureAwait(false);
         }
     }
 }

@@ -169,19 +169,28 @@ public sealed partial class ContainerService
             if (current is null) throw new NotFoundException($"No such container: {nameOrId}");
             _store.Metadata.SetContainerState(current.Id, current.State with { Status = ContainerStatus.Removing });
             Diagnostics.PhaseTimer.Mark("rm: locked");
-            await runtime.DeleteAsync(current.Id, force: true, cancellationToken).ConfigureAwait(false);
+            // The container has stopped: the runtime's delete (its state and cgroups) and the removal of our mount and files
+            // touch nothing of each other's, so they overlap (the runtime's delete is a process start of its own).
+            var runtimeDeleted = runtime.DeleteAsync(current.Id, force: true, cancellationToken);
+            try
+            {
+                await StopPortProxyAsync(current.Id).ConfigureAwait(false);
+                // conmon leaves by itself once its container is gone (after running the exit command, which finds nothing to do).
+                RootfsMount.Unmount(RootfsPath(current.Id));
+                Diagnostics.PhaseTimer.Mark("rm: unmounted");
+                MonitorFor(runtime).RemoveSocketLinks(current.Id, ContainerDirectory(current.Id));
+                if (Directory.Exists(ExitDirectory)) File.Delete(Path.Combine(ExitDirectory, current.Id));
+                TryDeleteDirectory(PersistDirectory(current.Id));
+                _store.Snapshots.RemoveActive(current.Id);
+                TryDeleteDirectory(ContainerDirectory(current.Id));
+                Diagnostics.PhaseTimer.Mark("rm: files removed");
+            }
+            finally
+            {
+                await runtimeDeleted.ConfigureAwait(false);
+            }
             Diagnostics.PhaseTimer.Mark("rm: runtime deleted");
-            await StopPortProxyAsync(current.Id).ConfigureAwait(false);
-            // conmon leaves by itself once its container is gone (after running the exit command, which finds nothing to do).
-            RootfsMount.Unmount(RootfsPath(current.Id));
-            Diagnostics.PhaseTimer.Mark("rm: unmounted");
             RemoveCgroups(current.Id);
-            MonitorFor(runtime).RemoveSocketLinks(current.Id, ContainerDirectory(current.Id));
-            if (Directory.Exists(ExitDirectory)) File.Delete(Path.Combine(ExitDirectory, current.Id));
-            TryDeleteDirectory(PersistDirectory(current.Id));
-            _store.Snapshots.RemoveActive(current.Id);
-            TryDeleteDirectory(ContainerDirectory(current.Id));
-            Diagnostics.PhaseTimer.Mark("rm: files removed");
             _store.Metadata.DeleteContainer(current.Id);
             if (volumes) RemoveAnonymousVolumes(current);
         }

@@ -86,7 +86,8 @@ public sealed partial class ContainerService
                 Name = fresh.Name,
                 Terminal = fresh.Settings.Config.Tty,
                 Stdin = fresh.Settings.Config.OpenStdin,
-                LeaveStdinOpen = fresh.Settings.Config.OpenStdin && !fresh.Settings.Config.StdinOnce,
+                // As Docker: StdinOnce closes stdin when the attached client goes, but never on a terminal (detach keys).
+                LeaveStdinOpen = fresh.Settings.Config.OpenStdin && (!fresh.Settings.Config.StdinOnce || fresh.Settings.Config.Tty),
                 // conmon runs its exit command with SIGCHLD blocked, which would leave .NET's Process waits hanging: env unblocks it.
                 ExitCommand = OciRuntime.FindBinary("env") ?? "/usr/bin/env",
                 ExitCommandArgs = ["--default-signal", .. ExitCommand(fresh.Id, removesAfterExit)],

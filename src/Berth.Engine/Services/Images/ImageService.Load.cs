@@ -61,12 +61,31 @@ public sealed partial class ImageService
                 else
                 {
                     var layer = image.Layers[i];
-                    await using var stream = files.Open(layer.Path, description);
-                    Stream verified = layer.Digest is { } d ? new VerifyingReadStream(stream, d, $"{description}: layer {layer.Path}") : stream;
-                    var record = await Layers.AddAsync(verified, parent, new LayerSource($"{description}: layer {layer.Path}", ExpectedDiffId: diffId), cancellationToken).ConfigureAwait(false);
-                    added.Add(record);
+                    var source = new LayerSource($"{description}: layer {layer.Path}", ExpectedDiffId: diffId);
+                    LayerRecord record;
+                    if (store.Content.Exists(diffId))
+                    {
+                        // The blob is stored (another image of this archive moved it there, or an earlier image has it): only
+                        // this chain's snapshot is missing.
+                        await using var blob = store.Content.OpenRead(diffId);
+                        record = await Layers.AddAsync(blob, parent, source, cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (layer.Digest is not { } d || d == diffId)
+                    {
+                        // An uncompressed layer (Docker 25+ names it by its diff ID): verified once while it is unpacked,
+                        // and the extracted file itself becomes the stored blob instead of being copied.
+                        record = await Layers.AddFileAsync(files.Resolve(layer.Path, description), parent, source, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await using var stream = files.Open(layer.Path, description);
+                        var verified = new VerifyingReadStream(stream, d, $"{description}: layer {layer.Path}");
+                        record = await Layers.AddAsync(verified, parent, source, cancellationToken).ConfigureAwait(false);
+                        added.Add(record); // before the check, so a mismatch discards what was stored
+                        verified.Verify();
+                    }
+                    if (!added.Contains(record)) added.Add(record);
                     records.Add(record);
-                    if (verified is VerifyingReadStream v) v.Verify();
                 }
                 parent = chain;
             }

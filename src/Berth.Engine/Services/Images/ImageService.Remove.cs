@@ -74,17 +74,27 @@ public sealed partial class ImageService
             return entries;
         }
 
-        foreach (var tag in store.Metadata.TagsOf(id)) entries.Add(new("Untagged", ImageNameParser.Familiar(tag)));
-        foreach (var digest in store.Metadata.RepoDigestsOf(id)) entries.Add(new("Untagged", ImageNameParser.Familiar(digest)));
-        entries.AddRange(DeleteImageAndParents(id, prune));
+        // What the decision above saw: by name, nothing is left (checked after the untag); by ID, the tags and digests read first.
+        var references = byId ? tags.Concat(digests).ToList() : [];
+        foreach (var reference in references) entries.Add(new("Untagged", ImageNameParser.Familiar(reference)));
+        try { entries.AddRange(DeleteImageAndParents(id, prune, references, shortName)); }
+        catch (ConflictException) when (!byId) { } // the name is gone; the image stays with what it gained meanwhile
         return entries;
     }
 
-    /// <summary>Deletes an image, then (with <paramref name="prune"/>) its untagged, childless parents; frees unreferenced layers.</summary>
-    internal IReadOnlyList<ImageDeleteEntry> DeleteImageAndParents(Digest id, bool prune)
+    /// <summary>
+    /// Deletes an image, then (with <paramref name="prune"/>) its untagged, childless parents; frees unreferenced layers.
+    /// The image must still have only <paramref name="references"/>, no child and no container once the collector lock is
+    /// held: the decision was made without it, and another process may have tagged it (a build that gave the same image
+    /// ID, `tag`), built on it or run it meanwhile.
+    /// </summary>
+    internal IReadOnlyList<ImageDeleteEntry> DeleteImageAndParents(Digest id, bool prune, IReadOnlyCollection<string> references, string shortName)
     {
         var entries = new List<ImageDeleteEntry>();
         using var collector = store.CollectorLock();
+        bool gainedReference = store.Metadata.TagsOf(id).Concat(store.Metadata.RepoDigestsOf(id)).Any(r => !references.Contains(r));
+        if (gainedReference || store.Metadata.ChildrenOf(id).Count > 0 || ImageUsers(id).Count > 0)
+            throw new ConflictException($"conflict: unable to delete {shortName} - image is in use: another command tagged it, built on it or ran it meanwhile");
         var current = (Digest?)id;
         while (current is { } image)
         {

@@ -66,10 +66,11 @@ public sealed partial class ImageService(BerthStore store)
     /// <summary>`tag SOURCE TARGET`.</summary>
     public void Tag(string source, string target)
     {
-        var id = Resolve(source);
         var name = ImageNameParser.Parse(target);
         if (name.Digest is not null) throw new InvalidInputException($"refusing to create a tag with a digest reference: {target}");
-        store.Metadata.SetTag(name.TagKey, id);
+        // Resolved under the reference lock: no rmi or prune can delete the image between resolving and tagging it.
+        using (store.ReferenceLock())
+            store.Metadata.SetTag(name.TagKey, Resolve(source));
     }
 
     public async Task<IReadOnlyList<HistoryRow>> HistoryAsync(string nameOrId, CancellationToken cancellationToken = default)

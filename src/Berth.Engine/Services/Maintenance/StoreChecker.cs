@@ -50,6 +50,14 @@ public sealed class StoreChecker(BerthStore store, VolumeService volumes)
         using var collector = store.CollectorLock();
         var now = DateTime.UtcNow;
 
+        // Dead leases (a killed build's): first, so that the layers only they pinned are found unreferenced below.
+        foreach (var (lease, pid) in store.Metadata.AllLeases())
+        {
+            if (Directory.Exists($"/proc/{pid}")) continue;
+            if (repair) store.Metadata.DeleteLease(lease);
+            findings.Add(new("lease", lease, $"held by process {pid}, which is gone", true, repair));
+        }
+
         var images = store.Metadata.ListImages();
         IReadOnlyList<LayerRecord> layers = store.Metadata.AllLayers();
         var layerByChain = layers.ToDictionary(l => l.ChainId);
@@ -146,14 +154,6 @@ public sealed class StoreChecker(BerthStore store, VolumeService volumes)
             if (imageIds.Contains(imageId)) continue;
             if (repair) store.Metadata.DeleteReference(name, isDigest);
             findings.Add(new(isDigest ? "digest" : "tag", name, $"points to {imageId}, which is not in the store", true, repair));
-        }
-
-        // Dead leases.
-        foreach (var (lease, pid) in store.Metadata.AllLeases())
-        {
-            if (Directory.Exists($"/proc/{pid}")) continue;
-            if (repair) store.Metadata.DeleteLease(lease);
-            findings.Add(new("lease", lease, $"held by process {pid}, which is gone", true, repair));
         }
 
         // Snapshots on disk without a layer row.

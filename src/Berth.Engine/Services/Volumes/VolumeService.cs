@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Berth.Engine.Metadata;
 using Berth.Engine.Snapshots;
@@ -61,7 +60,7 @@ public sealed partial class VolumeService(BerthStore store)
 
     VolumeRecord CreateCore(string? name, IReadOnlyDictionary<string, string>? labels, IReadOnlyDictionary<string, string>? options, bool anonymous, string driver, out bool created)
     {
-        name ??= RandomNumberGenerator.GetHexString(64, lowercase: true);
+        name ??= Identifiers.KernelRandom.Hex(32);
         Validate(name, driver, options);
         var labelMap = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in labels ?? new Dictionary<string, string>()) labelMap[k] = v;
