@@ -3,9 +3,10 @@ using System.Runtime.InteropServices;
 namespace Berth.Engine.Build;
 
 /// <summary>
-/// What identifies a file's content without reading it: device, inode, size, mtime and ctime (nanoseconds). Any write or
-/// chmod changes the ctime, so an unchanged identity means unchanged content, as git's index assumes; a file changed
-/// within the last seconds is "racy" and never trusted (its timestamps may not have ticked yet).
+/// What identifies a file's content without reading it: device, inode, mode, size, mtime and ctime (nanoseconds). Any
+/// write or chmod changes the ctime, so an unchanged identity means unchanged content, as git's index assumes; a file
+/// changed within the last seconds is "racy" and never trusted (its timestamps may not have ticked yet), so an identity is
+/// only ever recorded for a file whose last change is older than that window, and any later change moves its ctime.
 /// </summary>
 public static unsafe partial class FileIdentity
 {
@@ -17,10 +18,18 @@ public static unsafe partial class FileIdentity
     private static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
     /// <summary>The identity text of <paramref name="path"/>, or null when it cannot be trusted (racy or unreadable).</summary>
-    public static string? Of(string path, long racyWindowSeconds = 2)
+    public static string? Of(string path, long racyWindowSeconds = 2) => Of(path, out _, racyWindowSeconds);
+
+    /// <summary>
+    /// One statx of <paramref name="path"/> (not following a final symlink): <paramref name="mode"/> gets st_mode (type and
+    /// permission bits; 0 when the file cannot be read), the result is the identity or null when it cannot be trusted.
+    /// </summary>
+    public static string? Of(string path, out uint mode, long racyWindowSeconds = 2)
     {
+        mode = 0;
         byte* buffer = stackalloc byte[256];
         if (Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buffer) != 0) return null;
+        mode = *(ushort*)(buffer + 28);
         ulong inode = *(ulong*)(buffer + 32);
         ulong size = *(ulong*)(buffer + 40);
         long ctime = *(long*)(buffer + 96);
@@ -31,6 +40,6 @@ public static unsafe partial class FileIdentity
         uint devMinor = *(uint*)(buffer + 140);
         double now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
         if (ctime + ctimeNs / 1e9 >= now - racyWindowSeconds || mtime + mtimeNs / 1e9 >= now - racyWindowSeconds) return null;
-        return $"{devMajor}:{devMinor}:{inode}:{size}:{mtime}.{mtimeNs}:{ctime}.{ctimeNs}";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{devMajor}:{devMinor}:{inode}:{Convert.ToString(mode, 8)}:{size}:{mtime}.{mtimeNs}:{ctime}.{ctimeNs}");
     }
 }

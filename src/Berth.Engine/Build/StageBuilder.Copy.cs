@@ -104,10 +104,10 @@ public sealed partial class StageBuilder
             foreach (var p in planned)
             {
                 if (p.DownloadedFile is { } d) lines.Add($"{p.Written}\turl {await HashFileAsync(d, cancellationToken).ConfigureAwait(false)} {p.FileName}");
-                else if (p.InlineContent is { } content) lines.Add($"{p.Written}\theredoc {Digest.Of(content).Hex}");
-                else foreach (var entry in p.Entries) AddSourceLines(lines, tree, entry, fromIdentity);
+                else if (p.InlineContent is { } content) lines.Add($"{p.Written}\theredoc {SmallSha256.Of(content).Hex}");
+                else foreach (var entry in p.Entries) AddSourceLines(lines, tree, entry, fromIdentity, cancellationToken);
             }
-            string sourceHash = Digest.Of(string.Join('\n', lines)).Hex;
+            string sourceHash = SmallSha256.Of(string.Join('\n', lines)).Hex;
             string kind = multiple ? "multi" : planned.Count == 1 && planned[0].Entries.Count == 1 && planned[0].Entries[0].IsDirectory ? "dir" : "file";
             string flags = (chown is null ? "" : $"--chown={chown}") + (chmod is null ? "" : $"{(chown is null ? "" : " ")}--chmod={Convert.ToString(chmod.Value, 8)}");
             string createdBy = HistoryText.NopOneSpace(Shell, $"{keyword} {(flags.Length == 0 ? "" : flags)}{kind}:{sourceHash} in {destWritten} ");
@@ -175,13 +175,17 @@ public sealed partial class StageBuilder
         return tree.Get(relative) is { } target && new FileInfo(tree.HostPath(relative)).LinkTarget is null ? target : null;
     }
 
-    void AddSourceLines(List<string> lines, ISourceTree tree, ContextFile entry, string fromIdentity)
+    static void AddSourceLines(List<string> lines, ISourceTree tree, ContextFile entry, string fromIdentity, CancellationToken cancellationToken)
     {
         if ((tree is ExcludingSourceTree excluding ? excluding.Inner : tree) is ContextFiles context)
         {
             lines.Add($"{(entry.Path.Length == 0 ? "." : entry.Path)}\t{(entry.IsDirectory ? "dir" : context.HashOf(entry.Path))}");
             if (entry.IsDirectory)
-                foreach (var e in tree.Below(entry.Path)) lines.Add($"{e.Path}\t{context.HashOf(e.Path)}");
+            {
+                var below = tree.Below(entry.Path).ToList();
+                context.HashAhead(below, cancellationToken);
+                foreach (var e in below) lines.Add($"{e.Path}\t{context.HashOf(e.Path)}");
+            }
         }
         else lines.Add($"{entry.Path}\t{fromIdentity}");
     }

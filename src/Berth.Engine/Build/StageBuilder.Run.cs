@@ -35,7 +35,7 @@ public sealed partial class StageBuilder
         foreach (var mount in run.Mounts.Where(m => m.Type == Dockerfile.Instructions.MountType.Bind && m.From is null && session.Context.Root is not null))
         {
             string relative = RootfsPath.Clean("/" + (mount.Source is { } src ? Expand(src) : "")).TrimStart('/');
-            if (session.Context.Get(relative) is { } entry) AddSourceLines(sourceLines, session.Context, entry, "");
+            if (session.Context.Get(relative) is { } entry) AddSourceLines(sourceLines, session.Context, entry, "", CancellationToken.None);
         }
         string mountText = string.Concat(run.Mounts.Select(m => "--mount=" + m.Raw + " "));
         var inputs = new StepInputs("RUN " + mountText + commandText, string.Join('\n', keyed.Select(p => p.Key + "=" + p.Value)), sourceLines);

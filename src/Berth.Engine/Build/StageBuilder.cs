@@ -59,7 +59,7 @@ public sealed partial class StageBuilder(BuildSession session, Stage stage)
                 _state = await session.BuildStageAsync(parent, cancellationToken).ConfigureAwait(false);
             else if (baseName.Equals("scratch", StringComparison.OrdinalIgnoreCase))
                 _state = new BuildState(new ImageConfig { Architecture = session.Platform.Architecture, Os = session.Platform.Os, Variant = session.Platform.Variant, RootFs = new RootFs() },
-                    [], Digest.Of("scratch " + session.Platform).ToString(), null);
+                    [], SmallSha256.Of("scratch " + session.Platform).ToString(), null);
             else
             {
                 var id = await ResolveImageAsync(baseName, cancellationToken).ConfigureAwait(false);
@@ -80,6 +80,7 @@ public sealed partial class StageBuilder(BuildSession session, Stage stage)
             _state = _state with { Config = _state.Config with { Config = run with { Env = [.. run.Env ?? [], "PATH=" + ImageConfigEditor.DefaultPath] } } };
         _env.AddImageEnv(_state.Run.Env ?? []);
         session.Progress.StepFinished(step, StepOutcome.Done, _state.BaseImage?.ToString() ?? (_state.Layers.Count == 0 ? null : _state.Id.ToString()), watch.Elapsed, null);
+        Diagnostics.PhaseTimer.Mark("build: FROM resolved");
 
         var triggers = _state.Run.OnBuild ?? [];
         if (triggers.Count > 0)
@@ -116,6 +117,7 @@ public sealed partial class StageBuilder(BuildSession session, Stage stage)
         try
         {
             plan = await PlanAsync(instruction, cancellationToken).ConfigureAwait(false);
+            Diagnostics.PhaseTimer.Mark("step: planned");
         }
         catch (BerthException e) when (e is not BuildStepFailedException)
         {
@@ -126,8 +128,10 @@ public sealed partial class StageBuilder(BuildSession session, Stage stage)
         {
             string parentKey = _state.Key;
             string key = plan.Inputs.KeyOn(parentKey, session.Platform.ToString());
+            Diagnostics.PhaseTimer.Mark("step: key computed");
             if (!session.Options.NoCache && session.Cache.Find(key, _state.BaseImage) is { } cached)
             {
+                Diagnostics.PhaseTimer.Mark("step: cache hit");
                 if (session.Options.ExplainCache) session.Progress.CacheExplained(step, new CacheExplanation(true, "cache hit"));
                 _state = cached;
                 plan.AfterCacheHit?.Invoke();
@@ -138,10 +142,13 @@ public sealed partial class StageBuilder(BuildSession session, Stage stage)
             if (session.Options.ExplainCache)
                 session.Progress.CacheExplained(step, new CacheExplanation(false,
                     session.Options.NoCache ? "cache disabled (--no-cache)" : session.Cache.ExplainMiss(parentKey, plan.Inputs, _previousRebuilt)));
+            Diagnostics.PhaseTimer.Mark("step: cache miss");
             var (next, layerSize, containerId) = await plan.Execute(step, cancellationToken).ConfigureAwait(false);
+            Diagnostics.PhaseTimer.Mark("step: executed");
             next = next with { Key = key };
             using (session.Store.ReferenceLock())
                 session.Cache.Record(parentKey, plan.Inputs, next, layerSize);
+            Diagnostics.PhaseTimer.Mark("step: recorded");
             _state = next;
             _previousRebuilt = true;
             session.Progress.StepFinished(step, StepOutcome.Done, _state.Id.ToString(), watch.Elapsed, containerId);

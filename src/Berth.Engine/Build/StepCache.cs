@@ -20,7 +20,7 @@ public sealed record StepInputs(string Instruction, string Args = "", IReadOnlyL
         var text = new StringBuilder().Append("berth-build-cache-v1\n").Append(parentKey).Append('\n').Append(platform).Append('\n')
             .Append(Instruction).Append('\n').Append(Args).Append('\n');
         foreach (var line in Sources) text.Append(line).Append('\n');
-        return Digest.Of(text.ToString()).ToString();
+        return SmallSha256.Of(text.ToString()).ToString();
     }
 }
 
@@ -31,25 +31,53 @@ public sealed class StepCache(BerthStore store, BuildLease lease)
     /// <summary>Source lists longer than this are stored only as part of the key (explanations then say "source files changed").</summary>
     const int MaxStoredSources = 5000;
 
+    /// <summary>A hit refreshes the row's last-used time only when it is older than this, so a rebuild that changes nothing writes nothing.</summary>
+    static readonly TimeSpan LastUsedGranularity = TimeSpan.FromMinutes(10);
+
+    readonly object _gate = new();
+    readonly List<string> _stale = [];
+
     /// <summary>The cached state for <paramref name="key"/>, pinned in the build's lease; null when missing or when its layers are gone.</summary>
+    /// <remarks>
+    /// The row and its layer chain are read in one query without any lock (a miss costs nothing more); the pin is then taken
+    /// under the reference lock, which checks again that every layer's row and files are there: a prune either finished
+    /// before (a miss) or waits until the layers are pinned.
+    /// </remarks>
     public BuildState? Find(string key, Digest? baseImage)
     {
-        // Under the reference lock: a prune either finished before (the layers are gone: a miss) or waits until they are pinned.
-        using var referencing = store.ReferenceLock();
-        var row = store.Metadata.FindBuildCache(key);
-        if (row is null) return null;
-        var layers = new List<LayerRecord>();
-        for (var chain = row.ChainId; chain is { } c;)
+        var found = store.Metadata.FindCachedStep(key);
+        if (found is null) return null;
+        var layers = new List<LayerRecord>(found.LayersTopFirst.Count);
+        var expected = found.Record.ChainId;
+        foreach (var layer in found.LayersTopFirst)
         {
-            var layer = store.Metadata.GetLayer(c);
-            if (layer is null) return null;
+            if (layer.ChainId != expected) return null;
             layers.Add(layer);
-            chain = layer.Parent;
+            expected = layer.Parent;
         }
+        if (expected is not null) return null; // a layer row of the chain is gone
         layers.Reverse();
-        var config = ImageJson.ReadConfig(row.Config, "cached build step");
-        if (config.RootFs.DiffIds.Count != layers.Count || !lease.TryPinLocked(layers)) return null;
-        return new BuildState(config, layers, key, baseImage);
+        var config = ImageJson.ReadConfig(found.Record.Config, "cached build step");
+        if (config.RootFs.DiffIds.Count != layers.Count) return null;
+        for (int i = 0; i < layers.Count; i++)
+            if (config.RootFs.DiffIds[i] != layers[i].DiffId.ToString()) return null;
+        using (store.ReferenceLock())
+            if (!lease.TryPinLocked(layers)) return null;
+        if (DateTimeOffset.UtcNow - found.LastUsed > LastUsedGranularity)
+            lock (_gate) _stale.Add(key);
+        return new BuildState(config, layers, key, baseImage).WithConfigJson(found.Record.Config);
+    }
+
+    /// <summary>Refreshes the last-used time of the steps this build took from the cache (those not refreshed recently), in one write.</summary>
+    public void SaveUsage()
+    {
+        string[] keys;
+        lock (_gate)
+        {
+            keys = [.. _stale];
+            _stale.Clear();
+        }
+        store.Metadata.TouchBuildCache(keys);
     }
 
     public void Record(string parentKey, StepInputs inputs, BuildState state, long layerSize)

@@ -68,8 +68,13 @@ public sealed class StepWorkspace : IDisposable
         catch (InvalidOperationException) { return false; }
     }
 
+    /// <summary>The snapshots directories already marked as tops of directory hierarchies by this process.</summary>
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> s_spread = new(StringComparer.Ordinal);
+
     public static StepWorkspace Open(BerthStore store, IReadOnlyList<LayerRecord> layers, bool withInitLayer, IReadOnlyList<string>? mountPoints = null)
     {
+        // Each step's upper dir (a new layer's files) then goes to a block group of its own; see BuildFileCalls.MarkTopDirectory.
+        s_spread.GetOrAdd(store.Snapshots.SnapshotsDirectory, BuildFileCalls.MarkTopDirectory);
         string key = $"{KeyPrefix}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..16]}";
         var chains = layers.Select(l => l.ChainId).ToList();
         var active = store.Snapshots.PrepareActive(key, chains);
@@ -86,7 +91,7 @@ public sealed class StepWorkspace : IDisposable
                 Directory.CreateDirectory(extra + RootfsPath.Clean(target));
             var lowers = new List<string> { extra };
             lowers.AddRange(active.LowerDirectories);
-            var mount = OverlayMount.Mount(lowers, active.UpperDirectory, active.WorkDirectory, Path.Combine(active.Directory, "merged"));
+            var mount = OverlayMount.Mount(lowers, active.UpperDirectory, active.WorkDirectory, Path.Combine(active.Directory, "merged"), volatileUpper: true);
             return new StepWorkspace(store, key, extra, mount, active.LowerDirectories, active.UpperDirectory, scratch);
         }
         catch
@@ -128,13 +133,17 @@ public sealed class StepWorkspace : IDisposable
     public async Task<LayerRecord?> CommitAsync(LayerRecord? parent, TarWriteOptions tarOptions, CancellationToken cancellationToken)
     {
         _mount.Dispose();
+        Diagnostics.PhaseTimer.Mark("commit: unmounted");
         if (!HasChanges) return null;
         Digest diffId;
-        await using (var writer = _store.Content.CreateWriter())
+        await using (var blob = LayerBlobFile.Create(_store))
         {
-            var written = await LayerDiffer.WriteOverlayDiffAsync(UpperDirectory, _lowers, writer, tarOptions, cancellationToken).ConfigureAwait(false);
-            diffId = await writer.CommitAsync(written.DiffId, cancellationToken).ConfigureAwait(false);
+            var written = await LayerDiffer.WriteOverlayDiffAsync(UpperDirectory, _lowers, blob, tarOptions, cancellationToken).ConfigureAwait(false);
+            Diagnostics.PhaseTimer.Mark("commit: layer tar written");
+            blob.Commit(written.DiffId);
+            diffId = written.DiffId;
         }
+        Diagnostics.PhaseTimer.Mark("commit: layer tar stored");
         var chain = ChainId.Next(parent?.ChainId, diffId);
         long size = SnapshotStore.MeasureSize(UpperDirectory);
         if (!_store.Snapshots.HasLayer(chain))

@@ -13,5 +13,8 @@ namespace Berth.Engine.Metadata;
 /// <param name="Size">Size of the layer this step added (0 when it added none).</param>
 public sealed record BuildCacheRecord(string Key, string ParentKey, string Instruction, string Args, string Sources, byte[] Config, Digest? ChainId, long Size);
 
+/// <summary>A cache row found for a step, with the layers of its state (top first) and when it was last used.</summary>
+public sealed record CachedStep(BuildCacheRecord Record, IReadOnlyList<LayerRecord> LayersTopFirst, DateTimeOffset LastUsed);
+
 /// <summary>What a build cache prune removes: the cache keys (most recently used first) and the layers only they kept.</summary>
 public sealed record BuildCachePrunePlan(IReadOnlyList<string> Keys, IReadOnlyList<LayerRecord> FreedLayers);

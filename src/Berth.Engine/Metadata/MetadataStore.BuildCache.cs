@@ -10,13 +10,46 @@ public sealed partial class MetadataStore
     static BuildCacheRecord ReadCache(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), (byte[])r.GetValue(5), OptionalDigest(r, 6), r.GetInt64(7));
 
-    /// <summary>The cached step with this key (its last-used time is refreshed), or null.</summary>
-    public BuildCacheRecord? FindBuildCache(string key) => Write((c, t) =>
+    /// <summary>
+    /// The cached step with this key and the layers of its state (top first, following each layer's parent), in one read
+    /// that takes no write lock; null when there is no such row. A layer row that is missing ends the list early, which the
+    /// caller sees as fewer layers than the config's diff IDs.
+    /// </summary>
+    public CachedStep? FindCachedStep(string key) => Read(c =>
     {
-        var row = c.Query($"SELECT {CacheColumns} FROM build_cache WHERE key = $k", ReadCache, t, ("$k", key)).FirstOrDefault();
-        if (row is not null)
-            c.Execute("UPDATE build_cache SET last_used = $u WHERE key = $k", t, ("$k", key), ("$u", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
-        return row;
+        var found = c.Query($"SELECT {CacheColumns}, last_used FROM build_cache WHERE key = $k", r => (Row: ReadCache(r), LastUsed: r.GetInt64(8)), null, ("$k", key));
+        if (found.Count == 0) return null;
+        var (row, lastUsed) = found[0];
+        IReadOnlyList<LayerRecord> layers = row.ChainId is not { } top ? [] : c.Query("""
+            WITH RECURSIVE chain(chain_id, diff_id, parent, size, depth) AS (
+                SELECT chain_id, diff_id, parent, size, 0 FROM layers WHERE chain_id = $c
+                UNION ALL
+                SELECT l.chain_id, l.diff_id, l.parent, l.size, chain.depth + 1 FROM layers l JOIN chain ON l.chain_id = chain.parent
+            )
+            SELECT chain_id, diff_id, parent, size FROM chain ORDER BY depth
+            """, ReadLayer, null, ("$c", top.ToString()));
+        return new CachedStep(row, layers, DateTimeOffset.FromUnixTimeMilliseconds(lastUsed));
+    });
+
+    /// <summary>Marks cached steps as used now (one transaction for the whole build).</summary>
+    public void TouchBuildCache(IReadOnlyCollection<string> keys)
+    {
+        if (keys.Count == 0) return;
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Write((c, t) =>
+        {
+            foreach (var key in keys) c.Execute("UPDATE build_cache SET last_used = $u WHERE key = $k", t, ("$k", key), ("$u", now));
+        });
+    }
+
+    /// <summary>Whether the image is recorded and every one of <paramref name="tagKeys"/> already points at it (a rebuild that changed nothing).</summary>
+    public bool IsImageTaggedAs(Digest imageId, IReadOnlyList<string> tagKeys) => Read(c =>
+    {
+        string id = imageId.ToString();
+        if (c.Scalar("SELECT 1 FROM images WHERE id = $i", null, ("$i", id)) is null) return false;
+        foreach (var tag in tagKeys)
+            if (c.Scalar("SELECT image_id FROM tags WHERE name = $n", null, ("$n", tag)) as string != id) return false;
+        return true;
     });
 
     /// <summary>Cached steps built on the state <paramref name="parentKey"/> (to explain a miss).</summary>

@@ -1,5 +1,6 @@
 using Berth.Engine.Build;
 using Berth.Engine.Content;
+using Berth.Engine.Diagnostics;
 using Berth.Engine.Dockerfile.Ignore;
 using Berth.Engine.Dockerfile.Instructions;
 using Berth.Engine.Layers;
@@ -31,6 +32,7 @@ public sealed class Builder(BerthStore store, ImageService images)
         }).ToList();
 
         StepWorkspace.RemoveAbandoned(store);
+        PhaseTimer.Mark("build: abandoned workspaces checked");
         string? extracted = null;
         try
         {
@@ -47,7 +49,9 @@ public sealed class Builder(BerthStore store, ImageService images)
                 throw new InvalidInputException($"unable to prepare context: path \"{contextDir}\" not found");
 
             var (text, fileName, dockerfilePath) = await ReadDockerfileAsync(options, contextDir, cancellationToken).ConfigureAwait(false);
+            PhaseTimer.Mark("build: Dockerfile read");
             var model = DockerfileModel.Parse(text, fileName);
+            PhaseTimer.Mark("build: Dockerfile parsed");
             // `build --check` is answered by Dockerfile/Checks/DockerfileLinter without a build (the CLI calls it directly).
             if (options.Check) throw new InvalidInputException("build --check runs the Dockerfile checks, not a build: use DockerfileLinter.LintBuildAsync");
             if (model.Stages.Count == 0) throw new BuildException($"{fileName}: file with no instructions");
@@ -57,8 +61,10 @@ public sealed class Builder(BerthStore store, ImageService images)
             {
                 string? relativeDockerfile = dockerfilePath is null ? null : Path.GetRelativePath(contextDir, dockerfilePath);
                 var ignore = await DockerignoreLocator.LoadAsync(contextDir, relativeDockerfile, cancellationToken).ConfigureAwait(false);
+                PhaseTimer.Mark("build: .dockerignore read");
                 // Hashes of an unpacked tar context are not worth remembering: its paths are gone after the build.
                 context = ContextFiles.Open(contextDir, ignore.Patterns, extracted is null ? store.Metadata : null, cancellationToken);
+                PhaseTimer.Mark($"build: context walked ({context.Count} entries)");
             }
 
             using var session = new BuildSession(store, images, options, model, fileName, context, progress, PullMissingBase);
@@ -85,14 +91,21 @@ public sealed class Builder(BerthStore store, ImageService images)
             finally
             {
                 context.SaveLearnedHashes();
+                session.Cache.SaveUsage();
             }
+            PhaseTimer.Mark("build: stages built");
 
             var unused = session.Scope.UnconsumedBuildArgs();
             if (unused.Count > 0) session.Warnings.Add($"One or more build-args [{string.Join(' ', unused)}] were not consumed");
             foreach (var warning in session.Warnings) progress.Warning(warning);
 
             var result = final!;
-            var id = await images.CreateImageAsync(result.ConfigJson(), result.Layers, result.BaseImage, tags, cancellationToken).ConfigureAwait(false);
+            byte[] config = result.ConfigJson();
+            var id = SmallSha256.Of(config);
+            // A rebuild that changed nothing made the image that is already there under these tags: nothing to write.
+            if (!(store.Content.Exists(id) && store.Metadata.IsImageTaggedAs(id, tags.Select(t => t.TagKey).ToList())))
+                id = await images.CreateImageAsync(config, result.Layers, result.BaseImage, tags, cancellationToken).ConfigureAwait(false);
+            PhaseTimer.Mark("build: image recorded");
             return new BuildResult(id, tags.Select(n => n.Familiar).ToList(), session.Warnings);
         }
         finally
