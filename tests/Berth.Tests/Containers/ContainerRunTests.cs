@@ -35,6 +35,29 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
     }
 
     [Fact]
+    public async Task An_rm_container_root_is_mounted_volatile_and_a_kept_one_is_not()
+    {
+        // --rm: nothing of the upper dir is kept, so its unmount must not sync the host file system (overlayfs "volatile").
+        var (code, id, stderr) = await bb.CliAsync("run", "-d", "--rm", "--network", "none", "bb", "sleep", "30");
+        Assert.True(code == 0, stderr);
+        var (keptCode, keptId, keptErr) = await bb.CliAsync("run", "-d", "--network", "none", "bb", "sleep", "30");
+        Assert.True(keptCode == 0, keptErr);
+        try
+        {
+            Assert.Contains("volatile", MountOptions(bb.Store.Engine.Containers.RootfsPath(id.Trim())));
+            Assert.DoesNotContain("volatile", MountOptions(bb.Store.Engine.Containers.RootfsPath(keptId.Trim())));
+        }
+        finally
+        {
+            await bb.CliAsync("rm", "-f", id.Trim(), keptId.Trim());
+        }
+    }
+
+    static string MountOptions(string target) =>
+        File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')).Where(f => f.Length > 4 && f[4] == target).Select(f => string.Join(' ', f)).SingleOrDefault()
+        ?? throw new InvalidOperationException($"{target} is not mounted");
+
+    [Fact]
     public async Task Unknown_image_exits_125_and_a_missing_command_127()
     {
         var (code, _, stderr) = await bb.CliAsync("run", "--rm", "nosuchimage");

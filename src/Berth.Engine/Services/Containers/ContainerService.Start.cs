@@ -159,7 +159,7 @@ public sealed partial class ContainerService
         var settings = container.Settings;
         var config = settings.Config;
         var host = settings.HostConfig;
-        RootfsMount.Mount(Snapshot(container), rootfs, Path.Combine(dir, "empty"));
+        RootfsMount.Mount(Snapshot(container), rootfs, Path.Combine(dir, "empty"), disposable: host.AutoRemove);
         Diagnostics.PhaseTimer.Mark("start: rootfs mounted");
         try
         {

@@ -133,7 +133,7 @@ public sealed partial class ContainerService
         {
             if (!RootfsMount.IsMounted(target))
             {
-                RootfsMount.Mount(Snapshot(container), target, Path.Combine(ContainerDirectory(container.Id), "empty"));
+                RootfsMount.Mount(Snapshot(container), target, Path.Combine(ContainerDirectory(container.Id), "empty"), disposable: container.Settings.HostConfig.AutoRemove);
                 mountedHere = true;
             }
         }

@@ -16,10 +16,21 @@ public static partial class RootfsMount
     private static partial int umount2(string target, int flags);
 
     /// <summary>Mounts <paramref name="snapshot"/> at <paramref name="target"/> unless something is mounted there already.</summary>
-    public static void Mount(ActiveSnapshot snapshot, string target, string emptyLower)
+    /// <param name="disposable">
+    /// The upper dir is thrown away when the container ends (`--rm`): it is mounted `volatile`, so that unmounting does not
+    /// sync the whole host file system the upper dir lives on (overlayfs syncs it on every unmount otherwise, which with other
+    /// writes pending on the host took most of a second). overlayfs leaves work/incompat/volatile behind to refuse a
+    /// remount after a crash; a disposable upper dir has nothing worth keeping, so it is cleared before mounting again.
+    /// </param>
+    public static void Mount(ActiveSnapshot snapshot, string target, string emptyLower, bool disposable = false)
     {
         Directory.CreateDirectory(target);
         if (IsMounted(target)) return;
+        if (disposable)
+        {
+            string incompat = Path.Combine(snapshot.WorkDirectory, "work", "incompat");
+            if (Directory.Exists(incompat)) Directory.Delete(incompat, recursive: true);
+        }
         var lowers = snapshot.LowerDirectories.ToList();
         if (lowers.Count == 0)
         {
@@ -27,6 +38,7 @@ public static partial class RootfsMount
             lowers.Add(emptyLower);
         }
         string data = $"lowerdir={string.Join(':', lowers)},upperdir={snapshot.UpperDirectory},workdir={snapshot.WorkDirectory}";
+        if (disposable && mount("overlay", target, "overlay", MS_NODEV, data + ",redirect_dir=off,metacopy=off,volatile") == 0) return;
         if (mount("overlay", target, "overlay", MS_NODEV, data + ",redirect_dir=off,metacopy=off") == 0) return;
         int errno = Marshal.GetLastPInvokeError();
         // Kernels without these options reject them; their defaults are off anyway.
