@@ -10,7 +10,8 @@ public sealed class SaveLoadScenario(bool load) : IScenario
         var docker = env.Docker(out string? why);
         if (docker is null) return ScenarioResult.NotRun(Name, "docker", TargetKind.Ratio, 0.7, "ms", why!);
         string root = env.NewRoot(load ? "load" : "save");
-        string archive = Path.Combine(env.WorkDirectory, "big-image.tar");
+        // Named by its size: the work directory outlives a run, and a --scale 1 run must never reuse a smaller one.
+        string archive = Path.Combine(env.WorkDirectory, $"big-image-{(int)(1000 * env.Scale)}MiB.tar");
         string berthOut = Path.Combine(env.WorkDirectory, "berth-save.tar");
         string dockerOut = Path.Combine(env.WorkDirectory, "docker-save.tar");
         try
