@@ -28,20 +28,30 @@ public sealed class LayerStore(BerthStore store)
                 throw new InvalidOperationException("the layer tar reader stopped before the end of its input");
             // Whatever follows the compressed stream is read too: a source that verifies itself at its end (a download) has then done so.
             await DrainAsync(layerTar, cancellationToken).ConfigureAwait(false);
-            var diffId = applied.DiffId;
-            if (source.ExpectedDiffId is { } expected && expected != diffId)
-                throw new InvalidInputException($"{source.Description}: layer content has digest {diffId}, but the image config says {expected}");
-            await writer.CommitAsync(diffId, cancellationToken).ConfigureAwait(false);
-            var chain = ChainId.Next(parentChain, diffId);
-            long size = SnapshotStore.MeasureSize(SnapshotStore.FsOf(temporary));
-            store.Snapshots.CommitLayer(temporary, chain);
-            return new LayerRecord(chain, diffId, parentChain, size);
+            CheckDiffId(applied.DiffId, source);
+            await writer.CommitAsync(applied.DiffId, cancellationToken).ConfigureAwait(false);
+            return CommitSnapshot(temporary, applied.DiffId, parentChain);
         }
         catch
         {
             store.Snapshots.Discard(temporary);
             throw;
         }
+    }
+
+    static void CheckDiffId(Digest diffId, LayerSource source)
+    {
+        if (source.ExpectedDiffId is { } expected && expected != diffId)
+            throw new InvalidInputException($"{source.Description}: layer content has digest {diffId}, but the image config says {expected}");
+    }
+
+    /// <summary>Names the unpacked tree in <paramref name="temporary"/> as the snapshot of its chain and describes the layer.</summary>
+    LayerRecord CommitSnapshot(string temporary, Digest diffId, Digest? parentChain)
+    {
+        var chain = ChainId.Next(parentChain, diffId);
+        long size = SnapshotStore.MeasureSize(SnapshotStore.FsOf(temporary));
+        store.Snapshots.CommitLayer(temporary, chain);
+        return new LayerRecord(chain, diffId, parentChain, size);
     }
 
     static async Task DrainAsync(Stream stream, CancellationToken cancellationToken)
@@ -71,14 +81,10 @@ public sealed class LayerStore(BerthStore store)
             var applied = await LayerApplier.ApplyAsync(file, SnapshotStore.FsOf(temporary), new LayerApplyOptions { AllowDeviceNodes = source.Trusted }, cancellationToken).ConfigureAwait(false);
             if (applied.UncompressedSize != file.Length)
                 throw new InvalidOperationException("the layer tar reader stopped before the end of its input");
-            if (applied.DiffId != expected)
-                throw new InvalidInputException($"{source.Description}: layer content has digest {applied.DiffId}, but the image config says {expected}");
+            CheckDiffId(applied.DiffId, source);
             await fileScope.DisposeAsync().ConfigureAwait(false);
             store.Content.Adopt(path, expected);
-            var chain = ChainId.Next(parentChain, expected);
-            long size = SnapshotStore.MeasureSize(SnapshotStore.FsOf(temporary));
-            store.Snapshots.CommitLayer(temporary, chain);
-            return new LayerRecord(chain, expected, parentChain, size);
+            return CommitSnapshot(temporary, expected, parentChain);
         }
         catch
         {
