@@ -52,6 +52,12 @@ public sealed class BuildLease : IDisposable
 
     bool IsWhole(LayerRecord layer) => _store.Metadata.HasLayer(layer.ChainId) && _store.Snapshots.HasLayer(layer.ChainId) && _store.Content.Exists(layer.DiffId);
 
+    /// <summary>
+    /// Pins layer <paramref name="chain"/>, which this build has just made (its files are there, its row may not be yet); call
+    /// under the reference lock. A row another build wrote for the same layer is then kept by this lease too.
+    /// </summary>
+    public void PinChainLocked(Digest chain) => PinLocked(chain);
+
     void PinLocked(Digest chain)
     {
         lock (_pinned)

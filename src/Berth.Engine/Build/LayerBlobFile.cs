@@ -20,6 +20,7 @@ internal sealed class LayerBlobFile : Stream
     readonly SafeFileHandle _file;
     long _written;
     long _writebackStarted;
+    bool _completed;
     bool _committed;
 
     LayerBlobFile(ContentStore content, string temp, SafeFileHandle file) => (_content, _temp, _file) = (content, temp, file);
@@ -75,13 +76,21 @@ internal sealed class LayerBlobFile : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    /// <summary>Makes the file durable and names it <paramref name="digest"/>, the sha256 of everything written (computed by the caller).</summary>
-    public void Commit(Digest digest)
+    /// <summary>Waits for the last write and makes the file durable (the slow part of committing, done before any lock is taken).</summary>
+    public void Complete()
     {
+        if (_completed) return;
         _inFlight.GetAwaiter().GetResult();
         int errno = BuildFileCalls.Fsync((int)_file.DangerousGetHandle());
         if (errno != 0) throw Error(errno, $"fsync {_temp}");
         _file.Dispose();
+        _completed = true;
+    }
+
+    /// <summary>Names the durable file <paramref name="digest"/>, the sha256 of everything written (computed by the caller).</summary>
+    public void Commit(Digest digest)
+    {
+        Complete();
         _content.CommitIngested(_temp, digest);
         _committed = true;
     }

@@ -131,7 +131,7 @@ public sealed partial class StageBuilder
                     }
                     else await copier.CopyAsync(p.Entries.Select(e => new ResolvedSource(tree, e)).ToList(), dest, destIsDir || multiple, ct).ConfigureAwait(false);
                 }
-                var layer = await workspace.CommitAsync(_state.Layers.LastOrDefault(), session.TarOptions, ct).ConfigureAwait(false);
+                var layer = await workspace.CommitAsync(_state.Layers.LastOrDefault(), session.TarOptions, session.Lease, ct).ConfigureAwait(false);
                 return (_state.Append(_state.Run, createdBy, session.Created, layer), layer?.Size ?? 0, (string?)null);
             }) { Cleanup = Cleanup };
         }

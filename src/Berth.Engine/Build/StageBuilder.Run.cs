@@ -107,7 +107,7 @@ public sealed partial class StageBuilder
         if (code != 0)
             throw new BuildStepFailedException(
                 $"{session.FileName}:{run.StartLine}: {Display(run)}: The command '{commandText}' returned a non-zero code: {code}", code, output.LastLines);
-        var layer = await workspace.CommitAsync(_state.Layers.LastOrDefault(), session.TarOptions, cancellationToken).ConfigureAwait(false);
+        var layer = await workspace.CommitAsync(_state.Layers.LastOrDefault(), session.TarOptions, session.Lease, cancellationToken).ConfigureAwait(false);
         return (_state.Append(config, createdBy, session.Created, layer), layer?.Size ?? 0, id[..12]);
     }
 

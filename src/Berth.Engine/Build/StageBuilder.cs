@@ -315,7 +315,7 @@ public sealed partial class StageBuilder(BuildSession session, Stage stage)
                 var copier = new FileCopier(workspace.Rootfs, new CopyOptions(owner.Uid, owner.Gid, null, false, Chowned: true));
                 copier.CreateDirectory(run.WorkingDir);
             }
-            var layer = await workspace.CommitAsync(_state.Layers.LastOrDefault(), session.TarOptions, ct).ConfigureAwait(false);
+            var layer = await workspace.CommitAsync(_state.Layers.LastOrDefault(), session.TarOptions, session.Lease, ct).ConfigureAwait(false);
             return (_state.Append(run, createdBy, session.Created, layer), layer?.Size ?? 0, (string?)null);
         });
     }

@@ -130,29 +130,33 @@ public sealed class StepWorkspace : IDisposable
     /// goes to the content store (its digest is the diff ID) and the upper dir itself becomes the layer's snapshot: it is
     /// already in overlay form (whiteouts, opaque dirs), so the tar is not unpacked again.
     /// </summary>
-    public async Task<LayerRecord?> CommitAsync(LayerRecord? parent, TarWriteOptions tarOptions, CancellationToken cancellationToken)
+    public async Task<LayerRecord?> CommitAsync(LayerRecord? parent, TarWriteOptions tarOptions, BuildLease lease, CancellationToken cancellationToken)
     {
         _mount.Dispose();
         Diagnostics.PhaseTimer.Mark("commit: unmounted");
         if (!HasChanges) return null;
-        Digest diffId;
-        await using (var blob = LayerBlobFile.Create(_store))
-        {
-            var written = await LayerDiffer.WriteOverlayDiffAsync(UpperDirectory, _lowers, blob, tarOptions, cancellationToken).ConfigureAwait(false);
-            Diagnostics.PhaseTimer.Mark("commit: layer tar written");
-            blob.Commit(written.DiffId);
-            diffId = written.DiffId;
-        }
-        Diagnostics.PhaseTimer.Mark("commit: layer tar stored");
+        await using var blob = LayerBlobFile.Create(_store);
+        var written = await LayerDiffer.WriteOverlayDiffAsync(UpperDirectory, _lowers, blob, tarOptions, cancellationToken).ConfigureAwait(false);
+        Diagnostics.PhaseTimer.Mark("commit: layer tar written");
+        blob.Complete();
+        var diffId = written.DiffId;
         var chain = ChainId.Next(parent?.ChainId, diffId);
         long size = SnapshotStore.MeasureSize(UpperDirectory);
-        if (!_store.Snapshots.HasLayer(chain))
+        string temporary = _store.Snapshots.PrepareTemporary();
+        Directory.Delete(SnapshotStore.FsOf(temporary));
+        Directory.Move(UpperDirectory, SnapshotStore.FsOf(temporary));
+        bool ours;
+        // Naming the blob and snapshot and pinning the chain happen under the reference lock: another build may have made the
+        // same layer (same content in the same second), and a prune that frees that build's layer between our finding it there
+        // and our pinning it would leave this build recording a layer whose files are gone.
+        using (_store.ReferenceLock())
         {
-            string temporary = _store.Snapshots.PrepareTemporary();
-            Directory.Delete(SnapshotStore.FsOf(temporary));
-            Directory.Move(UpperDirectory, SnapshotStore.FsOf(temporary));
-            _store.Snapshots.CommitLayer(temporary, chain);
+            blob.Commit(diffId);
+            ours = !_store.Snapshots.HasLayer(chain) && _store.Snapshots.CommitLayer(temporary, chain);
+            lease.PinChainLocked(chain);
         }
+        if (!ours) _store.Snapshots.Discard(temporary);
+        Diagnostics.PhaseTimer.Mark("commit: layer tar stored");
         return new LayerRecord(chain, diffId, parent?.ChainId, size);
     }
 

@@ -111,4 +111,45 @@ public class BuildLeaseTests
         var after = await engine.Maintenance.Checker.CheckAsync(repair: false, TimeSpan.Zero);
         Assert.True(after.Findings.Count == 0, string.Join("\n", after.Findings));
     }
+
+    [Fact]
+    public async Task A_step_layer_another_build_made_first_is_pinned_at_commit_so_a_prune_of_that_build_keeps_it()
+    {
+        // The soak's "removed by a concurrent prune": two builds made the same layer (same content in the same second); the
+        // second found the snapshot there and did not pin it until it recorded its cache row, and a prune of the first
+        // build's row in between freed the files. The commit now names and pins under the reference lock.
+        using var crash = await CrashStore.CreateAsync();
+        var store = crash.Store.Engine.Store;
+        var stable = crash.StableTags["stable:1"];
+        var options = new Berth.Engine.Layers.TarWriteOptions { SourceDateEpoch = 1_700_000_000 };
+
+        async Task<(Berth.Engine.Build.BuildState State, LayerRecord Layer)> MakeLayer(Berth.Engine.Build.BuildLease lease)
+        {
+            var (config, layers) = await lease.PinImageAsync(stable, "stable:1", CancellationToken.None);
+            using var workspace = Berth.Engine.Build.StepWorkspace.Open(store, layers, withInitLayer: false);
+            File.WriteAllText(Path.Combine(workspace.Rootfs, "same.txt"), "same content\n");
+            var layer = await workspace.CommitAsync(layers[^1], options, lease, CancellationToken.None);
+            Assert.NotNull(layer);
+            var state = new Berth.Engine.Build.BuildState(config with { RootFs = config.RootFs with { DiffIds = [.. config.RootFs.DiffIds, layer.DiffId.ToString()] } },
+                [.. layers, layer], "key-" + lease.Id, stable);
+            return (state, layer);
+        }
+
+        var first = new Berth.Engine.Build.BuildLease(store);
+        var (firstState, firstLayer) = await MakeLayer(first);
+        using (store.ReferenceLock())
+            new Berth.Engine.Build.StepCache(store, first).Record("parent", new Berth.Engine.Build.StepInputs("RUN same"), firstState, firstLayer.Size);
+        first.Dispose(); // the first build ended: only its cache row keeps the layer
+
+        using var second = new Berth.Engine.Build.BuildLease(store);
+        var (secondState, secondLayer) = await MakeLayer(second);
+        Assert.Equal(firstLayer.ChainId, secondLayer.ChainId); // the same layer: the second commit found it there
+
+        var prune = await crash.Store.CliAsync("builder", "prune", "-a", "-f");
+        Assert.True(prune.ExitCode == 0, prune.Stderr);
+        Assert.True(store.Snapshots.HasLayer(secondLayer.ChainId) && store.Content.Exists(secondLayer.DiffId), "the prune freed a layer a running build had just made");
+        using (store.ReferenceLock())
+            new Berth.Engine.Build.StepCache(store, second).Record("parent", new Berth.Engine.Build.StepInputs("RUN same"), secondState, secondLayer.Size);
+        Assert.True(store.Metadata.HasLayer(secondLayer.ChainId));
+    }
 }
