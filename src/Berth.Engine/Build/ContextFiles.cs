@@ -24,6 +24,7 @@ public sealed class ContextFiles : ISourceTree
     readonly Dictionary<string, ContextFile> _entries = new(StringComparer.Ordinal);
     readonly List<ContextFile> _ordered = [];
     readonly ConcurrentDictionary<string, string> _hashes = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, string> _legacySums = new(StringComparer.Ordinal);
     Metadata.MetadataStore? _metadata;
     Dictionary<string, (string Identity, string Hash)> _known = [];
     readonly List<(string Path, string Identity, string Hash)> _learned = [];
@@ -128,7 +129,7 @@ public sealed class ContextFiles : ISourceTree
     {
         if (_hashes.TryGetValue(relative, out var cached)) return cached;
         string host = HostPath(relative);
-        string? identity = FileIdentity.Of(host, out uint stMode);
+        string? identity = FileIdentity.Of(host, out uint stMode, out ulong size);
         if (stMode == 0) throw new BuildException($"file not found in build context: {relative}");
         string hash;
         uint mode = stMode & 0xFFFu;
@@ -140,17 +141,73 @@ public sealed class ContextFiles : ISourceTree
                 if (_metadata is null) identity = null;
                 if (identity is not null && _known.TryGetValue(host, out var known) && known.Identity == identity)
                 {
-                    hash = known.Hash;
+                    // Stored as "hash" or "hash\nname\nlegacy sum" (the legacy sum holds only for the name it was taken under).
+                    int end = known.Hash.IndexOf('\n');
+                    if (end < 0) hash = known.Hash;
+                    else
+                    {
+                        hash = known.Hash[..end];
+                        int nameEnd = known.Hash.IndexOf('\n', end + 1);
+                        if (nameEnd > 0 && known.Hash.AsSpan(end + 1, nameEnd - end - 1).SequenceEqual(relative))
+                            _legacySums[relative] = known.Hash[(nameEnd + 1)..];
+                    }
                     break;
                 }
-                hash = "file " + Octal(mode) + " " + ContentDigest(host);
+                // One read gives both the content digest and Docker's legacy sum (its header first, then the same data).
+                byte[] header = LegacyHeader(relative, stMode, (long)size, host);
+                var (content, legacy) = ContentDigests(host, header);
+                hash = "file " + Octal(mode) + " " + content;
+                _legacySums[relative] = legacy;
                 // Remembered only when the identity read before hashing still holds after it.
                 if (identity is not null && FileIdentity.Of(host) == identity)
-                    lock (_learned) _learned.Add((host, identity, hash));
+                    lock (_learned) _learned.Add((host, identity, hash + "\n" + relative + "\n" + legacy));
                 break;
             default: hash = $"special {stMode & S_IFMT:x} " + Octal(mode); break;
         }
         return _hashes[relative] = hash;
+    }
+
+    /// <summary>
+    /// Docker 20.10's legacy sum of an entry as its builder finds it in the context archive the docker CLI sends: a tarsum v1
+    /// entry with owner 0:0 and no user names (see <see cref="LegacySourceHash"/>). A symlink gives its target's sum, or its own
+    /// path when the target is not in the context.
+    /// </summary>
+    public string LegacyHashOf(string relative)
+    {
+        string hash = HashOf(relative);
+        if (hash.StartsWith("link ", StringComparison.Ordinal))
+        {
+            string resolved = Containers.RootfsPath.Resolve(Root!, "/" + relative);
+            string target = resolved.Length <= Root!.Length ? "" : resolved[(Root.Length + 1)..];
+            if (target.Length == 0 || !_entries.ContainsKey(target)) return relative;
+            relative = target;
+            hash = HashOf(relative);
+            if (hash.StartsWith("link ", StringComparison.Ordinal)) return relative;
+        }
+        if (_legacySums.TryGetValue(relative, out var sum)) return sum;
+        string host = HostPath(relative);
+        string? identity = FileIdentity.Of(host, out uint stMode, out ulong size);
+        if (stMode == 0) throw new BuildException($"file not found in build context: {relative}");
+        byte[] header = LegacyHeader(relative, stMode, (stMode & S_IFMT) == S_IFREG ? (long)size : 0, host);
+        if ((stMode & S_IFMT) == S_IFREG && size > 0)
+        {
+            sum = LegacySourceHash.SumOfFile(header, host);
+            if (_metadata is not null && identity is not null && FileIdentity.Of(host) == identity)
+                lock (_learned) _learned.Add((host, identity, hash + "\n" + relative + "\n" + sum));
+        }
+        else sum = LegacySourceHash.Sum(header);
+        return _legacySums[relative] = sum;
+    }
+
+    /// <summary>The header the docker CLI writes for a context entry (owner 0:0), as the tarsum reads it.</summary>
+    static byte[] LegacyHeader(string relative, uint stMode, long size, string host)
+    {
+        uint type = stMode & S_IFMT;
+        string name = type == S_IFDIR ? relative + "/" : relative;
+        string link = type == S_IFLNK ? ReadLink(AT_FDCWD, host) : "";
+        long major = 0, minor = 0;
+        if (type is S_IFCHR or S_IFBLK && Lstat(AT_FDCWD, host, out var st) == 0) (major, minor) = (st.RdevMajor, st.RdevMinor);
+        return LegacySourceHash.Header(name, stMode, 0, 0, size, link, "", "", major, minor, LegacySourceHash.Capability(host));
     }
 
     /// <summary>Hashes the given entries ahead of <see cref="HashOf"/>, on every core (a large COPY reads its sources once, in parallel).</summary>
@@ -169,26 +226,37 @@ public sealed class ContextFiles : ISourceTree
         }
     }
 
-    /// <summary>sha256 of a file's data, read without .NET's advisory lock (one syscall fewer each way per file).</summary>
-    static string ContentDigest(string host)
+    /// <summary>
+    /// sha256 of a file's data and sha256 of <paramref name="header"/> followed by the data, from one read without .NET's
+    /// advisory lock (one syscall fewer each way per file).
+    /// </summary>
+    static (string Content, string WithHeader) ContentDigests(string host, byte[] header)
     {
         int fd = OpenAt(AT_FDCWD, host, O_RDONLY | O_NOFOLLOW);
         if (fd < 0) throw new BuildException($"cannot read build context file {host}: {Marshal.GetPInvokeErrorMessage(-fd)}");
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        const int Chunk = 1 << 20;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Chunk + header.Length);
         try
         {
-            int n = RandomAccess.Read(handle, buffer, 0);
-            if (n < buffer.Length) return Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, n)));
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            // The header sits right before the data, so a small file's two digests are two one-shot hashes of one buffer.
+            int h = header.Length;
+            header.CopyTo(buffer, 0);
+            int n = RandomAccess.Read(handle, buffer.AsSpan(h, Chunk), 0);
+            if (n < Chunk)
+                return (Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(h, n))), Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, h + n))));
+            using var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var withHeader = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            withHeader.AppendData(buffer, 0, h);
             long offset = 0;
             while (n > 0)
             {
-                hash.AppendData(buffer, 0, n);
+                content.AppendData(buffer, h, n);
+                withHeader.AppendData(buffer, h, n);
                 offset += n;
-                n = RandomAccess.Read(handle, buffer, offset);
+                n = RandomAccess.Read(handle, buffer.AsSpan(h, Chunk), offset);
             }
-            return Convert.ToHexStringLower(hash.GetHashAndReset());
+            return (Convert.ToHexStringLower(content.GetHashAndReset()), Convert.ToHexStringLower(withHeader.GetHashAndReset()));
         }
         finally
         {

@@ -7,14 +7,18 @@ using static Berth.Engine.Layers.Native.PosixFileSystem;
 namespace Berth.Engine.Build;
 
 /// <summary>A source COPY/ADD resolved to one entry of a tree (wildcards expanded, a named symlink followed).</summary>
-public sealed record ResolvedSource(ISourceTree Tree, ContextFile Entry)
+/// <param name="WrittenName">The name the source was found under when that was a symlink (a copied file keeps the link's name).</param>
+public sealed record ResolvedSource(ISourceTree Tree, ContextFile Entry, string? WrittenName = null)
 {
     public string HostPath => Tree.HostPath(Entry.Path);
-    public string Name => Entry.Path.Length == 0 ? "" : Entry.Path[(Entry.Path.LastIndexOf('/') + 1)..];
+    public string Name => WrittenName ?? (Entry.Path.Length == 0 ? "" : Entry.Path[(Entry.Path.LastIndexOf('/') + 1)..]);
 }
 
-/// <summary>How files land in the image: owner (root unless --chown), --chmod, and whether local archives are unpacked (ADD).</summary>
-public sealed record CopyOptions(uint Uid, uint Gid, uint? Chmod, bool ExtractArchives, bool Chowned);
+/// <summary>
+/// How files land in the image: owner (root unless --chown; <paramref name="PreserveOwners"/>: the source's own, as for
+/// <c>COPY --from</c> without --chown), --chmod, and whether local archives are unpacked (ADD).
+/// </summary>
+public sealed record CopyOptions(uint Uid, uint Gid, uint? Chmod, bool ExtractArchives, bool Chowned, bool PreserveOwners = false);
 
 /// <summary>
 /// Copies resolved sources into a root file system with Docker's rules: a directory source copies its contents, a
@@ -37,7 +41,7 @@ public sealed class FileCopier(string rootfs, CopyOptions options)
             if (source.Entry.IsDirectory)
             {
                 string dir = EnsureDirectory(cleanDest, chownCreated: false);
-                ApplyOwner(dir, isDirectory: true);
+                if (!options.PreserveOwners) ApplyOwner(dir, isDirectory: true);
                 CopyTree(source, dir, cancellationToken);
             }
             else if (options.ExtractArchives && await IsArchiveAsync(source.HostPath, cancellationToken).ConfigureAwait(false))
@@ -129,10 +133,11 @@ public sealed class FileCopier(string rootfs, CopyOptions options)
                 if (rc != 0 && rc != EEXIST) throw Error(rc, $"mkdir {relative}");
                 if (Lstat(AT_FDCWD, sourceHost, out var st) == 0)
                 {
+                    if (options.PreserveOwners) LchownAt(AT_FDCWD, host, (int)st.Uid, (int)st.Gid);
                     ChmodAt(AT_FDCWD, host, options.Chmod ?? (uint)(st.Mode & 0xFFF));
                     directories.Add((host, st.MtimeSeconds));
                 }
-                ApplyOwner(host, isDirectory: true);
+                if (!options.PreserveOwners) ApplyOwner(host, isDirectory: true);
             }
             else files.Add((sourceHost, host));
         }
@@ -167,7 +172,7 @@ public sealed class FileCopier(string rootfs, CopyOptions options)
                 if (Lstat(AT_FDCWD, host, out _) == 0) RemoveAny(host);
                 int rc = SymlinkAt(ReadLink(AT_FDCWD, sourceHost), AT_FDCWD, host);
                 if (rc != 0) throw Error(rc, $"symlink {host}");
-                LchownAt(AT_FDCWD, host, (int)options.Uid, (int)options.Gid);
+                LchownAt(AT_FDCWD, host, (int)Owner(st).Uid, (int)Owner(st).Gid);
                 LutimesAt(AT_FDCWD, host, st.MtimeSeconds, 0);
                 return;
             case S_IFREG:
@@ -200,7 +205,8 @@ public sealed class FileCopier(string rootfs, CopyOptions options)
         using var target = new SafeFileHandle(to, ownsHandle: true);
         CopyData(source, from, target, to, sourceHost);
         // Owner before mode: chown clears set-user-ID and set-group-ID bits, even as root.
-        int rc = Fchown(to, (int)options.Uid, (int)options.Gid);
+        var (uid, gid) = Owner(st);
+        int rc = Fchown(to, (int)uid, (int)gid);
         if (rc != 0) throw Error(rc, $"chown {host}");
         rc = Fchmod(to, mode);
         if (rc != 0) throw Error(rc, $"chmod {host}");
@@ -239,6 +245,8 @@ public sealed class FileCopier(string rootfs, CopyOptions options)
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    (uint Uid, uint Gid) Owner(in Statx source) => options.PreserveOwners ? (source.Uid, source.Gid) : (options.Uid, options.Gid);
 
     void ApplyOwner(string host, bool isDirectory)
     {

@@ -24,14 +24,18 @@ public static unsafe partial class FileIdentity
     /// One statx of <paramref name="path"/> (not following a final symlink): <paramref name="mode"/> gets st_mode (type and
     /// permission bits; 0 when the file cannot be read), the result is the identity or null when it cannot be trusted.
     /// </summary>
-    public static string? Of(string path, out uint mode, long racyWindowSeconds = 2)
+    public static string? Of(string path, out uint mode, long racyWindowSeconds = 2) => Of(path, out mode, out _, racyWindowSeconds);
+
+    /// <summary>As <see cref="Of(string, out uint, long)"/>, also giving st_size in <paramref name="size"/>.</summary>
+    public static string? Of(string path, out uint mode, out ulong size, long racyWindowSeconds = 2)
     {
         mode = 0;
+        size = 0;
         byte* buffer = stackalloc byte[256];
         if (Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buffer) != 0) return null;
         mode = *(ushort*)(buffer + 28);
         ulong inode = *(ulong*)(buffer + 32);
-        ulong size = *(ulong*)(buffer + 40);
+        size = *(ulong*)(buffer + 40);
         long ctime = *(long*)(buffer + 96);
         uint ctimeNs = *(uint*)(buffer + 104);
         long mtime = *(long*)(buffer + 112);

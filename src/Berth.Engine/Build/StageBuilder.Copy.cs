@@ -10,8 +10,9 @@ namespace Berth.Engine.Build;
 public sealed partial class StageBuilder
 {
     /// <summary>A COPY/ADD source as planned: from a tree (context, stage, image), a downloaded URL, or a heredoc.</summary>
+    /// <param name="WrittenNames">Per entry, the name of the symlink it was found through (null when none).</param>
     sealed record PlannedSource(string Written, IReadOnlyList<ContextFile> Entries, string? DownloadedFile = null, string? FileName = null,
-        DateTimeOffset? Mtime = null, string? InlineContent = null);
+        DateTimeOffset? Mtime = null, string? InlineContent = null, IReadOnlyList<string?>? WrittenNames = null);
 
     async Task<StepPlan> PlanCopyAsync(FileTransferInstruction copy, CancellationToken cancellationToken)
     {
@@ -85,7 +86,8 @@ public sealed partial class StageBuilder
                     planned.Add(new PlannedSource(written, [], file, name, mtime));
                     continue;
                 }
-                planned.Add(new PlannedSource(written, ResolveSources(tree, written, keyword)));
+                var (entries, names) = ResolveSources(tree, written, keyword);
+                planned.Add(new PlannedSource(written, entries, WrittenNames: names));
             }
             foreach (var inline in copy.InlineSources)
                 planned.Add(new PlannedSource("<<" + inline.Path, [], FileName: inline.Path,
@@ -107,17 +109,14 @@ public sealed partial class StageBuilder
                 else if (p.InlineContent is { } content) lines.Add($"{p.Written}\theredoc {SmallSha256.Of(content).Hex}");
                 else foreach (var entry in p.Entries) AddSourceLines(lines, tree, entry, fromIdentity, cancellationToken);
             }
-            string sourceHash = SmallSha256.Of(string.Join('\n', lines)).Hex;
-            string kind = multiple ? "multi" : planned.Count == 1 && planned[0].Entries.Count == 1 && planned[0].Entries[0].IsDirectory ? "dir" : "file";
             string flags = (chown is null ? "" : $"--chown={chown}") + (chmod is null ? "" : $"{(chown is null ? "" : " ")}--chmod={Convert.ToString(chmod.Value, 8)}");
-            string createdBy = HistoryText.NopOneSpace(Shell, $"{keyword} {(flags.Length == 0 ? "" : flags)}{kind}:{sourceHash} in {destWritten} ");
             string instructionText = $"{keyword}{(flags.Length == 0 ? "" : " " + flags)}{(from is null ? "" : " --from=" + fromIdentity)} {string.Join(' ', planned.Select(p => p.Written))} {dest}{(destIsDir ? "/" : "")}";
 
             return new StepPlan(new StepInputs(instructionText, "", lines), async (_, ct) =>
             {
                 using var workspace = StepWorkspace.Open(session.Store, _state.Layers, withInitLayer: false);
                 var (uid, gid) = chown is null ? (0u, 0u) : ImageUsers.Load(workspace.Rootfs).ResolveChown(chown);
-                var copier = new FileCopier(workspace.Rootfs, new CopyOptions(uid, gid, chmod, isAdd, chown is not null));
+                var copier = new FileCopier(workspace.Rootfs, new CopyOptions(uid, gid, chmod, isAdd, chown is not null, PreserveOwners: from is not null && chown is null));
                 string destDir = dest == "/" ? "/" : dest + "/";
                 foreach (var p in planned)
                 {
@@ -129,9 +128,11 @@ public sealed partial class StageBuilder
                         await File.WriteAllTextAsync(temp, content, ct).ConfigureAwait(false);
                         copier.WriteFile(temp, destIsDir || multiple ? destDir + p.FileName : dest, chmod ?? 0x1A4);
                     }
-                    else await copier.CopyAsync(p.Entries.Select(e => new ResolvedSource(tree, e)).ToList(), dest, destIsDir || multiple, ct).ConfigureAwait(false);
+                    else await copier.CopyAsync(p.Entries.Select((e, i) => new ResolvedSource(tree, e, p.WrittenNames?[i])).ToList(), dest, destIsDir || multiple, ct).ConfigureAwait(false);
                 }
                 var layer = await workspace.CommitAsync(_state.Layers.LastOrDefault(), session.TarOptions, session.Lease, ct).ConfigureAwait(false);
+                // Docker's legacy source hash, taken only when the step runs (a cache hit keeps the recorded history).
+                string createdBy = HistoryText.NopOneSpace(Shell, $"{keyword} {flags}{LegacyHash(planned, tree)} in {destWritten} ");
                 return (_state.Append(_state.Run, createdBy, session.Created, layer), layer?.Size ?? 0, (string?)null);
             }) { Cleanup = Cleanup };
         }
@@ -142,8 +143,11 @@ public sealed partial class StageBuilder
         }
     }
 
-    /// <summary>Resolves one written source in a tree: wildcards expanded, a named symlink followed inside the tree.</summary>
-    static List<ContextFile> ResolveSources(ISourceTree tree, string written, string keyword)
+    /// <summary>
+    /// Resolves one written source in a tree: wildcards expanded, a named symlink followed inside the tree (with the link's
+    /// name kept for the copy, as Docker names the copied file after the source path).
+    /// </summary>
+    static (List<ContextFile> Entries, List<string?> Names) ResolveSources(ISourceTree tree, string written, string keyword)
     {
         if (tree.Root is null)
             throw new BuildException($"{keyword} failed: no build context: {written} cannot be copied (the Dockerfile came from stdin)");
@@ -151,17 +155,26 @@ public sealed partial class StageBuilder
         string normalized = written.Replace("\\", "/", StringComparison.Ordinal);
         if (normalized.StartsWith("../", StringComparison.Ordinal) || normalized == "..")
             throw new BuildException($"{keyword} failed: forbidden path outside the build context: {written}");
+        var entries = new List<ContextFile>();
+        var names = new List<string?>();
+        void Add(ContextFile found, ContextFile followed)
+        {
+            entries.Add(followed);
+            names.Add(ReferenceEquals(found, followed) || followed.IsDirectory || found.Path.Length == 0 ? null : found.Path[(found.Path.LastIndexOf('/') + 1)..]);
+        }
         if (ContextFiles.HasWildcards(clean))
         {
-            var matches = tree.Glob(clean).Select(e => Follow(tree, e)).OfType<ContextFile>().ToList();
-            if (matches.Count == 0) throw new BuildException($"{keyword} failed: no source files were specified");
-            return matches;
+            foreach (var match in tree.Glob(clean))
+                if (Follow(tree, match) is { } followed) Add(match, followed);
+            if (entries.Count == 0) throw new BuildException($"{keyword} failed: no source files were specified");
+            return (entries, names);
         }
         var entry = tree.Get(clean);
-        var followed = entry is null ? null : Follow(tree, entry);
-        if (followed is null)
+        var target = entry is null ? null : Follow(tree, entry);
+        if (entry is null || target is null)
             throw new BuildException($"{keyword} failed: file not found in build context or excluded by .dockerignore: stat {written}: file does not exist");
-        return [followed];
+        Add(entry, target);
+        return (entries, names);
     }
 
     /// <summary>A symlink named as a source is followed, inside the tree.</summary>
@@ -188,6 +201,55 @@ public sealed partial class StageBuilder
             }
         }
         else lines.Add($"{entry.Path}\t{fromIdentity}");
+    }
+
+    /// <summary>The source hash Docker 20.10's legacy builder writes in history for these sources (see <see cref="LegacySourceHash"/>).</summary>
+    static string LegacyHash(List<PlannedSource> planned, ISourceTree tree)
+    {
+        var context = (tree is ExcludingSourceTree excluding ? excluding.Inner : tree) as ContextFiles;
+        LegacyTreeHash? inPlace = context is null && tree.Root is not null ? new LegacyTreeHash(tree.Root) : null;
+        var sources = new List<string>();
+        foreach (var p in planned)
+        {
+            if (p.DownloadedFile is { } file) sources.Add(DownloadHash(p.Written, p.FileName ?? "", file));
+            else if (p.InlineContent is { } content)
+            {
+                // Docker 20.10 has no heredocs: hashed as a file of that name and content, mode 0644, owned by root.
+                byte[] data = System.Text.Encoding.UTF8.GetBytes(content);
+                byte[] header = LegacySourceHash.Header(p.FileName ?? "", 0x81A4, 0, 0, data.Length, "", LegacySourceHash.UserName(0), LegacySourceHash.GroupName(0), 0, 0, null);
+                sources.Add("file:" + LegacySourceHash.Sum([.. header, .. data]));
+            }
+            else
+                foreach (var entry in p.Entries)
+                {
+                    if (context is not null)
+                    {
+                        if (!entry.IsDirectory) sources.Add("file:" + context.LegacyHashOf(entry.Path));
+                        else
+                        {
+                            var sums = tree.Below(entry.Path).Select(e => context.LegacyHashOf(e.Path)).ToList();
+                            if (entry.Path.Length > 0) sums.Add(context.LegacyHashOf(entry.Path));
+                            sources.Add(LegacySourceHash.Directory(sums));
+                        }
+                    }
+                    else if (inPlace is not null) sources.Add(inPlace.Source(entry, entry.IsDirectory ? tree.Below(entry.Path) : []));
+                }
+        }
+        return LegacySourceHash.Combine(sources);
+    }
+
+    /// <summary>
+    /// An ADD URL's hash (no <c>file:</c> prefix in Docker): the file as dockerd leaves it in its download directory, named by the
+    /// URL's last path segment (else the Content-Disposition name, else <c>__unnamed__</c>), mode 0600, owned by root.
+    /// </summary>
+    static string DownloadHash(string url, string fileName, string file)
+    {
+        string path = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? Uri.UnescapeDataString(uri.AbsolutePath) : "";
+        string name = path.Length > 0 && !path.EndsWith('/') ? path[(path.LastIndexOf('/') + 1)..] : fileName;
+        if (name.Length == 0) name = LegacySourceHash.UnnamedDownload;
+        long size = new FileInfo(file).Length;
+        byte[] header = LegacySourceHash.Header(name, 0x8180, 0, 0, size, "", LegacySourceHash.UserName(0), LegacySourceHash.GroupName(0), 0, 0, null);
+        return size > 0 ? LegacySourceHash.SumOfFile(header, file) : LegacySourceHash.Sum(header);
     }
 
     static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
