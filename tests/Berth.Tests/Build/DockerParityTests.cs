@@ -97,7 +97,6 @@ public class DockerParityTests(DockerParityFixture fixture) : IClassFixture<Dock
 
         var docker = SavedImage.Read(dockerArchive);
         var berth = SavedImage.Read(berthArchive);
-        File.WriteAllLines("/tmp/copyhash-parity-" + name + ".txt", History(docker.Config)); // TEMP
         string report = Compare(docker, berth);
         var lines = report.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var known = KnownDifferences.GetValueOrDefault(name, []);
