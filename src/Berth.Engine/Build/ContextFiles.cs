@@ -25,6 +25,8 @@ public sealed class ContextFiles : ISourceTree
     readonly List<ContextFile> _ordered = [];
     readonly ConcurrentDictionary<string, string> _hashes = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, string> _legacySums = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, bool> _multiLinked = new(StringComparer.Ordinal);
+    Dictionary<(uint, uint, ulong), string>? _firstLinked;
     Metadata.MetadataStore? _metadata;
     Dictionary<string, (string Identity, string Hash)> _known = [];
     readonly List<(string Path, string Identity, string Hash)> _learned = [];
@@ -129,10 +131,11 @@ public sealed class ContextFiles : ISourceTree
     {
         if (_hashes.TryGetValue(relative, out var cached)) return cached;
         string host = HostPath(relative);
-        string? identity = FileIdentity.Of(host, out uint stMode, out ulong size);
+        string? identity = FileIdentity.Of(host, out uint stMode, out ulong size, out uint links);
         if (stMode == 0) throw new BuildException($"file not found in build context: {relative}");
         string hash;
         uint mode = stMode & 0xFFFu;
+        if (links > 1 && (stMode & S_IFMT) != S_IFDIR) _multiLinked[relative] = true;
         switch (stMode & S_IFMT)
         {
             case S_IFDIR: hash = "dir " + Octal(mode); break;
@@ -184,6 +187,8 @@ public sealed class ContextFiles : ISourceTree
             hash = HashOf(relative);
             if (hash.StartsWith("link ", StringComparison.Ordinal)) return relative;
         }
+        if (_multiLinked.ContainsKey(relative) && HardLinkedTo(relative) is { } first)
+            return _legacySums.GetOrAdd("\0hardlink:" + relative, _ => HardLinkSum(relative, first));
         if (_legacySums.TryGetValue(relative, out var sum)) return sum;
         string host = HostPath(relative);
         string? identity = FileIdentity.Of(host, out uint stMode, out ulong size);
@@ -197,6 +202,34 @@ public sealed class ContextFiles : ISourceTree
         }
         else sum = LegacySourceHash.Sum(header);
         return _legacySums[relative] = sum;
+    }
+
+    /// <summary>
+    /// The path a hard-linked entry was first seen under in the docker CLI's walk of the context (Go's filepath.Walk order,
+    /// as <see cref="_ordered"/>), or null when it is that first one: the CLI sends later ones as link entries.
+    /// </summary>
+    string? HardLinkedTo(string relative)
+    {
+        lock (_ordered)
+        {
+            if (_firstLinked is null)
+            {
+                _firstLinked = [];
+                foreach (var e in _ordered)
+                    if (!e.IsDirectory && Lstat(AT_FDCWD, HostPath(e.Path), out var st) == 0 && st.Nlink > 1)
+                        _firstLinked.TryAdd((st.DevMajor, st.DevMinor, st.Inode), e.Path);
+            }
+            if (Lstat(AT_FDCWD, HostPath(relative), out var own) != 0) return null;
+            return _firstLinked.TryGetValue((own.DevMajor, own.DevMinor, own.Inode), out var first) && first != relative ? first : null;
+        }
+    }
+
+    /// <summary>A hard link entry's sum: its header (type '1', the first path as link name, size 0) and no data.</summary>
+    string HardLinkSum(string relative, string first)
+    {
+        string host = HostPath(relative);
+        if (Lstat(AT_FDCWD, host, out var st) != 0) throw new BuildException($"file not found in build context: {relative}");
+        return LegacySourceHash.Sum(LegacySourceHash.Header(relative, st.Mode, 0, 0, 0, first, "", "", 0, 0, LegacySourceHash.Capability(host), '1'));
     }
 
     /// <summary>The header the docker CLI writes for a context entry (owner 0:0), as the tarsum reads it.</summary>

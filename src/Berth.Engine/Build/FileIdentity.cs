@@ -27,12 +27,17 @@ public static unsafe partial class FileIdentity
     public static string? Of(string path, out uint mode, long racyWindowSeconds = 2) => Of(path, out mode, out _, racyWindowSeconds);
 
     /// <summary>As <see cref="Of(string, out uint, long)"/>, also giving st_size in <paramref name="size"/>.</summary>
-    public static string? Of(string path, out uint mode, out ulong size, long racyWindowSeconds = 2)
+    public static string? Of(string path, out uint mode, out ulong size, long racyWindowSeconds = 2) => Of(path, out mode, out size, out _, racyWindowSeconds);
+
+    /// <summary>As <see cref="Of(string, out uint, out ulong, long)"/>, also giving the number of hard links in <paramref name="links"/>.</summary>
+    public static string? Of(string path, out uint mode, out ulong size, out uint links, long racyWindowSeconds = 2)
     {
         mode = 0;
         size = 0;
+        links = 0;
         byte* buffer = stackalloc byte[256];
         if (Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buffer) != 0) return null;
+        links = *(uint*)(buffer + 16);
         mode = *(ushort*)(buffer + 28);
         ulong inode = *(ulong*)(buffer + 32);
         size = *(ulong*)(buffer + 40);

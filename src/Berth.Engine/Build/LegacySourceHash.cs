@@ -28,12 +28,15 @@ public static class LegacySourceHash
 
     const string CapabilityXattr = "security.capability";
 
-    /// <summary>The tarsum v1 header text of one entry (<paramref name="mode"/> is st_mode: type and permission bits).</summary>
+    /// <summary>
+    /// The tarsum v1 header text of one entry (<paramref name="mode"/> is st_mode: type and permission bits; the type flag
+    /// follows from it unless given, as '1' for a hard link).
+    /// </summary>
     public static byte[] Header(string name, uint mode, long uid, long gid, long size, string linkName, string userName, string groupName,
-        long devMajor, long devMinor, byte[]? capability)
+        long devMajor, long devMinor, byte[]? capability, char? typeFlag = null)
     {
         string text = string.Create(CultureInfo.InvariantCulture,
-            $"name{name}mode{mode}uid{uid}gid{gid}size{size}typeflag{TypeFlag(mode)}linkname{linkName}uname{userName}gname{groupName}devmajor{devMajor}devminor{devMinor}");
+            $"name{name}mode{mode}uid{uid}gid{gid}size{size}typeflag{typeFlag ?? TypeFlag(mode)}linkname{linkName}uname{userName}gname{groupName}devmajor{devMajor}devminor{devMinor}");
         int length = Encoding.UTF8.GetByteCount(text);
         if (capability is null) return Encoding.UTF8.GetBytes(text);
         var bytes = new byte[length + CapabilityXattr.Length + capability.Length];

@@ -71,6 +71,7 @@ public class DockerParityTests(DockerParityFixture fixture) : IClassFixture<Dock
     [InlineData("copy-hash")]
     [InlineData("copy-from")]
     [InlineData("add-url")]
+    [InlineData("copy-hardlink")]
     public async Task Berth_builds_the_same_image_as_Dockers_legacy_builder(string name)
     {
         using var work = new TempDirectory();
@@ -112,7 +113,7 @@ public class DockerParityTests(DockerParityFixture fixture) : IClassFixture<Dock
 
     /// <summary>
     /// Copies the case folder to a fresh context with fixed modes; makes archive.tar from tree/ when the case has one, and the
-    /// symlinks listed in symlinks.txt ("path target" lines; the list itself is not left in the context).
+    /// symlinks listed in symlinks.txt and the hard links in hardlinks.txt ("path target" lines; the lists are not left in the context).
     /// </summary>
     static string PrepareContext(string name, string context)
     {
@@ -139,6 +140,16 @@ public class DockerParityTests(DockerParityFixture fixture) : IClassFixture<Dock
                 File.CreateSymbolicLink(Path.Combine(context, parts[0]), parts[1]);
             }
             File.Delete(links);
+        }
+        string hardLinks = Path.Combine(context, "hardlinks.txt");
+        if (File.Exists(hardLinks))
+        {
+            foreach (var line in File.ReadAllLines(hardLinks).Where(l => l.Length > 0))
+            {
+                var parts = line.Split(' ', 2);
+                ProcessRunner.Check("ln", Path.Combine(context, parts[1]), Path.Combine(context, parts[0]));
+            }
+            File.Delete(hardLinks);
         }
         string tree = Path.Combine(context, "tree");
         if (Directory.Exists(tree))

@@ -142,4 +142,19 @@ public class LegacySourceHashTests
         inner.HashOf("a.txt");
         Assert.Equal(LegacySourceHash.Sum([.. LegacySourceHash.Header("a.txt", 0x81A4, 0, 0, 2, "", "", "", 0, 0, null), .. "a\n"u8]), inner.LegacyHashOf("a.txt"));
     }
+
+    [Fact]
+    public void A_hard_link_seen_after_its_first_path_in_walk_order_is_hashed_as_a_link_entry()
+    {
+        // Parity/copy-hardlink: a-link.txt, first.txt and second.txt are one inode; the walk meets a-link.txt first.
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.Combine("first.txt"), "same\n");
+        File.SetUnixFileMode(dir.Combine("first.txt"), File644);
+        ProcessRunner.Check("ln", dir.Combine("first.txt"), dir.Combine("second.txt"));
+        ProcessRunner.Check("ln", dir.Combine("first.txt"), dir.Combine("a-link.txt"));
+        var context = ContextFiles.Open(dir.Path, []);
+        Assert.Equal("892f3580c6a7de8b8802f9dd2ea886aacda970b96f7fe455d5f26e35b1cf8bd8", context.LegacyHashOf("a-link.txt"));
+        Assert.Equal("1f62ba7156e0c45169536b68ff2900458c3214bb88a00af0b5a42dcc765d05fe", context.LegacyHashOf("first.txt"));
+        Assert.Equal("adfcb3cb0ebc34d48e36b5e947cc3ebc996e42efb56cf2661ca0c210b3e63e0a", context.LegacyHashOf("second.txt"));
+    }
 }
