@@ -27,6 +27,7 @@ public sealed class ContextFiles : ISourceTree
     readonly ConcurrentDictionary<string, string> _legacySums = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, bool> _multiLinked = new(StringComparer.Ordinal);
     Dictionary<(uint, uint, ulong), string>? _firstLinked;
+    BuildContextFilter? _filter;
     Metadata.MetadataStore? _metadata;
     Dictionary<string, (string Identity, string Hash)> _known = [];
     readonly List<(string Path, string Identity, string Hash)> _learned = [];
@@ -49,6 +50,7 @@ public sealed class ContextFiles : ISourceTree
         var files = new ContextFiles(Path.GetFullPath(root)) { _metadata = metadata };
         if (metadata is not null) files._known = metadata.FileHashesUnder(files.Root!);
         var filter = new BuildContextFilter(ignorePatterns);
+        if (ignorePatterns.Count > 0) files._filter = filter;
         foreach (var entry in filter.Walk(files.Root!, cancellationToken))
         {
             var file = new ContextFile(entry.Path, entry.IsDirectory);
@@ -177,6 +179,7 @@ public sealed class ContextFiles : ISourceTree
     /// </summary>
     public string LegacyHashOf(string relative)
     {
+        string written = relative;
         string hash = HashOf(relative);
         if (hash.StartsWith("link ", StringComparison.Ordinal))
         {
@@ -187,6 +190,8 @@ public sealed class ContextFiles : ISourceTree
             hash = HashOf(relative);
             if (hash.StartsWith("link ", StringComparison.Ordinal)) return relative;
         }
+        // An excluded directory walked only for a re-included descendant is not in the docker CLI's archive: no sum, its path.
+        if (_filter is not null && hash.StartsWith("dir ", StringComparison.Ordinal) && _filter.IsExcluded(relative)) return written;
         if (_multiLinked.ContainsKey(relative) && HardLinkedTo(relative) is { } first)
             return _legacySums.GetOrAdd("\0hardlink:" + relative, _ => HardLinkSum(relative, first));
         if (_legacySums.TryGetValue(relative, out var sum)) return sum;

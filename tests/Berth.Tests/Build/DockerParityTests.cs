@@ -72,6 +72,7 @@ public class DockerParityTests(DockerParityFixture fixture) : IClassFixture<Dock
     [InlineData("copy-from")]
     [InlineData("add-url")]
     [InlineData("copy-hardlink")]
+    [InlineData("copy-ignored")]
     public async Task Berth_builds_the_same_image_as_Dockers_legacy_builder(string name)
     {
         using var work = new TempDirectory();
