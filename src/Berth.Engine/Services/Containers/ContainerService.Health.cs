@@ -58,6 +58,8 @@ public sealed partial class ContainerService
         if (container.State.Status != ContainerStatus.Paused)
         {
             var result = await ProbeAsync(container, policy, cancellationToken).ConfigureAwait(false);
+            // A probe that failed because the container just exited is not a result (its exit file tells, before the row does).
+            if (TryGet(id) is not { IsRunning: true }) return null;
             if (Record(container, policy, result) is not { } state) return null;
             status = state.Status;
         }
