@@ -18,7 +18,7 @@ public sealed partial class HealthcheckTimerProcess : IHealthcheckTimer
 
     // $1 container ID (for ps and the ownership check), $2 pid file, $3 first delay, $4 fallback delay, then the tick.
     const string Loop =
-        "echo $$ >\"$2\".tmp && mv \"$2\".tmp \"$2\"; d=$3; i=$4; f=0; shift 4; " +
+        "d=$3; i=$4; f=0; shift 4; " +
         "while sleep \"$d\"; do d=$(\"$@\"); s=$?; " +
         "if [ $s -eq 0 ] && [ -n \"$d\" ]; then f=0; else [ $s -eq 3 ] && exit 0; f=$((f+1)); [ $f -ge 3 ] && exit 1; d=$i; fi; done";
 
@@ -44,10 +44,11 @@ public sealed partial class HealthcheckTimerProcess : IHealthcheckTimer
         info.Environment["BERTH_HEALTH_LOOP"] = Loop;
         info.Environment["BERTH_HEALTH_LOG"] = Path.Combine(containerDirectory, "healthcheck.log");
         using var process = Process.Start(info) ?? throw new BerthException("cannot start the healthcheck timer");
-        // The pid file appears within a few milliseconds; waiting for it means a stop right after the start finds the timer.
-        var waited = Stopwatch.StartNew();
-        while (RunningPid(containerId, containerDirectory) is null && !process.HasExited && waited.Elapsed < TimeSpan.FromSeconds(10))
-            await Task.Delay(2, cancellationToken).ConfigureAwait(false);
+        // sh execs setsid, which execs the loop's shell: one pid throughout (setsid forks only in a group leader, and a
+        // child of ours is not one), so the pid file is written now; every stage's command line carries the marker.
+        string temp = pidFile + ".tmp";
+        await File.WriteAllTextAsync(temp, process.Id.ToString(CultureInfo.InvariantCulture) + "\n", cancellationToken).ConfigureAwait(false);
+        File.Move(temp, pidFile, overwrite: true);
     }
 
     public async Task<bool> StopAsync(string containerId, string containerDirectory)
@@ -58,10 +59,13 @@ public sealed partial class HealthcheckTimerProcess : IHealthcheckTimer
             TryDelete(pidFile);
             return false;
         }
+        // The pid too, not only its group: right after the start it may not have called setsid yet.
         KillNative(-pid, SIGTERM);
+        KillNative(pid, SIGTERM);
         var waited = Stopwatch.StartNew();
         while (IsAlive(pid) && waited.Elapsed < TimeSpan.FromSeconds(2)) await Task.Delay(5).ConfigureAwait(false);
         KillNative(-pid, SIGKILL);
+        KillNative(pid, SIGKILL);
         TryDelete(pidFile);
         return true;
     }
