@@ -276,6 +276,11 @@ public class HealthcheckTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
         Assert.Null(bb.Store.Engine.Containers.TryGet(exits));
         await AssertNoProbeProcessesAsync(exits);
 
+        // Removed at once after the start: the timer may not have reached its loop yet.
+        string quick = (await bb.OkAsync("run", "-d", "--network", "none", "--health-cmd", "true", "--health-interval", "1s", "bb", "sleep", "1000")).Trim();
+        await bb.OkAsync("rm", "-f", quick);
+        await AssertNoProbeProcessesAsync(quick);
+
         // Start begins the checks again, and `system prune` of the stopped container leaves nothing behind.
         await bb.OkAsync("start", "hc-stop");
         Assert.NotEmpty(ProbeProcesses(stopped));
