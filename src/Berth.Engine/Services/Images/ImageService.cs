@@ -18,15 +18,10 @@ public sealed partial class ImageService(BerthStore store)
     public Digest? TryResolve(string nameOrId)
     {
         if (nameOrId.StartsWith("sha256:", StringComparison.Ordinal) && Digest.TryParse(nameOrId, out var full))
-            return store.Metadata.GetImage(full) is not null ? full : null;
+            return store.Metadata.GetImage(full) is not null ? full : ResolveIdPrefix(full.Hex, nameOrId);
         if (ResolveByName(nameOrId) is { } byName) return byName;
         if (ImageNameParser.LooksLikeIdPrefix(nameOrId))
-        {
-            string hex = nameOrId.StartsWith("sha256:", StringComparison.Ordinal) ? nameOrId[7..] : nameOrId;
-            var matches = store.Metadata.FindImagesByPrefix(hex);
-            if (matches.Count > 1) throw new ConflictException($"multiple IDs found with provided prefix: {nameOrId}");
-            if (matches.Count == 1) return matches[0];
-        }
+            return ResolveIdPrefix(nameOrId.StartsWith("sha256:", StringComparison.Ordinal) ? nameOrId[7..] : nameOrId, nameOrId);
         return null;
     }
 
