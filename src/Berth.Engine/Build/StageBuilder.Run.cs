@@ -14,17 +14,28 @@ public sealed partial class StageBuilder
         var keyed = used.Where(p => !BuildArgScope.PredefinedArgNames.Contains(p.Key) || _env.IsDeclared(p.Key)).ToList();
         string prefix = _env.HistoryPrefix();
         IReadOnlyList<string> argv;
+        (string Name, string Content)? scriptFile = null;
         if (run.Command.IsExecForm) argv = run.Command.Arguments;
         else
         {
+            // Heredocs as BuildKit runs them (dockerfile2llb dispatchRun): `RUN <<EOF` alone runs the body as the shell's
+            // script, or, when the body starts with #!, as an executable file /dev/pipes/NAME; a heredoc fed to a command
+            // (`RUN cat <<EOF > /f`) is given back to the shell with its body and terminator, and the shell reads it.
             string script = string.Join(' ', run.Command.Arguments);
             if (run.Heredocs.Count > 0)
             {
                 var heredoc = run.Heredocs[0];
                 string bare = script.Trim();
                 if (run.Heredocs.Count == 1 && (bare == "<<" + heredoc.Name || bare == "<<-" + heredoc.Name || bare.StartsWith("<<", StringComparison.Ordinal) && bare.Trim('<', '-', '"', '\'') == heredoc.Name))
+                {
                     script = heredoc.EffectiveContent;
-                else throw new BuildException("RUN with a heredoc fed to a command is not supported yet; use RUN <<EOF alone");
+                    if (script.StartsWith("#!", StringComparison.Ordinal))
+                    {
+                        scriptFile = (heredoc.Name, script);
+                        script = "/dev/pipes/" + heredoc.Name;
+                    }
+                }
+                else script += string.Concat(run.Heredocs.Select(h => "\n" + h.Content + h.Name));
             }
             argv = [.. Shell, script];
         }
@@ -45,11 +56,12 @@ public sealed partial class StageBuilder
             Dockerfile.Instructions.NetworkMode.Host => Runtime.NetworkMode.Host,
             _ => session.Options.Network,
         };
-        return new StepPlan(inputs, (step, ct) => ExecuteRunAsync(step, run, argv, commandText, createdBy, used, network, ct));
+        if (scriptFile is { } file) inputs = inputs with { Instruction = inputs.Instruction + "\n" + file.Content };
+        return new StepPlan(inputs, (step, ct) => ExecuteRunAsync(step, run, argv, scriptFile, commandText, createdBy, used, network, ct));
     }
 
-    async Task<(BuildState, long, string?)> ExecuteRunAsync(BuildStep step, RunInstruction run, IReadOnlyList<string> argv, string commandText,
-        string createdBy, IReadOnlyList<KeyValuePair<string, string>> buildArgs, Runtime.NetworkMode network, CancellationToken cancellationToken)
+    async Task<(BuildState, long, string?)> ExecuteRunAsync(BuildStep step, RunInstruction run, IReadOnlyList<string> argv, (string Name, string Content)? scriptFile,
+        string commandText, string createdBy, IReadOnlyList<KeyValuePair<string, string>> buildArgs, Runtime.NetworkMode network, CancellationToken cancellationToken)
     {
         var config = _state.Run;
         var (binds, tmpfs) = RunMounts(run);
@@ -68,6 +80,15 @@ public sealed partial class StageBuilder
         await File.WriteAllTextAsync(resolv, File.Exists("/etc/resolv.conf") ? await File.ReadAllTextAsync("/etc/resolv.conf", cancellationToken).ConfigureAwait(false) : "",
             cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(hostname, name + "\n", cancellationToken).ConfigureAwait(false);
+        if (scriptFile is { } file)
+        {
+            // Bound read-only over /dev (the runtime's tmpfs), so it never lands in the step's layer.
+            string path = Path.Combine(scratch, "pipes", file.Name);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllTextAsync(path, file.Content, cancellationToken).ConfigureAwait(false);
+            File.SetUnixFileMode(path, (UnixFileMode)0x1ED);
+            binds = [.. binds, new BindMount(path, "/dev/pipes/" + file.Name, ReadOnly: true)];
+        }
 
         var spec = new OciSpecBuilder().Build(new ContainerRunSpec
         {
