@@ -78,6 +78,20 @@ public sealed partial class MetadataStore
     });
 
     /// <summary>
+    /// The build steps that led to image <paramref name="imageId"/>, newest first: (state image ID, config JSON) of the step
+    /// that made it and of each parent step while the cache still has it. Empty when no cached step made this image.
+    /// </summary>
+    public IReadOnlyList<(Digest ImageId, byte[] Config)> BuildCacheAncestry(Digest imageId) => Read(c => c.Query("""
+        WITH RECURSIVE chain(key, parent_key, image_id, config, depth) AS (
+            SELECT key, parent_key, image_id, config, 0 FROM (SELECT * FROM build_cache WHERE image_id = $i LIMIT 1)
+            UNION ALL
+            SELECT b.key, b.parent_key, b.image_id, b.config, chain.depth + 1 FROM build_cache b JOIN chain ON b.key = chain.parent_key
+            WHERE chain.depth < 10000
+        )
+        SELECT image_id, config FROM chain WHERE image_id IS NOT NULL ORDER BY depth
+        """, r => (Digest.Parse(r.GetString(0)), (byte[])r.GetValue(1)), null, ("$i", imageId.ToString())));
+
+    /// <summary>
     /// Cache keys of the steps whose state has an image ID starting with <paramref name="hexPrefix"/>, one per distinct ID
     /// (an intermediate image as the build printed it).
     /// </summary>

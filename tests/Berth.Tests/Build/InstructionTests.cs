@@ -205,28 +205,3 @@ public class InstructionTests
         Assert.Equal("/bin/sh -c #(nop)  LABEL a=1 b=2", config.History![^1].CreatedBy);
     }
 }
-
-public class RunMountTests
-{
-    [Fact]
-    public async Task Cache_mounts_persist_between_builds_and_stay_out_of_the_layer()
-    {
-        using var f = await BuildFixture.CreateAsync();
-        f.Write("input/data.txt", "bound\n");
-        f.Dockerfile("""
-            FROM busybox
-            RUN --mount=type=cache,target=/root/.cache --mount=type=bind,source=input,target=/mnt/input --mount=type=tmpfs,target=/scratch \
-                cat /mnt/input/data.txt; ls /root/.cache; touch /root/.cache/was-here /scratch/gone; echo layer > /result
-            """);
-        var (first, progress) = await f.BuildAsync(new BuildOptions { NoCache = true });
-        Assert.Equal(["bound"], progress.OutputLines);
-        Assert.Equal(["result"], f.LayerEntries(first.ImageId, -1).Keys);
-        var (_, second) = await f.BuildAsync(new BuildOptions { NoCache = true });
-        Assert.Equal(["bound", "was-here"], second.OutputLines);
-
-        // The bound files are an input of the step, like COPY's sources.
-        f.Write("input/data.txt", "changed");
-        var (_, third) = await f.BuildAsync();
-        Assert.Equal(StepOutcome.Done, third.OutcomeOf("RUN"));
-    }
-}

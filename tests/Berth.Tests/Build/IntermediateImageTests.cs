@@ -52,4 +52,21 @@ public class IntermediateImageTests
         Assert.Contains($"No such image: {ids[2]}", gone.Stderr);
         Assert.Equal(0, (await f.Store.CliAsync("image", "inspect", "debug:one")).ExitCode);
     }
+
+    [Fact]
+    public async Task History_shows_the_ids_of_the_steps_as_after_a_legacy_docker_build()
+    {
+        using var f = await BuildFixture.CreateAsync();
+        f.Dockerfile("FROM busybox\nENV A=1\nRUN echo hi > /x\nCMD [\"sh\"]\n");
+        var (code, stdout, stderr) = await f.Store.CliAsync("build", "-t", "steps", f.Context);
+        Assert.True(code == 0, stderr);
+        var ids = Regex.Matches(stdout, @"^ ---> ([0-9a-f]{12})$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(4, ids.Count); // busybox, ENV, RUN, CMD
+        var history = await f.Store.CliAsync("history", "--format", "{{.ID}}", "steps");
+        Assert.True(history.ExitCode == 0, history.Stderr);
+        var column = history.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([ids[3], ids[2], ids[1], ids[0]], column.Take(4));
+        Assert.All(column.Skip(4), id => Assert.Equal("<missing>", id)); // the base's own older entries
+        Assert.Equal(0, (await f.Store.CliAsync("run", "--rm", "--network", "none", column[1], "cat", "/x")).ExitCode);
+    }
 }

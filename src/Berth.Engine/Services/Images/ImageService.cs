@@ -95,6 +95,15 @@ public sealed partial class ImageService(BerthStore store)
             row = rows.Count - (parentConfig.History?.Count ?? 0);
             current = parent;
         }
+        // A Berth build's steps are intermediate images (see ImageService.Intermediate): their rows show the IDs the build
+        // printed, as `docker history` does after a legacy build.
+        foreach (var (stepId, stepConfig) in store.Metadata.BuildCacheAncestry(id))
+        {
+            int count = ImageJson.ReadConfig(stepConfig, $"cached build step {stepId.Short}").History?.Count ?? 0;
+            int at = rows.Count - count;
+            if (at >= 0 && at < rows.Count && rows[at].Image is null)
+                rows[at] = rows[at] with { Image = stepId, Tags = store.Metadata.TagsOf(stepId).Select(ImageNameParser.Familiar).ToList() };
+        }
         return rows;
     }
 
