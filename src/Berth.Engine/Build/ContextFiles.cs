@@ -273,15 +273,15 @@ public sealed class ContextFiles : ISourceTree
         int fd = OpenAt(AT_FDCWD, host, O_RDONLY | O_NOFOLLOW);
         if (fd < 0) throw new BuildException($"cannot read build context file {host}: {Marshal.GetPInvokeErrorMessage(-fd)}");
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        const int Chunk = 1 << 20;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Chunk + header.Length);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
+            int chunk = buffer.Length - header.Length;
             // The header sits right before the data, so a small file's two digests are two one-shot hashes of one buffer.
             int h = header.Length;
             header.CopyTo(buffer, 0);
-            int n = RandomAccess.Read(handle, buffer.AsSpan(h, Chunk), 0);
-            if (n < Chunk)
+            int n = RandomAccess.Read(handle, buffer.AsSpan(h, chunk), 0);
+            if (n < chunk)
                 return (Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(h, n))), Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, h + n))));
             using var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             using var withHeader = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -292,7 +292,7 @@ public sealed class ContextFiles : ISourceTree
                 content.AppendData(buffer, h, n);
                 withHeader.AppendData(buffer, h, n);
                 offset += n;
-                n = RandomAccess.Read(handle, buffer.AsSpan(h, Chunk), offset);
+                n = RandomAccess.Read(handle, buffer.AsSpan(h, chunk), offset);
             }
             return (Convert.ToHexStringLower(content.GetHashAndReset()), Convert.ToHexStringLower(withHeader.GetHashAndReset()));
         }
