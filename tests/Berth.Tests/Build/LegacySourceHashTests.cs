@@ -157,4 +157,18 @@ public class LegacySourceHashTests
         Assert.Equal("1f62ba7156e0c45169536b68ff2900458c3214bb88a00af0b5a42dcc765d05fe", context.LegacyHashOf("first.txt"));
         Assert.Equal("adfcb3cb0ebc34d48e36b5e947cc3ebc996e42efb56cf2661ca0c210b3e63e0a", context.LegacyHashOf("second.txt"));
     }
+
+    [Fact]
+    public void A_file_larger_than_one_read_gets_both_digests_right()
+    {
+        using var dir = new TempDirectory();
+        byte[] data = new byte[3 * 1024 * 1024 + 17];
+        new Random(7).NextBytes(data);
+        File.WriteAllBytes(dir.Combine("big.bin"), data);
+        File.SetUnixFileMode(dir.Combine("big.bin"), File644);
+        var context = ContextFiles.Open(dir.Path, []);
+        Assert.Equal("file 644 " + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)), context.HashOf("big.bin"));
+        byte[] header = LegacySourceHash.Header("big.bin", 0x81A4, 0, 0, data.Length, "", "", "", 0, 0, null);
+        Assert.Equal(LegacySourceHash.Sum([.. header, .. data]), context.LegacyHashOf("big.bin"));
+    }
 }
