@@ -1,10 +1,15 @@
 using System.CommandLine;
 using Berth.Engine;
+using Berth.Engine.Containers.Attach;
 using Berth.Engine.Services.Containers;
 
 namespace Berth.Cli.Commands.Containers;
 
-/// <summary>`exec [-d] [-i] [-t] [-e] [-u] [-w] CONTAINER COMMAND...`.</summary>
+/// <summary>
+/// `exec [-d] [-i] [-t] [-e] [-u] [-w] [--detach-keys] CONTAINER COMMAND...`. With -it the detach keys (Ctrl-P Ctrl-Q unless
+/// --detach-keys) leave the process running; as Docker's exec (unlike run and start), berth then says "read escape
+/// sequence" and exits 1. A command that cannot be run exits 126, as Docker's daemon sets for any failed exec start.
+/// </summary>
 public static class ContainerExec
 {
     public static Command Create()
@@ -16,9 +21,10 @@ public static class ContainerExec
         var user = new Option<string?>("--user", "-u") { Description = "Username or UID (format: <name|uid>[:<group|gid>])" };
         var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
         var privileged = new Option<bool>("--privileged") { Description = "Give extended privileges to the command" };
+        var detachKeys = new Option<string?>("--detach-keys") { Description = "Override the key sequence for detaching a container" };
         var container = new Argument<string>("CONTAINER");
         var commandArgs = new Argument<string[]>("COMMAND") { Arity = ArgumentArity.OneOrMore };
-        var command = new Command("exec", "Execute a command in a running container") { detach, interactive, tty, env, user, workdir, privileged, container, commandArgs };
+        var command = new Command("exec", "Execute a command in a running container") { detach, detachKeys, interactive, tty, env, user, workdir, privileged, container, commandArgs };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
@@ -34,6 +40,8 @@ public static class ContainerExec
                 WorkingDir = parse.GetValue(workdir),
                 Privileged = parse.GetValue(privileged),
             };
+            // Docker's daemon refuses bad keys when the exec is created, before anything runs (even with -d).
+            var keys = DetachKeys.Parse(parse.GetValue(detachKeys));
             var console = new ConsoleStreams(context);
             try
             {
@@ -42,14 +50,32 @@ public static class ContainerExec
                     await service.ExecAsync(parse.GetValue(container)!, request, null, ct);
                     return 0;
                 }
+                var streams = console.Attach(request.Interactive, request.Tty, keys);
+                using var cancel = console.CancelOnDetach(ct);
                 int? code;
-                using (console.RawTerminal(request.Tty && request.Interactive))
-                    code = await service.ExecAsync(parse.GetValue(container)!, request, console.Attach(request.Interactive, request.Tty), ct);
+                try
+                {
+                    using (console.RawTerminal(request.Tty && request.Interactive))
+                        code = await service.ExecAsync(parse.GetValue(container)!, request, streams, cancel.Token);
+                }
+                catch (OperationCanceledException) when (console.Detacher?.HasDetached == true)
+                {
+                    // The process keeps running; Docker's exec reports the detach as its error (term.EscapeError), status 1.
+                    context.Error.WriteLine("read escape sequence");
+                    return 1;
+                }
                 return code ?? 0;
+            }
+            catch (ContainerStartException e) when (request.Detach)
+            {
+                // Docker: the daemon's error response to the detached start, status 1.
+                context.Error.WriteLine("Error: " + e.Message);
+                return 1;
             }
             catch (ContainerStartException e)
             {
-                context.Error.WriteLine("Error: " + e.Message);
+                // Docker: the daemon writes the failure into the attached stream (the client's stdout), the exec's status is 126.
+                context.Out.WriteLine(e.Message);
                 return e.ExitCode;
             }
         });

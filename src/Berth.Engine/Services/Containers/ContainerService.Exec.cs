@@ -38,9 +38,18 @@ public sealed partial class ContainerService
         }
         catch (RuntimeException e)
         {
-            int code = StartFailureCode(e.Message);
-            throw new ContainerStartException(e.Message, code == 125 ? 126 : code == 127 ? 126 : code);
+            // Docker's daemon marks every exec that could not start with 126 (its deferred cleanup overrides the 127 it
+            // first sets for a missing command) and words it as containerd relays runc's error.
+            throw new ContainerStartException($"OCI runtime exec failed: {RuntimeDetail(e.Message, container.Id)}: unknown", 126);
         }
+    }
+
+    /// <summary>The runtime's own words, without the monitor's "runc exec ID: " prefix.</summary>
+    static string RuntimeDetail(string message, string containerId)
+    {
+        string marker = $" exec {containerId}: ";
+        int at = message.IndexOf(marker, StringComparison.Ordinal);
+        return at < 0 ? message : message[(at + marker.Length)..];
     }
 
     /// <summary>`logs`: the container's output lines (stdout and stderr apart); with Follow, until the container stops.</summary>
