@@ -86,12 +86,22 @@ public class ExecDetachTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
             Assert.StartsWith("Error: OCI runtime exec failed: ", detached.Stderr);
             Assert.Contains("executable file not found in $PATH", detached.Stderr);
 
-            // The command's own status passes through; bad detach keys are refused before anything runs.
+            // The command's own status passes through; bad detach keys are refused before anything runs (Docker's exec words
+            // it "escape keys", where Berth's run and attach say "detach keys").
             Assert.Equal(7, (await bb.CliAsync("exec", name, "sh", "-c", "exit 7")).ExitCode);
             var keys = await bb.CliAsync("exec", "--detach-keys", "ctrl-foo", name, "touch", "/tmp/ran");
-            Assert.NotEqual(0, keys.ExitCode);
-            Assert.Equal("Error: Invalid detach keys (ctrl-foo) provided\n", keys.Stderr);
+            Assert.Equal(1, keys.ExitCode);
+            Assert.Equal("Error: Invalid escape keys (ctrl-foo) provided\n", keys.Stderr);
             Assert.Equal(1, (await bb.CliAsync("exec", name, "test", "-e", "/tmp/ran")).ExitCode);
+
+            // --env-file, then -e: a later value of the same variable wins.
+            using var dir = new Support.TempDirectory();
+            string envFile = Path.Combine(dir.Path, "env");
+            File.WriteAllText(envFile, "# comment\nA=file\nB=file\n");
+            Assert.Equal("file flag\n", await bb.OkAsync("exec", "--env-file", envFile, "-e", "B=flag", name, "sh", "-c", "echo $A $B"));
+            var noFile = await bb.CliAsync("exec", "--env-file", Path.Combine(dir.Path, "missing"), name, "true");
+            Assert.NotEqual(0, noFile.ExitCode);
+            Assert.Contains("no such file or directory", noFile.Stderr);
         }
         finally
         {

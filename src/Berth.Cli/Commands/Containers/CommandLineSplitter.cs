@@ -15,7 +15,7 @@ public static class CommandLineSplitter
         "--label", "-l", "--stop-signal", "--stop-timeout", "--runtime", "--publish", "-p", "--security-opt", "--root",
     ];
 
-    static readonly HashSet<string> ExecValueOptions = ["--env", "-e", "--user", "-u", "--workdir", "-w", "--root", "--detach-keys"];
+    static readonly HashSet<string> ExecValueOptions = ["--env", "-e", "--env-file", "--user", "-u", "--workdir", "-w", "--root", "--detach-keys"];
 
     public static string[] Split(string[] args)
     {

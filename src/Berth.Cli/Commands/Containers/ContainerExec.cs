@@ -6,7 +6,7 @@ using Berth.Engine.Services.Containers;
 namespace Berth.Cli.Commands.Containers;
 
 /// <summary>
-/// `exec [-d] [-i] [-t] [-e] [-u] [-w] [--detach-keys] CONTAINER COMMAND...`. With -it the detach keys (Ctrl-P Ctrl-Q unless
+/// `exec [-d] [-i] [-t] [-e] [--env-file] [-u] [-w] [--detach-keys] CONTAINER COMMAND...`. With -it the detach keys (Ctrl-P Ctrl-Q unless
 /// --detach-keys) leave the process running; as Docker's exec (unlike run and start), berth then says "read escape
 /// sequence" and exits 1. A command that cannot be run exits 126, as Docker's daemon sets for any failed exec start.
 /// </summary>
@@ -18,13 +18,14 @@ public static class ContainerExec
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep STDIN open even if not attached" };
         var tty = new Option<bool>("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
         var env = new Option<string[]>("--env", "-e") { Description = "Set environment variables" };
+        var envFile = new Option<string[]>("--env-file") { Description = "Read in a file of environment variables" };
         var user = new Option<string?>("--user", "-u") { Description = "Username or UID (format: <name|uid>[:<group|gid>])" };
         var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
         var privileged = new Option<bool>("--privileged") { Description = "Give extended privileges to the command" };
         var detachKeys = new Option<string?>("--detach-keys") { Description = "Override the key sequence for detaching a container" };
         var container = new Argument<string>("CONTAINER");
         var commandArgs = new Argument<string[]>("COMMAND") { Arity = ArgumentArity.OneOrMore };
-        var command = new Command("exec", "Execute a command in a running container") { detach, detachKeys, interactive, tty, env, user, workdir, privileged, container, commandArgs };
+        var command = new Command("exec", "Execute a command in a running container") { detach, detachKeys, interactive, tty, env, envFile, user, workdir, privileged, container, commandArgs };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
@@ -36,12 +37,19 @@ public static class ContainerExec
                 Interactive = parse.GetValue(interactive),
                 Tty = parse.GetValue(tty),
                 Env = parse.GetValue(env) ?? [],
+                EnvFiles = parse.GetValue(envFile) ?? [],
                 User = parse.GetValue(user),
                 WorkingDir = parse.GetValue(workdir),
                 Privileged = parse.GetValue(privileged),
             };
-            // Docker's daemon refuses bad keys when the exec is created, before anything runs (even with -d).
-            var keys = DetachKeys.Parse(parse.GetValue(detachKeys));
+            // Docker's daemon refuses bad keys when the exec is created, before anything runs (even with -d), in its own words.
+            DetachKeys keys;
+            try { keys = DetachKeys.Parse(parse.GetValue(detachKeys)); }
+            catch (InvalidInputException)
+            {
+                context.Error.WriteLine($"Error: Invalid escape keys ({parse.GetValue(detachKeys)}) provided");
+                return 1;
+            }
             var console = new ConsoleStreams(context);
             try
             {

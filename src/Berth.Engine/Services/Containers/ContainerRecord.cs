@@ -56,6 +56,8 @@ public sealed record ContainerExecRequest
     public bool Interactive { get; init; }
     public bool Tty { get; init; }
     public IReadOnlyList<string> Env { get; init; } = [];
+    /// <summary>`--env-file`: read before the -e values, which win (Docker's ReadKVEnvStrings).</summary>
+    public IReadOnlyList<string> EnvFiles { get; init; } = [];
     public string? User { get; init; }
     public string? WorkingDir { get; init; }
     public bool Privileged { get; init; }

@@ -21,7 +21,7 @@ public sealed partial class ContainerService
             var resolved = ContainerUser.Resolve(RootfsPath(container.Id), u);
             user = new OciUser { Uid = resolved.Uid, Gid = resolved.Gid, AdditionalGids = resolved.AdditionalGids.Count > 0 ? resolved.AdditionalGids : null };
         }
-        var env = request.Env.SelectMany(RunFlagParsers.Env).ToList();
+        var env = request.EnvFiles.SelectMany(RunFlagParsers.EnvFile).Concat(request.Env.SelectMany(RunFlagParsers.Env)).ToList();
         var process = OciSpecBuilder.BuildExecProcess(spec, request.Command, env, request.Tty,
             string.IsNullOrEmpty(request.WorkingDir) ? null : request.WorkingDir, user, request.Privileged);
         try
