@@ -41,10 +41,10 @@ public class ExecDetachTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
             }
             Assert.Equal("alive\n", await bb.OkAsync("exec", name, "sh", "-c", "kill -0 $(cat /tmp/sh2) && echo alive"));
 
-            // Without a detach, the shell's own status is berth's.
+            // The terminal has the client's size (tmux's 120x30); without a detach, the shell's own status is berth's.
             await using (var session = await ContainerDetachTests.TmuxSession.StartAsync(CommandLine("exec", "-it", name, "sh")))
             {
-                await session.TypeUntilSeenAsync("echo three=$((1+2))", "three=3");
+                await session.TypeUntilSeenAsync("echo size=$(stty size | tr ' ' x)", "size=30x120");
                 session.Keys("exit 3", "Enter");
                 Assert.Equal("exit=3", await session.ExitLineAsync());
                 Assert.DoesNotContain("read escape sequence", session.Screen());

@@ -60,11 +60,14 @@ public static class ContainerExec
                 }
                 var streams = console.Attach(request.Interactive, request.Tty, keys);
                 using var cancel = console.CancelOnDetach(ct);
+                string name = parse.GetValue(container)!;
+                if (request.Tty) request = request with { Size = console.Size(), SessionId = ContainerService.NewExecSessionId() };
                 int? code;
                 try
                 {
                     using (console.RawTerminal(request.Tty && request.Interactive))
-                        code = await service.ExecAsync(parse.GetValue(container)!, request, streams, cancel.Token);
+                    using (request.Tty ? console.ForwardResize(size => service.ResizeExecAsync(name, request.SessionId!, size)) : null)
+                        code = await service.ExecAsync(name, request, streams, cancel.Token);
                 }
                 catch (OperationCanceledException) when (console.Detacher?.HasDetached == true)
                 {
