@@ -191,26 +191,29 @@ public static class ContainerCommands
 
     static Command Stop()
     {
-        var time = new Option<int?>("--time", "-t") { Description = "Seconds to wait for stop before killing it" };
+        // Docker 23+ names it --timeout; --time is its deprecated spelling, still accepted.
+        var time = new Option<int?>("--timeout", "-t", "--time") { Description = "Seconds to wait before killing the container" };
+        var signal = new Option<string?>("--signal", "-s") { Description = "Signal to send to the container" };
         var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
-        var command = new Command("stop", "Stop one or more running containers") { time, containers };
+        var command = new Command("stop", "Stop one or more running containers") { signal, time, containers };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
-            return await ForEach(context, parse.GetValue(containers)!, async n => { await context.Engine.Containers.StopAsync(n, parse.GetValue(time), ct); context.Out.WriteLine(n); });
+            return await ForEach(context, parse.GetValue(containers)!, async n => { await context.Engine.Containers.StopAsync(n, parse.GetValue(time), parse.GetValue(signal), ct); context.Out.WriteLine(n); });
         });
         return command;
     }
 
     static Command Restart()
     {
-        var time = new Option<int?>("--time", "-t") { Description = "Seconds to wait for stop before killing the container" };
+        var time = new Option<int?>("--timeout", "-t", "--time") { Description = "Seconds to wait before killing the container" };
+        var signal = new Option<string?>("--signal", "-s") { Description = "Signal to send to the container" };
         var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
-        var command = new Command("restart", "Restart one or more containers") { time, containers };
+        var command = new Command("restart", "Restart one or more containers") { signal, time, containers };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
-            return await ForEach(context, parse.GetValue(containers)!, async n => { await context.Engine.Containers.RestartAsync(n, parse.GetValue(time), ct); context.Out.WriteLine(n); });
+            return await ForEach(context, parse.GetValue(containers)!, async n => { await context.Engine.Containers.RestartAsync(n, parse.GetValue(time), parse.GetValue(signal), ct); context.Out.WriteLine(n); });
         });
         return command;
     }
