@@ -142,4 +142,41 @@ public class StoppedVolumeCopyTests(BusyboxStore bb) : IClassFixture<BusyboxStor
             await bb.CliAsync("volume", "rm", volume, otherVolume);
         }
     }
+    [Fact]
+    public async Task A_file_with_something_mounted_on_it_is_not_replaced_as_docker_refuses()
+    {
+        using var host = new TempDirectory();
+        string conf = Path.Combine(host.Path, "conf.txt");
+        File.WriteAllText(conf, "conf");
+        string input = Path.Combine(host.Path, "in.txt");
+        File.WriteAllText(input, "new");
+        string name = "filebind-" + Guid.NewGuid().ToString("N")[..8];
+        await bb.OkAsync("run", "-d", "--name", name, "--network", "none", "-v", conf + ":/etc/conf.txt", "bb", "sleep", "1000");
+        try
+        {
+            // Running: the bind-mounted file and Berth's own /etc/hostname mount stay (the kernel would let a mount in the
+            // container's namespace be unlinked from here); Docker's daemon fails with EBUSY, in these words.
+            foreach (var path in new[] { "/etc/conf.txt", "/etc/hostname" })
+            {
+                var refused = await bb.CliAsync("cp", input, name + ":" + path);
+                Assert.Equal(1, refused.ExitCode);
+                Assert.Equal($"Error: Error processing tar file(exit status 1): unlinkat {path}: device or resource busy\n", refused.Stderr);
+            }
+            Assert.Equal("conf", await bb.OkAsync("exec", name, "cat", "/etc/conf.txt"));
+            Assert.Equal(bb.Store.Engine.Containers.Get(name).Id[..12] + "\n", await bb.OkAsync("exec", name, "cat", "/etc/hostname"));
+
+            // Stopped: the file is attached for the copy, readable, and refused for writing the same way.
+            await bb.OkAsync("stop", "-t", "0", name);
+            await bb.OkAsync("cp", name + ":/etc/conf.txt", Path.Combine(host.Path, "back"));
+            Assert.Equal("conf", File.ReadAllText(Path.Combine(host.Path, "back")));
+            var stopped = await bb.CliAsync("cp", input, name + ":/etc/conf.txt");
+            Assert.Equal(1, stopped.ExitCode);
+            Assert.Equal("Error: Error processing tar file(exit status 1): unlinkat /etc/conf.txt: device or resource busy\n", stopped.Stderr);
+            Assert.Equal("conf", File.ReadAllText(conf));
+        }
+        finally
+        {
+            await bb.CliAsync("rm", "-f", name);
+        }
+    }
 }
