@@ -337,11 +337,15 @@ public static class ContainerCommands
     {
         var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be removed, remove nothing" };
-        var command = new Command("prune", "Remove all stopped containers") { force, dryRun };
+        var filters = new Option<string[]>("--filter") { Description = "Provide filter values (e.g. \"until=<timestamp>\")" };
+        var command = new Command("prune", "Remove all stopped containers") { filters, force, dryRun };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
             bool dry = parse.GetValue(dryRun);
+            // until= and label=/label!= as system prune takes them; a bad filter fails before the prompt, as Docker's.
+            var filter = Berth.Engine.Services.Maintenance.PruneFilter.Parse(parse.GetValue(filters) ?? [], DateTimeOffset.UtcNow);
+            if (filter.Dangling is not null) throw new InvalidInputException("invalid filter 'dangling'");
             if (!dry && !parse.GetValue(force))
             {
                 context.Out.Write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
@@ -349,7 +353,7 @@ public static class ContainerCommands
                 string? answer = Console.IsInputRedirected || !ReferenceEquals(context.Out, Console.Out) ? Console.In.ReadLine() : Console.ReadLine();
                 if (answer?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
             }
-            var result = await context.Engine.Containers.PruneContainersAsync(Berth.Engine.Services.Maintenance.PruneFilter.None, dry, ct);
+            var result = await context.Engine.Containers.PruneContainersAsync(filter, dry, ct);
             PruneOutput.Write(context.Out, dry ? "Would delete containers:" : "Deleted Containers:", result.Deleted, result.SpaceReclaimed, dry);
             return 0;
         });
