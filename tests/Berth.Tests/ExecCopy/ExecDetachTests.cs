@@ -94,6 +94,14 @@ public class ExecDetachTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
             Assert.Equal("Error: Invalid escape keys (ctrl-foo) provided\n", keys.Stderr);
             Assert.Equal(1, (await bb.CliAsync("exec", name, "test", "-e", "/tmp/ran")).ExitCode);
 
+            // -it needs a terminal on stdin (docker/cli's CheckTty); -t alone does not.
+            var noTty = ContainerVerbs.BerthProcess.Bash(bb.Store.Root, $"berth exec -it {name} true < /dev/null");
+            Assert.Equal(1, noTty.ExitCode);
+            Assert.Equal("the input device is not a TTY\n", noTty.Stderr);
+            var ttyOnly = ContainerVerbs.BerthProcess.Bash(bb.Store.Root, $"berth exec -t {name} echo hi < /dev/null");
+            Assert.True(ttyOnly.ExitCode == 0, ttyOnly.Stderr);
+            Assert.Equal("hi\r\n", ttyOnly.Stdout);
+
             // --env-file, then -e: a later value of the same variable wins.
             using var dir = new Support.TempDirectory();
             string envFile = Path.Combine(dir.Path, "env");

@@ -51,6 +51,13 @@ public static class ContainerExec
                 return 1;
             }
             var console = new ConsoleStreams(context);
+            if (!request.Detach && request.Interactive && request.Tty && console.UsesConsole && Console.IsInputRedirected)
+            {
+                // docker/cli's CheckTty, after its inspect (so a missing container is reported first).
+                service.Get(parse.GetValue(container)!);
+                context.Error.WriteLine("the input device is not a TTY");
+                return 1;
+            }
             try
             {
                 if (request.Detach)
