@@ -64,10 +64,11 @@ public static class ContainerCommands
         var options = new RunOptions();
         var detach = new Option<bool>("--detach", "-d") { Description = "Run container in background and print container ID" };
         var detachKeys = DetachKeysOption();
+        var sigProxy = SigProxyOption();
         var command = new Command(name,
             "Create and run a new container from an image. Networking: --network none (loopback only), host (the host's network), " +
             "or default: the container's own network namespace with loopback up and ports published with -p through a local proxy; " +
-            "outbound networking in the default mode is not available yet.") { detach, detachKeys };
+            "outbound networking in the default mode is not available yet.") { detach, detachKeys, sigProxy };
         options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -89,7 +90,7 @@ public static class ContainerCommands
                     context.Out.WriteLine(container.Id);
                     return 0;
                 }
-                return await RunAttachedAsync(context, container, request.Interactive, request.Tty, keys, ct);
+                return await RunAttachedAsync(context, container, request.Interactive, request.Tty, keys, ct, parse.GetValue(sigProxy));
             }
             catch (BerthException e)
             {
@@ -106,6 +107,9 @@ public static class ContainerCommands
         catch (NotFoundException) { }
     }
 
+    /// <summary>`--sig-proxy` of run and attach: without a terminal, SIGINT and SIGTERM go to the container (default true).</summary>
+    static Option<bool> SigProxyOption() => new("--sig-proxy") { Description = "Proxy received signals to the process", DefaultValueFactory = _ => true };
+
     /// <summary>`--detach-keys` of run, start and attach.</summary>
     static Option<string?> DetachKeysOption() => new("--detach-keys") { Description = "Override the key sequence for detaching a container" };
 
@@ -113,18 +117,18 @@ public static class ContainerCommands
     /// Starts a created container attached to the terminal or the captured writers, returns its exit code (the engine removes
     /// an --rm container), or 0 when the detach keys were typed (the container keeps running, as with Docker).
     /// </summary>
-    internal static async Task<int> RunAttachedAsync(CommandContext context, ContainerRecord container, bool stdin, bool tty, DetachKeys keys, CancellationToken ct)
+    internal static async Task<int> RunAttachedAsync(CommandContext context, ContainerRecord container, bool stdin, bool tty, DetachKeys keys, CancellationToken ct, bool sigProxy = true)
     {
         var service = context.Engine.Containers;
         var console = new ConsoleStreams(context);
         var streams = console.Attach(stdin, tty, keys);
         // With the signals proxied, Ctrl-C ends the container (and so this wait), not the wait itself.
-        using var cancel = console.CancelOnDetach(console.ProxiesSignals(tty) ? CancellationToken.None : ct);
+        using var cancel = console.CancelOnDetach(console.ProxiesSignals(tty, sigProxy) ? CancellationToken.None : ct);
         try
         {
             using (console.RawTerminal(tty))
             using (console.ForwardResize(size => service.ResizeAsync(container.Id, size)))
-            using (console.ForwardSignals(tty, signal => service.KillAsync(container.Id, signal)))
+            using (console.ForwardSignals(tty, signal => service.KillAsync(container.Id, signal), sigProxy))
                 return await service.StartAttachedAsync(container.Id, streams, console.Size(), cancellationToken: cancel.Token);
         }
         catch (OperationCanceledException) when (console.Detacher?.HasDetached == true)
@@ -265,8 +269,9 @@ public static class ContainerCommands
     {
         var noStdin = new Option<bool>("--no-stdin") { Description = "Do not attach STDIN" };
         var detachKeys = DetachKeysOption();
+        var sigProxy = SigProxyOption();
         var container = new Argument<string>("CONTAINER");
-        var command = new Command("attach", "Attach local standard input, output, and error streams to a running container") { detachKeys, noStdin, container };
+        var command = new Command("attach", "Attach local standard input, output, and error streams to a running container") { detachKeys, noStdin, sigProxy, container };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
@@ -277,12 +282,14 @@ public static class ContainerCommands
             bool tty = record.Settings.Config.Tty;
             bool stdin = !parse.GetValue(noStdin) && record.Settings.Config.OpenStdin;
             var streams = console.Attach(stdin, tty, keys);
-            using var cancel = console.CancelOnDetach(ct);
+            bool proxy = parse.GetValue(sigProxy);
+            using var cancel = console.CancelOnDetach(console.ProxiesSignals(tty, proxy) ? CancellationToken.None : ct);
             int? code;
             try
             {
                 using (console.RawTerminal(tty && stdin))
                 using (console.ForwardResize(size => service.ResizeAsync(record.Id, size)))
+                using (console.ForwardSignals(tty, signal => service.KillAsync(record.Id, signal), proxy))
                     code = await service.AttachAsync(record.Id, streams, cancel.Token);
             }
             catch (OperationCanceledException) when (console.Detacher?.HasDetached == true)
