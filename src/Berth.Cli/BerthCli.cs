@@ -22,6 +22,7 @@ public static class BerthCli
         RegistryCommands.AddTo(root);
         root.Add(SystemCommands.Version());
         root.Add(InternalCommands.Create());
+        root.Add(Commands.Containers.HealthcheckCommands.Create());
         root.Add(VolumeCommands.Create());
         MaintenanceCommands.AddTo(root);
         SystemPruneCommand.AddTo(root);

@@ -20,6 +20,23 @@ public static class BuildCommands
         yield return image;
     }
 
+    /// <summary><c>--ssh default|ID[=SOCKET]</c>: the socket defaults to <c>$SSH_AUTH_SOCK</c>, as in Docker.</summary>
+    static Dictionary<string, string> ParseSsh(IEnumerable<string> values)
+    {
+        var agents = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            int eq = value.IndexOf('=');
+            string id = eq < 0 ? value : value[..eq];
+            string? socket = eq < 0 ? Environment.GetEnvironmentVariable("SSH_AUTH_SOCK") : value[(eq + 1)..];
+            if (id.Length == 0) throw new InvalidInputException($"invalid --ssh {value}: an id is required");
+            if (string.IsNullOrEmpty(socket)) throw new InvalidInputException($"invalid --ssh {value}: SSH_AUTH_SOCK is not set; give a socket: --ssh {id}=/path/to/agent.sock");
+            if (socket.Contains(',')) throw new InvalidInputException($"invalid --ssh {value}: only one agent socket per id is supported");
+            agents[id] = Path.GetFullPath(socket);
+        }
+        return agents;
+    }
+
     public static Command Build(string name)
     {
         var tags = new Option<string[]>("--tag", "-t") { Description = "Name and optionally a tag in the 'name:tag' format" };
@@ -35,9 +52,11 @@ public static class BuildCommands
         var platform = new Option<string?>("--platform") { Description = "Set platform if server is multi-platform capable" };
         var explain = new Option<bool>("--explain-cache") { Description = "Show, for each step, whether the cache was used and, if not, which input changed" };
         var check = new Option<bool>("--check") { Description = "Check the build configuration instead of building (lint)" };
+        var secrets = new Option<string[]>("--secret") { Description = "Secret to expose to the build (format: \"id=mysecret[,src=/local/secret]\" or \"id=mysecret,env=VARIABLE\")" };
+        var ssh = new Option<string[]>("--ssh") { Description = "SSH agent socket to expose to the build (format: \"default|<id>[=<socket>]\")" };
         var context = new Argument<string>("PATH | URL | -");
         var command = new Command(name, "Build an image from a Dockerfile")
-            { tags, file, buildArgs, target, noCache, labels, network, quiet, iidFile, progress, platform, explain, check, context };
+            { tags, file, buildArgs, target, noCache, labels, network, quiet, iidFile, progress, platform, explain, check, secrets, ssh, context };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var ctx = new CommandContext(parse);
@@ -59,6 +78,8 @@ public static class BuildCommands
                 Platform = parse.GetValue(platform) is { } p ? Platform.Parse(p) : null,
                 ExplainCache = parse.GetValue(explain),
                 Check = parse.GetValue(check),
+                Secrets = (parse.GetValue(secrets) ?? []).Select(BuildSecret.Parse).GroupBy(s => s.Id).ToDictionary(g => g.Key, g => g.Last().Secret),
+                SshAgents = ParseSsh(parse.GetValue(ssh) ?? []),
             };
             options = options with { SourceDateEpoch = SourceDateEpoch(options.BuildArgs) };
             if (options.Check)

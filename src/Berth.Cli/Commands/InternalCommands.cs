@@ -10,6 +10,7 @@ public static class InternalCommands
     {
         var command = new Command("internal", "Berth's own helper processes") { Hidden = true };
         command.Add(PortProxy());
+        command.Add(Containers.HealthcheckCommands.Tick());
         return command;
     }
 

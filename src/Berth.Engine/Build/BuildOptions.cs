@@ -31,7 +31,54 @@ public sealed record BuildOptions
     public bool Check { get; init; }
     /// <summary>OCI runtime for RUN steps.</summary>
     public string Runtime { get; init; } = "runc";
+    /// <summary><c>--secret</c>: secrets by id, for <c>RUN --mount=type=secret</c> (never part of the image or the cache key).</summary>
+    public IReadOnlyDictionary<string, BuildSecret> Secrets { get; init; } = new Dictionary<string, BuildSecret>();
+    /// <summary><c>--ssh</c>: SSH agent sockets by id (<c>default</c> unless named), for <c>RUN --mount=type=ssh</c>.</summary>
+    public IReadOnlyDictionary<string, string> SshAgents { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>What a build produced.</summary>
 public sealed record BuildResult(Content.Digest ImageId, IReadOnlyList<string> Tags, IReadOnlyList<string> Warnings);
+
+/// <summary>A build secret: the contents of a file, or the value of an environment variable of the `berth build` process.</summary>
+public sealed record BuildSecret(string? File, string? EnvironmentVariable)
+{
+    /// <summary>Parses Docker's <c>--secret</c> value: <c>id=ID[,src=PATH|,env=VAR][,type=file|env]</c>; a bare <c>id=ID</c> reads variable ID.</summary>
+    public static (string Id, BuildSecret Secret) Parse(string value)
+    {
+        string? id = null, file = null, env = null, type = null;
+        foreach (var field in value.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = field.IndexOf('=');
+            string key = (eq < 0 ? field : field[..eq]).Trim().ToLowerInvariant();
+            string v = eq < 0 ? "" : field[(eq + 1)..];
+            switch (key)
+            {
+                case "id": id = v; break;
+                case "src" or "source": file = v; break;
+                case "env": env = v; break;
+                case "type": type = v; break;
+                default: throw new InvalidInputException($"invalid --secret {value}: unexpected key '{key}'");
+            }
+        }
+        if (string.IsNullOrEmpty(id)) throw new InvalidInputException($"invalid --secret {value}: id= is required");
+        if (type == "env") return (id, new BuildSecret(null, env ?? file ?? id));
+        if (type is not (null or "file")) throw new InvalidInputException($"invalid --secret {value}: unsupported type {type}");
+        if (file is not null) return (id, new BuildSecret(file, null));
+        return (id, new BuildSecret(null, env ?? id));
+    }
+
+    public byte[] Read(string id)
+    {
+        if (File is { } path)
+        {
+            try { return System.IO.File.ReadAllBytes(path); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidInputException($"secret {id}: cannot read {path}: {e.Message}");
+            }
+        }
+        return System.Text.Encoding.UTF8.GetBytes(Environment.GetEnvironmentVariable(EnvironmentVariable!)
+            ?? throw new InvalidInputException($"secret {id}: environment variable {EnvironmentVariable} is not set"));
+    }
+}

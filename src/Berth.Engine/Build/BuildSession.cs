@@ -94,6 +94,9 @@ public sealed class BuildSession : IDisposable
             if (FindStage(baseName, stage.Index) is { } from) pending.Push(from);
             foreach (var copy in stage.Instructions.OfType<CopyInstruction>())
                 if (copy.From is { } reference && FindStage(reference, stage.Index) is { } source) pending.Push(source);
+            foreach (var run in stage.Instructions.OfType<RunInstruction>())
+                foreach (var mount in run.Mounts)
+                    if (mount.From is { } reference && FindStage(reference, stage.Index) is { } source) pending.Push(source);
         }
         return needed.Select(i => Model.Stages[i]).ToList();
     }

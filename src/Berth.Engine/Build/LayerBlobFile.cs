@@ -3,6 +3,7 @@ using Berth.Engine.Content;
 using Berth.Engine.Store;
 using Microsoft.Win32.SafeHandles;
 using static Berth.Engine.Layers.Native.PosixFileSystem;
+using Berth.Engine.IO;
 
 namespace Berth.Engine.Build;
 
@@ -12,7 +13,7 @@ namespace Berth.Engine.Build;
 /// on another thread while the next is made; writeback of what is written starts every few megabytes, so the disk works
 /// while the tar is still being made and the final fsync is short.
 /// </summary>
-internal sealed class LayerBlobFile : Stream
+internal sealed class LayerBlobFile : ForwardWriteStream
 {
     const long WritebackChunk = 8 << 20;
     readonly ContentStore _content;
@@ -106,13 +107,6 @@ internal sealed class LayerBlobFile : Stream
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
     public override long Length => _written;
     public override long Position { get => _written; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -37,40 +37,20 @@ public sealed partial class StageBuilder
         // The tree sources come from: the context, or a stage / image mounted read-only for the step.
         ISourceTree tree = session.Context;
         string fromIdentity = "";
-        OverlayMount? fromMount = null;
-        string? fromDir = null;
+        SourceView? fromView = null;
         var downloads = new List<string>();
         void Cleanup()
         {
-            fromMount?.Dispose();
-            if (fromDir is not null) session.Store.Snapshots.Discard(fromDir);
+            fromView?.Dispose();
             foreach (var d in downloads) File.Delete(d);
         }
         try
         {
             if (from is not null)
             {
-                BuildState source;
-                var fromStage = session.FindStage(from, stage.Index);
-                if (fromStage is not null)
-                {
-                    source = await session.BuildStageAsync(fromStage, cancellationToken).ConfigureAwait(false);
-                    fromIdentity = "stage " + source.Key;
-                }
-                else
-                {
-                    var id = await ResolveImageAsync(from, cancellationToken).ConfigureAwait(false);
-                    var (config, layers) = await session.Lease.PinImageAsync(id, from, cancellationToken).ConfigureAwait(false);
-                    source = new BuildState(config, layers, "image " + id, id);
-                    fromIdentity = "image " + id;
-                }
-                fromDir = session.Store.Snapshots.PrepareTemporary();
-                string empty = Path.Combine(fromDir, "empty");
-                Directory.CreateDirectory(empty);
-                var lowers = session.Store.Snapshots.LowerDirectories(source.Layers.Select(l => l.ChainId).ToList()).Append(empty).ToList();
-                if (lowers.Count < 2) lowers.Add(Path.Combine(fromDir, "fs"));
-                fromMount = OverlayMount.MountReadOnly(lowers, Path.Combine(fromDir, "merged"));
-                tree = new DirectorySourceTree(fromMount.Target);
+                (var source, fromIdentity) = await ResolveSourceStateAsync(from, cancellationToken).ConfigureAwait(false);
+                fromView = SourceView.Of(session.Store, source);
+                tree = new DirectorySourceTree(fromView.Root);
             }
 
             if (copy.Excludes.Count > 0) tree = new ExcludingSourceTree(tree, copy.Excludes.Select(Expand).ToList());

@@ -7,24 +7,35 @@ namespace Berth.Engine.Build;
 
 public sealed partial class StageBuilder
 {
-    StepPlan PlanRun(RunInstruction run)
+    async Task<StepPlan> PlanRunAsync(RunInstruction run, CancellationToken cancellationToken)
     {
         var used = _env.UsedBuildArgs();
         // Proxy args change without busting the cache unless declared (Docker's rule for the |N prefix).
         var keyed = used.Where(p => !BuildArgScope.PredefinedArgNames.Contains(p.Key) || _env.IsDeclared(p.Key)).ToList();
         string prefix = _env.HistoryPrefix();
         IReadOnlyList<string> argv;
+        (string Name, string Content)? scriptFile = null;
         if (run.Command.IsExecForm) argv = run.Command.Arguments;
         else
         {
+            // Heredocs as BuildKit runs them (dockerfile2llb dispatchRun): `RUN <<EOF` alone runs the body as the shell's
+            // script, or, when the body starts with #!, as an executable file /dev/pipes/NAME; a heredoc fed to a command
+            // (`RUN cat <<EOF > /f`) is given back to the shell with its body and terminator, and the shell reads it.
             string script = string.Join(' ', run.Command.Arguments);
             if (run.Heredocs.Count > 0)
             {
                 var heredoc = run.Heredocs[0];
                 string bare = script.Trim();
                 if (run.Heredocs.Count == 1 && (bare == "<<" + heredoc.Name || bare == "<<-" + heredoc.Name || bare.StartsWith("<<", StringComparison.Ordinal) && bare.Trim('<', '-', '"', '\'') == heredoc.Name))
+                {
                     script = heredoc.EffectiveContent;
-                else throw new BuildException("RUN with a heredoc fed to a command is not supported yet; use RUN <<EOF alone");
+                    if (script.StartsWith("#!", StringComparison.Ordinal))
+                    {
+                        scriptFile = (heredoc.Name, script);
+                        script = "/dev/pipes/" + heredoc.Name;
+                    }
+                }
+                else script += string.Concat(run.Heredocs.Select(h => "\n" + h.Content + h.Name));
             }
             argv = [.. Shell, script];
         }
@@ -37,6 +48,15 @@ public sealed partial class StageBuilder
             string relative = RootfsPath.Clean("/" + (mount.Source is { } src ? Expand(src) : "")).TrimStart('/');
             if (session.Context.Get(relative) is { } entry) AddSourceLines(sourceLines, session.Context, entry, "", CancellationToken.None);
         }
+        // A bind or cache mount `from=` a stage or image: that state's identity is an input of the step, as for COPY --from.
+        var mountSources = new BuildState?[run.Mounts.Count];
+        for (int i = 0; i < run.Mounts.Count; i++)
+        {
+            if (run.Mounts[i] is not { From: { } from, Type: Dockerfile.Instructions.MountType.Bind or Dockerfile.Instructions.MountType.Cache }) continue;
+            var (source, identity) = await ResolveSourceStateAsync(Expand(from), cancellationToken).ConfigureAwait(false);
+            mountSources[i] = source;
+            sourceLines.Add($"--mount {i}\t{identity}");
+        }
         string mountText = string.Concat(run.Mounts.Select(m => "--mount=" + m.Raw + " "));
         var inputs = new StepInputs("RUN " + mountText + commandText, string.Join('\n', keyed.Select(p => p.Key + "=" + p.Value)), sourceLines);
         var network = run.Network switch
@@ -45,19 +65,22 @@ public sealed partial class StageBuilder
             Dockerfile.Instructions.NetworkMode.Host => Runtime.NetworkMode.Host,
             _ => session.Options.Network,
         };
-        return new StepPlan(inputs, (step, ct) => ExecuteRunAsync(step, run, argv, commandText, createdBy, used, network, ct));
+        if (scriptFile is { } file) inputs = inputs with { Instruction = inputs.Instruction + "\n" + file.Content };
+        return new StepPlan(inputs, (step, ct) => ExecuteRunAsync(step, run, mountSources, argv, scriptFile, commandText, createdBy, used, network, ct));
     }
 
-    async Task<(BuildState, long, string?)> ExecuteRunAsync(BuildStep step, RunInstruction run, IReadOnlyList<string> argv, string commandText,
-        string createdBy, IReadOnlyList<KeyValuePair<string, string>> buildArgs, Runtime.NetworkMode network, CancellationToken cancellationToken)
+    async Task<(BuildState, long, string?)> ExecuteRunAsync(BuildStep step, RunInstruction run, IReadOnlyList<BuildState?> mountSources,
+        IReadOnlyList<string> argv, (string Name, string Content)? scriptFile,
+        string commandText, string createdBy, IReadOnlyList<KeyValuePair<string, string>> buildArgs, Runtime.NetworkMode network, CancellationToken cancellationToken)
     {
         var config = _state.Run;
-        var (binds, tmpfs) = RunMounts(run);
-        using var workspace = StepWorkspace.Open(session.Store, _state.Layers, withInitLayer: true,
-            [.. binds.Select(b => b.Destination), .. tmpfs.Select(t => t.Destination)]);
+        using var mounts = RunMounts(run, mountSources);
+        var binds = mounts.Binds;
+        using var workspace = StepWorkspace.Open(session.Store, _state.Layers, withInitLayer: true, mounts.DirectoryTargets, mounts.FileTargets);
         var user = ImageUsers.Load(workspace.Rootfs).ResolveUser(config.User);
         var env = (config.Env ?? []).ToList();
         foreach (var (k, v) in buildArgs) env.Add(k + "=" + v);
+        env.AddRange(mounts.Env);
         string id = Identifiers.KernelRandom.Hex(32);
         string scratch = workspace.ScratchDirectory;
         string hosts = Path.Combine(scratch, "hosts"), resolv = Path.Combine(scratch, "resolv.conf"), hostname = Path.Combine(scratch, "hostname");
@@ -68,6 +91,15 @@ public sealed partial class StageBuilder
         await File.WriteAllTextAsync(resolv, File.Exists("/etc/resolv.conf") ? await File.ReadAllTextAsync("/etc/resolv.conf", cancellationToken).ConfigureAwait(false) : "",
             cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(hostname, name + "\n", cancellationToken).ConfigureAwait(false);
+        if (scriptFile is { } file)
+        {
+            // Bound read-only over /dev (the runtime's tmpfs), so it never lands in the step's layer.
+            string path = Path.Combine(scratch, "pipes", file.Name);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllTextAsync(path, file.Content, cancellationToken).ConfigureAwait(false);
+            File.SetUnixFileMode(path, (UnixFileMode)0x1ED);
+            binds = [.. binds, new BindMount(path, "/dev/pipes/" + file.Name, ReadOnly: true)];
+        }
 
         var spec = new OciSpecBuilder().Build(new ContainerRunSpec
         {
@@ -85,7 +117,7 @@ public sealed partial class StageBuilder
             HostnameFile = hostname,
             ContainerId = id,
             Binds = binds,
-            Tmpfs = tmpfs,
+            Tmpfs = mounts.Tmpfs,
         });
         string bundle = Path.Combine(scratch, "bundle");
         Directory.CreateDirectory(bundle);
@@ -109,46 +141,6 @@ public sealed partial class StageBuilder
                 $"{session.FileName}:{run.StartLine}: {Display(run)}: The command '{commandText}' returned a non-zero code: {code}", code, output.LastLines);
         var layer = await workspace.CommitAsync(_state.Layers.LastOrDefault(), session.TarOptions, session.Lease, cancellationToken).ConfigureAwait(false);
         return (_state.Append(config, createdBy, session.Created, layer), layer?.Size ?? 0, id[..12]);
-    }
-
-    /// <summary>
-    /// <c>RUN --mount</c>: <c>type=cache</c> is a directory kept in the store per id (or target) across builds, <c>type=tmpfs</c>
-    /// a tmpfs, <c>type=bind</c> a read-only (unless <c>rw</c>) view of the context; the others are not supported yet.
-    /// </summary>
-    (List<BindMount> Binds, List<TmpfsMount> Tmpfs) RunMounts(RunInstruction run)
-    {
-        var binds = new List<BindMount>();
-        var tmpfs = new List<TmpfsMount>();
-        foreach (var mount in run.Mounts)
-        {
-            string target = mount.Target is { } t ? Expand(t) : throw new BuildException("RUN --mount needs a target");
-            if (!target.StartsWith('/')) target = RootfsPath.Clean((_state.Run.WorkingDir.Length == 0 ? "/" : _state.Run.WorkingDir) + "/" + target);
-            switch (mount.Type)
-            {
-                case Dockerfile.Instructions.MountType.Cache:
-                    string id = mount.Id is { } i ? Expand(i) : target;
-                    string dir = Path.Combine(CacheMountsDirectory(session.Store), Content.Digest.Of(id).Hex);
-                    if (!Directory.Exists(dir))
-                    {
-                        Directory.CreateDirectory(dir);
-                        File.SetUnixFileMode(dir, (UnixFileMode)(mount.Mode ?? 0x1ED));
-                        Layers.Native.PosixFileSystem.LchownAt(Layers.Native.PosixFileSystem.AT_FDCWD, dir, (int)(mount.Uid ?? 0), (int)(mount.Gid ?? 0));
-                    }
-                    binds.Add(new BindMount(dir, target));
-                    break;
-                case Dockerfile.Instructions.MountType.Tmpfs:
-                    tmpfs.Add(new TmpfsMount(target, mount.SizeBytes is { } size ? [$"size={size}"] : null));
-                    break;
-                case Dockerfile.Instructions.MountType.Bind when mount.From is null:
-                    if (session.Context.Root is null) throw new BuildException("RUN --mount=type=bind needs a build context");
-                    string source = RootfsPath.Resolve(session.Context.Root, "/" + (mount.Source is { } src ? Expand(src) : ""));
-                    binds.Add(new BindMount(source, target, ReadOnly: mount.ReadOnly));
-                    break;
-                default:
-                    throw new BuildException($"RUN --mount={mount.Raw} is not supported yet");
-            }
-        }
-        return (binds, tmpfs);
     }
 
     /// <summary>Where <c>RUN --mount=type=cache</c> directories live (cleared by <c>builder prune -a</c>).</summary>

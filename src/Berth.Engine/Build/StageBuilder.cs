@@ -101,6 +101,22 @@ public sealed partial class StageBuilder(BuildSession session, Stage stage)
         }
     }
 
+    /// <summary>
+    /// The state a <c>--from</c> names: an earlier stage (built first if needed) or an image (pinned in the build's lease),
+    /// with the identity that goes into the cache key (the stage's key or the image ID).
+    /// </summary>
+    async Task<(BuildState State, string Identity)> ResolveSourceStateAsync(string from, CancellationToken cancellationToken)
+    {
+        if (session.FindStage(from, stage.Index) is { } fromStage)
+        {
+            var built = await session.BuildStageAsync(fromStage, cancellationToken).ConfigureAwait(false);
+            return (built, "stage " + built.Key);
+        }
+        var id = await ResolveImageAsync(from, cancellationToken).ConfigureAwait(false);
+        var (config, layers) = await session.Lease.PinImageAsync(id, from, cancellationToken).ConfigureAwait(false);
+        return (new BuildState(config, layers, "image " + id, id), "image " + id);
+    }
+
     async Task<Digest> ResolveImageAsync(string name, CancellationToken cancellationToken)
     {
         if (session.Images.TryResolve(name) is { } id) return id;
@@ -187,7 +203,7 @@ public sealed partial class StageBuilder(BuildSession session, Stage stage)
 
     Task<StepPlan> PlanAsync(Instruction instruction, CancellationToken cancellationToken) => instruction switch
     {
-        RunInstruction run => Task.FromResult(PlanRun(run)),
+        RunInstruction run => PlanRunAsync(run, cancellationToken),
         FileTransferInstruction copy => PlanCopyAsync(copy, cancellationToken),
         WorkdirInstruction workdir => Task.FromResult(PlanWorkdir(workdir)),
         ArgInstruction arg => Task.FromResult(PlanArg(arg)),

@@ -89,7 +89,7 @@ public sealed class StepCache(BerthStore store, BuildLease lease)
                 throw new BuildException($"layer {layer.ChainId} of this build was removed by a concurrent prune; run the build again");
         var sources = inputs.Sources.Count <= MaxStoredSources ? string.Join('\n', inputs.Sources) : "";
         store.Metadata.AddBuildCache(new BuildCacheRecord(state.Key, parentKey, inputs.Instruction, inputs.Args, sources, state.ConfigJson(),
-            state.Layers.Count == 0 ? null : state.Layers[^1].ChainId, layerSize), state.Layers);
+            state.Layers.Count == 0 ? null : state.Layers[^1].ChainId, layerSize) { ImageId = state.Id }, state.Layers);
         lease.TryPinLocked(state.Layers); // the rows were just written and the files checked above
     }
 

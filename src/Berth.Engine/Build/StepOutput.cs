@@ -1,4 +1,5 @@
 using System.Text;
+using Berth.Engine.IO;
 
 namespace Berth.Engine.Build;
 
@@ -34,7 +35,7 @@ public sealed class StepOutput(Action<string> onLine, int keepLines = 10)
         }
     }
 
-    sealed class LineStream(StepOutput owner) : Stream
+    sealed class LineStream(StepOutput owner) : ForwardWriteStream
     {
         readonly MemoryStream _partial = new();
 
@@ -76,13 +77,5 @@ public sealed class StepOutput(Action<string> onLine, int keepLines = 10)
             lock (_partial) if (_partial.Length > 0) EmitLine();
         }
 
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

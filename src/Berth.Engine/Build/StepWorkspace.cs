@@ -71,7 +71,8 @@ public sealed class StepWorkspace : IDisposable
     /// <summary>The snapshots directories already marked as tops of directory hierarchies by this process.</summary>
     static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> s_spread = new(StringComparer.Ordinal);
 
-    public static StepWorkspace Open(BerthStore store, IReadOnlyList<LayerRecord> layers, bool withInitLayer, IReadOnlyList<string>? mountPoints = null)
+    public static StepWorkspace Open(BerthStore store, IReadOnlyList<LayerRecord> layers, bool withInitLayer, IReadOnlyList<string>? mountPoints = null,
+        IReadOnlyList<string>? fileMountPoints = null)
     {
         // Each step's upper dir (a new layer's files) then goes to a block group of its own; see BuildFileCalls.MarkTopDirectory.
         s_spread.GetOrAdd(store.Snapshots.SnapshotsDirectory, BuildFileCalls.MarkTopDirectory);
@@ -89,6 +90,12 @@ public sealed class StepWorkspace : IDisposable
             // RUN --mount targets exist in the init layer, so creating them never shows in the step's layer.
             foreach (var target in mountPoints ?? [])
                 Directory.CreateDirectory(extra + RootfsPath.Clean(target));
+            foreach (var target in fileMountPoints ?? [])
+            {
+                string path = extra + RootfsPath.Clean(target);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllBytes(path, []);
+            }
             var lowers = new List<string> { extra };
             lowers.AddRange(active.LowerDirectories);
             var mount = OverlayMount.Mount(lowers, active.UpperDirectory, active.WorkDirectory, Path.Combine(active.Directory, "merged"), volatileUpper: true);

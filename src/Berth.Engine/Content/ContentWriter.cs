@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
+using Berth.Engine.IO;
 
 namespace Berth.Engine.Content;
 
 /// <summary>A blob being written: hashes as bytes arrive, becomes visible under its digest only on commit.</summary>
-public sealed class ContentWriter : Stream
+public sealed class ContentWriter : ForwardWriteStream
 {
     readonly string _temp;
     readonly ContentStore _store;
@@ -67,13 +68,7 @@ public sealed class ContentWriter : Stream
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
     public override long Length => Written;
     public override long Position { get => Written; set => throw new NotSupportedException(); }
     public override void Flush() => _file.Flush();
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

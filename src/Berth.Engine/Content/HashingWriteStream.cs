@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
+using Berth.Engine.IO;
 
 namespace Berth.Engine.Content;
 
 /// <summary>Writes through to a stream while hashing and counting what passes; disposing it leaves the inner stream open.</summary>
-public sealed class HashingWriteStream(Stream inner, IncrementalHash hash) : Stream
+public sealed class HashingWriteStream(Stream inner, IncrementalHash hash) : ForwardWriteStream
 {
     public long Written { get; private set; }
 
@@ -28,12 +29,6 @@ public sealed class HashingWriteStream(Stream inner, IncrementalHash hash) : Str
 
     public override void Flush() => inner.Flush();
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
     public override long Length => Written;
     public override long Position { get => Written; set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

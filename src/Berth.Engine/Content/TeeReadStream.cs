@@ -1,7 +1,9 @@
+using Berth.Engine.IO;
+
 namespace Berth.Engine.Content;
 
 /// <summary>A read-only stream that copies every byte read from its source into a second stream (e.g. a blob being ingested).</summary>
-public sealed class TeeReadStream(Stream source, Stream copy) : Stream
+public sealed class TeeReadStream(Stream source, Stream copy) : ForwardReadStream
 {
     public long BytesRead { get; private set; }
 
@@ -31,13 +33,5 @@ public sealed class TeeReadStream(Stream source, Stream copy) : Stream
         while (await ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0) { }
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
+using Berth.Engine.IO;
 
 namespace Berth.Engine.Content;
 
 /// <summary>Hashes what is read through it; <see cref="Verify"/> (after reading to the end) throws if the digest differs.</summary>
-public sealed class VerifyingReadStream(Stream source, Digest expected, string description) : Stream
+public sealed class VerifyingReadStream(Stream source, Digest expected, string description) : ForwardReadStream
 {
     readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -39,13 +40,4 @@ public sealed class VerifyingReadStream(Stream source, Digest expected, string d
     // Disposing does not close the source (the caller owns it) nor the hash (Verify may still run).
     protected override void Dispose(bool disposing) => base.Dispose(disposing);
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -11,7 +11,11 @@ namespace Berth.Engine.Metadata;
 /// <param name="Config">The image config JSON of the state after the step.</param>
 /// <param name="ChainId">Top layer of that state, null for a state without layers.</param>
 /// <param name="Size">Size of the layer this step added (0 when it added none).</param>
-public sealed record BuildCacheRecord(string Key, string ParentKey, string Instruction, string Args, string Sources, byte[] Config, Digest? ChainId, long Size);
+public sealed record BuildCacheRecord(string Key, string ParentKey, string Instruction, string Args, string Sources, byte[] Config, Digest? ChainId, long Size)
+{
+    /// <summary>The state's image ID (sha256 of <see cref="Config"/>) as the build printed it; set when recording.</summary>
+    public Digest? ImageId { get; init; }
+}
 
 /// <summary>A cache row found for a step, with the layers of its state (top first) and when it was last used.</summary>
 public sealed record CachedStep(BuildCacheRecord Record, IReadOnlyList<LayerRecord> LayersTopFirst, DateTimeOffset LastUsed);

@@ -68,13 +68,36 @@ public sealed partial class MetadataStore
                 ("$c", layer.ChainId.ToString()), ("$d", layer.DiffId.ToString()), ("$p", layer.Parent?.ToString()), ("$s", layer.Size));
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         c.Execute("""
-            INSERT INTO build_cache(key, parent_key, instruction, args, sources, config, chain_id, size, created, last_used)
-            VALUES ($k, $p, $i, $a, $s, $c, $ch, $z, $n, $n)
+            INSERT INTO build_cache(key, parent_key, instruction, args, sources, config, chain_id, size, created, last_used, image_id)
+            VALUES ($k, $p, $i, $a, $s, $c, $ch, $z, $n, $n, $id)
             ON CONFLICT(key) DO UPDATE SET parent_key = excluded.parent_key, instruction = excluded.instruction, args = excluded.args,
-                sources = excluded.sources, config = excluded.config, chain_id = excluded.chain_id, size = excluded.size, last_used = excluded.last_used
+                sources = excluded.sources, config = excluded.config, chain_id = excluded.chain_id, size = excluded.size, last_used = excluded.last_used,
+                image_id = excluded.image_id
             """, t, ("$k", record.Key), ("$p", record.ParentKey), ("$i", record.Instruction), ("$a", record.Args), ("$s", record.Sources),
-            ("$c", record.Config), ("$ch", record.ChainId?.ToString()), ("$z", record.Size), ("$n", now));
+            ("$c", record.Config), ("$ch", record.ChainId?.ToString()), ("$z", record.Size), ("$n", now), ("$id", record.ImageId?.ToString()));
     });
+
+    /// <summary>
+    /// The build steps that led to image <paramref name="imageId"/>, newest first: (state image ID, config JSON) of the step
+    /// that made it and of each parent step while the cache still has it. Empty when no cached step made this image.
+    /// </summary>
+    public IReadOnlyList<(Digest ImageId, byte[] Config)> BuildCacheAncestry(Digest imageId) => Read(c => c.Query("""
+        WITH RECURSIVE chain(key, parent_key, image_id, config, depth) AS (
+            SELECT key, parent_key, image_id, config, 0 FROM (SELECT * FROM build_cache WHERE image_id = $i LIMIT 1)
+            UNION ALL
+            SELECT b.key, b.parent_key, b.image_id, b.config, chain.depth + 1 FROM build_cache b JOIN chain ON b.key = chain.parent_key
+            WHERE chain.depth < 10000
+        )
+        SELECT image_id, config FROM chain WHERE image_id IS NOT NULL ORDER BY depth
+        """, r => (Digest.Parse(r.GetString(0)), (byte[])r.GetValue(1)), null, ("$i", imageId.ToString())));
+
+    /// <summary>
+    /// Cache keys of the steps whose state has an image ID starting with <paramref name="hexPrefix"/>, one per distinct ID
+    /// (an intermediate image as the build printed it).
+    /// </summary>
+    public IReadOnlyList<(string Key, Digest ImageId)> FindCachedStepsByImagePrefix(string hexPrefix) => Read(c => c.Query(
+        "SELECT MIN(key), image_id FROM build_cache WHERE image_id >= $lo AND image_id < $hi GROUP BY image_id ORDER BY image_id",
+        r => (r.GetString(0), Digest.Parse(r.GetString(1))), null, ("$lo", "sha256:" + hexPrefix), ("$hi", "sha256:" + hexPrefix + "\uffff")));
 
     public void RemoveBuildCache(string key) => Write((c, t) => c.Execute("DELETE FROM build_cache WHERE key = $k", t, ("$k", key)));
 

@@ -7,6 +7,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Berth.Engine.Content;
 using Berth.Engine.Images;
+using Berth.Engine.IO;
 
 namespace Berth.Engine.Registry;
 
@@ -825,21 +826,12 @@ public sealed class RegistryClient : IDisposable
     }
 
     /// <summary>A response body that disposes its response with it.</summary>
-    sealed class ResponseStream(HttpResponseMessage response, Stream body) : Stream
+    sealed class ResponseStream(HttpResponseMessage response, Stream body) : ForwardReadStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
         public override int Read(byte[] buffer, int offset, int count) => body.Read(buffer, offset, count);
         public override int Read(Span<byte> buffer) => body.Read(buffer);
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => body.ReadAsync(buffer, cancellationToken);
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => body.ReadAsync(buffer, offset, count, cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
@@ -853,18 +845,10 @@ public sealed class RegistryClient : IDisposable
     }
 
     /// <summary>Lets the client dispose what it opened without closing a caller's stream.</summary>
-    sealed class NonClosingStream(Stream inner) : Stream
+    sealed class NonClosingStream(Stream inner) : ForwardReadStream
     {
         public override bool CanRead => inner.CanRead;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
         public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using Berth.Engine.IO;
 
 namespace Berth.Engine.Runtime;
 
@@ -295,17 +296,9 @@ public abstract class OciRuntime : IOciRuntime
     }
 
     /// <summary>Writes to two streams (the second may be null).</summary>
-    private sealed class TeeStream(Stream first, Stream? second) : Stream
+    private sealed class TeeStream(Stream first, Stream? second) : ForwardWriteStream
     {
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
         public override void Flush() { first.Flush(); second?.Flush(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count)
         {
             first.Write(buffer, offset, count);

@@ -117,10 +117,12 @@ public sealed class SeccompProfile
 
     /// <summary>
     /// The filter for a container whose bounding set is <paramref name="boundingCaps"/>: keeps the groups whose
-    /// conditions hold, in order, and lists the native architecture with its sub-architectures.
+    /// conditions hold, in order, and lists the native architecture with its sub-architectures (x32 only where the kernel
+    /// runs x32 programs: <see cref="X32Abi"/>; for the running machine unless <paramref name="nativeArch"/> is given).
     /// </summary>
-    public OciSeccomp Resolve(IReadOnlyCollection<string> boundingCaps, string? nativeArch = null, Version? kernel = null)
+    public OciSeccomp Resolve(IReadOnlyCollection<string> boundingCaps, string? nativeArch = null, Version? kernel = null, bool? x32 = null)
     {
+        x32 ??= nativeArch is null ? X32Abi.Enabled : true;
         nativeArch ??= NativeArch;
         kernel ??= KernelVersion;
         var rules = new List<OciSyscallRule>();
@@ -143,7 +145,7 @@ public sealed class SeccompProfile
         {
             DefaultAction = DefaultAction,
             DefaultErrnoRet = DefaultErrnoRet,
-            Architectures = ArchMap.TryGetValue(nativeArch, out var arches) ? arches : null,
+            Architectures = ArchMap.TryGetValue(nativeArch, out var arches) ? x32.Value ? arches : [.. arches.Where(a => a != "SCMP_ARCH_X32")] : null,
             Syscalls = rules,
         };
     }

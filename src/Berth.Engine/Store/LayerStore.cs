@@ -2,6 +2,7 @@ using Berth.Engine.Content;
 using Berth.Engine.Layers;
 using Berth.Engine.Metadata;
 using Berth.Engine.Snapshots;
+using Berth.Engine.IO;
 
 namespace Berth.Engine.Store;
 
@@ -115,7 +116,7 @@ public sealed class LayerStore(BerthStore store)
 /// Hands out reads of at least 256 KiB (or up to the end): a decompressor returns a few KiB a call, and each piece would
 /// otherwise become a write(2) of its own into the blob and into the unpacked file.
 /// </summary>
-sealed class FillingReadStream(Stream inner) : Stream
+sealed class FillingReadStream(Stream inner) : ForwardReadStream
 {
     const int Wanted = 256 * 1024;
 
@@ -154,15 +155,6 @@ sealed class FillingReadStream(Stream inner) : Stream
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>Where a layer comes from, for error messages and trust decisions.</summary>

@@ -88,6 +88,32 @@ public class InstructionTests
     }
 
     [Fact]
+    public async Task Run_heredocs_run_as_a_script_an_executable_file_or_fed_to_the_shell_as_BuildKit_does()
+    {
+        using var f = await BuildFixture.CreateAsync();
+        f.Dockerfile("FROM busybox\nENV WHO=world\n" +
+            "RUN <<EOF\necho plain > /plain\nEOF\n" +
+            "RUN cat <<EOT > /fed && cat <<-'RAW' > /raw\nfed $WHO\nEOT\n\tliteral $WHO\n\tRAW\n" +
+            "RUN <<EOF\n#!/bin/sh -e\necho \"script $0\" > /script\nEOF\n");
+        var (result, _) = await f.BuildAsync();
+        Assert.Equal("plain\n", BuildFixture.ReadEntry(f.LayerEntries(result.ImageId, -3)["plain"]));
+        var fed = f.LayerEntries(result.ImageId, -2);
+        Assert.Equal("fed world\n", BuildFixture.ReadEntry(fed["fed"]));
+        Assert.Equal("literal $WHO\n", BuildFixture.ReadEntry(fed["raw"]));
+        var script = f.LayerEntries(result.ImageId, -1);
+        Assert.Equal(["script"], script.Keys); // the script file is bound over /dev, never part of the layer
+        Assert.Equal("script /dev/pipes/EOF\n", BuildFixture.ReadEntry(script["script"]));
+        var history = (await f.ConfigAsync(result.ImageId)).History!;
+        Assert.Equal("/bin/sh -c /dev/pipes/EOF", history[^1].CreatedBy);
+        Assert.Equal("/bin/sh -c cat <<EOT > /fed && cat <<-'RAW' > /raw\nfed $WHO\nEOT\n\tliteral $WHO\nRAW", history[^2].CreatedBy);
+
+        // The script's body is part of the step's cache key.
+        f.Dockerfile("FROM busybox\nENV WHO=world\nRUN <<EOF\n#!/bin/sh -e\necho \"changed $0\" > /script\nEOF\n");
+        var (changed, _) = await f.BuildAsync();
+        Assert.Equal("changed /dev/pipes/EOF\n", BuildFixture.ReadEntry(f.LayerEntries(changed.ImageId, -1)["script"]));
+    }
+
+    [Fact]
     public async Task Run_honours_user_workdir_and_shell()
     {
         using var f = await BuildFixture.CreateAsync();
@@ -177,30 +203,5 @@ public class InstructionTests
         var config = await f.ConfigAsync(result.ImageId);
         Assert.Equal("1", config.Config!.Labels!["a"]);
         Assert.Equal("/bin/sh -c #(nop)  LABEL a=1 b=2", config.History![^1].CreatedBy);
-    }
-}
-
-public class RunMountTests
-{
-    [Fact]
-    public async Task Cache_mounts_persist_between_builds_and_stay_out_of_the_layer()
-    {
-        using var f = await BuildFixture.CreateAsync();
-        f.Write("input/data.txt", "bound\n");
-        f.Dockerfile("""
-            FROM busybox
-            RUN --mount=type=cache,target=/root/.cache --mount=type=bind,source=input,target=/mnt/input --mount=type=tmpfs,target=/scratch \
-                cat /mnt/input/data.txt; ls /root/.cache; touch /root/.cache/was-here /scratch/gone; echo layer > /result
-            """);
-        var (first, progress) = await f.BuildAsync(new BuildOptions { NoCache = true });
-        Assert.Equal(["bound"], progress.OutputLines);
-        Assert.Equal(["result"], f.LayerEntries(first.ImageId, -1).Keys);
-        var (_, second) = await f.BuildAsync(new BuildOptions { NoCache = true });
-        Assert.Equal(["bound", "was-here"], second.OutputLines);
-
-        // The bound files are an input of the step, like COPY's sources.
-        f.Write("input/data.txt", "changed");
-        var (_, third) = await f.BuildAsync();
-        Assert.Equal(StepOutcome.Done, third.OutcomeOf("RUN"));
     }
 }

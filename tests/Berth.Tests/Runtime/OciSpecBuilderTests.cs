@@ -151,9 +151,23 @@ public class SeccompProfileTests
         Assert.Equal("SCMP_ACT_ERRNO", s.DefaultAction);
         Assert.Equal(1u, s.DefaultErrnoRet);
         Assert.Equal(["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], s.Architectures!);
+        Assert.Equal(["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], SeccompProfile.DockerDefault.Resolve(DefaultCaps, "amd64", new Version(6, 1), x32: false).Architectures!);
         Assert.Contains("read", Allowed(s));
         Assert.Contains("arch_prctl", Allowed(s));
         Assert.DoesNotContain("s390_runtime_instr", Allowed(s));
+    }
+
+    [Fact]
+    public void The_running_kernels_filter_lists_x32_exactly_when_an_x32_syscall_works()
+    {
+        // This machine's kernel answers x32 syscalls with ENOSYS (x32 off, as on Debian's kernels): a process can make one,
+        // and the filter for this machine then leaves SCMP_ARCH_X32 out.
+        long pid = X32Probe.GetPid(out int errno);
+        bool works = pid == Environment.ProcessId;
+        Assert.True(works || errno == 38, $"x32 getpid returned {pid}, errno {errno}");
+        Assert.Equal(works, X32Abi.Enabled);
+        var s = SeccompProfile.DockerDefault.Resolve(DefaultCaps);
+        Assert.Equal(works ? ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"] : ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], s.Architectures!);
     }
 
     [Fact]
@@ -214,4 +228,17 @@ public class CgroupLayoutTests
         Assert.Equal(hybrid.CrunPath, new CrunRuntime(stateRoot: root, cgroupMode: () => CgroupMode.V1).BinaryPath);
         Directory.Delete(Path.GetDirectoryName(root)!, recursive: true);
     }
+}
+
+static class X32Probe
+{
+    public static long GetPid(out int errno)
+    {
+        long result = Syscall(0x40000000 | 39);
+        errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        return result;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static extern long Syscall(long number);
 }

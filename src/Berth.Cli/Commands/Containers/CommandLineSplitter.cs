@@ -13,6 +13,7 @@ public static class CommandLineSplitter
         "--name", "--hostname", "-h", "--env", "-e", "--env-file", "--workdir", "-w", "--user", "-u", "--entrypoint",
         "--volume", "-v", "--tmpfs", "--network", "--net", "--memory", "-m", "--cpus", "--pids-limit", "--cap-add", "--cap-drop",
         "--label", "-l", "--stop-signal", "--stop-timeout", "--runtime", "--publish", "-p", "--security-opt", "--root",
+        "--health-cmd", "--health-interval", "--health-retries", "--health-start-interval", "--health-start-period", "--health-timeout",
     ];
 
     static readonly HashSet<string> ExecValueOptions = ["--env", "-e", "--env-file", "--user", "-u", "--workdir", "-w", "--root", "--detach-keys"];

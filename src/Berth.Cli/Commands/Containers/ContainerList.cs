@@ -70,7 +70,7 @@ public static class ContainerList
         if (images[image] is not { } resolved || resolved != r.ImageId) image = r.ImageId.Short;
         var status = new ContainerStatusInfo(r.IsRunning, r.State.StartedAt, r.State.FinishedAt, r.State.ExitCode,
             Paused: r.State.Status == ContainerStatus.Paused, Dead: r.State.Status == ContainerStatus.Dead,
-            RemovalInProgress: r.State.Status == ContainerStatus.Removing);
+            RemovalInProgress: r.State.Status == ContainerStatus.Removing, Health: r.Health?.Status);
         string sizeText = "";
         if (withSize)
         {

@@ -38,13 +38,21 @@ public sealed class RunOptions
     public readonly Option<bool> Tty = new("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
     public readonly Option<bool> Interactive = new("--interactive", "-i") { Description = "Keep STDIN open even if not attached" };
     public readonly Option<bool> Remove = new("--rm") { Description = "Automatically remove the container when it exits" };
+    public readonly Option<string?> HealthCmd = new("--health-cmd") { Description = "Command to run to check health" };
+    public readonly Option<string?> HealthInterval = new("--health-interval") { Description = "Time between running the check (ms|s|m|h) (default 0s)" };
+    public readonly Option<int?> HealthRetries = new("--health-retries") { Description = "Consecutive failures needed to report unhealthy" };
+    public readonly Option<string?> HealthStartInterval = new("--health-start-interval") { Description = "Time between running the check during the start period (ms|s|m|h) (default 0s)" };
+    public readonly Option<string?> HealthStartPeriod = new("--health-start-period") { Description = "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)" };
+    public readonly Option<string?> HealthTimeout = new("--health-timeout") { Description = "Maximum time to allow one check to run (ms|s|m|h) (default 0s)" };
+    public readonly Option<bool> NoHealthcheck = new("--no-healthcheck") { Description = "Disable any container-specified HEALTHCHECK" };
     public readonly Argument<string> Image = new("IMAGE");
     public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
 
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Name, Hostname, Env, EnvFile, Workdir, User, Entrypoint, Volume, Tmpfs, ReadOnly, Network, Memory, Cpus,
-                     PidsLimit, CapAdd, CapDrop, SecurityOpt, Privileged, Init, Label, StopSignal, StopTimeout, Runtime, Publish, Tty, Interactive, Remove })
+                     PidsLimit, CapAdd, CapDrop, SecurityOpt, Privileged, Init, Label, StopSignal, StopTimeout, Runtime, Publish, Tty, Interactive, Remove,
+                     HealthCmd, HealthInterval, HealthRetries, HealthStartInterval, HealthStartPeriod, HealthTimeout, NoHealthcheck })
             command.Add(o);
         command.Add(Image);
         command.Add(Command);
@@ -82,5 +90,15 @@ public sealed class RunOptions
         Interactive = parse.GetValue(Interactive),
         Detach = detach,
         AutoRemove = parse.GetValue(Remove),
+        Healthcheck = new HealthcheckOptions
+        {
+            Cmd = parse.GetValue(HealthCmd),
+            Interval = parse.GetValue(HealthInterval),
+            Timeout = parse.GetValue(HealthTimeout),
+            StartPeriod = parse.GetValue(HealthStartPeriod),
+            StartInterval = parse.GetValue(HealthStartInterval),
+            Retries = parse.GetValue(HealthRetries),
+            Disable = parse.GetValue(NoHealthcheck),
+        },
     };
 }

@@ -35,6 +35,12 @@ static class BuildCacheSchema
                 used INTEGER NOT NULL
             );
             """,
+            // The ID a build printed for the step's state (sha256 of its config): `run`, `inspect`, `tag` ... accept it as
+            // Docker's legacy builder's intermediate images are accepted. Rows from before this column stay without one.
+            """
+            ALTER TABLE build_cache ADD COLUMN image_id TEXT;
+            CREATE INDEX build_cache_by_image ON build_cache(image_id);
+            """,
         ],
         ["SELECT 1 FROM build_cache WHERE chain_id = $c LIMIT 1"]);
 }

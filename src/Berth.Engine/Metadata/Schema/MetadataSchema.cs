@@ -10,5 +10,6 @@ public static class MetadataSchema
         ContainersSchema.Component,
         VolumesSchema.Component,
         BuildCacheSchema.Component,
+        HealthSchema.Component,
     ];
 }

@@ -131,9 +131,8 @@ public sealed class ContainerListFilter
         return (c.Settings.Config.ExposedPorts?.Keys ?? Enumerable.Empty<string>()).Any(p => _expose.Contains(p.Contains('/') ? p : p + "/tcp"));
     }
 
-    /// <summary>"none" without a healthcheck (or with HEALTHCHECK NONE). Berth does not run healthchecks yet, so a container that has one has no health state to match.</summary>
-    static string Health(ContainerRecord c) =>
-        c.Settings.Config.Healthcheck?.Test is { Count: > 0 } test && test[0] != "NONE" ? "" : "none";
+    /// <summary>The container's health status (starting, healthy, unhealthy); "none" when it never ran with a healthcheck (or has HEALTHCHECK NONE).</summary>
+    static string Health(ContainerRecord c) => c.Health?.Status ?? Berth.Engine.Containers.Health.HealthState.None;
 
     /// <summary>The network Docker would list: the default mode is Docker's "bridge".</summary>
     static string NetworkName(ContainerRecord c) => c.Settings.HostConfig.NetworkMode == "default" ? "bridge" : c.Settings.HostConfig.NetworkMode;

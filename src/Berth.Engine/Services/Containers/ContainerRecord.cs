@@ -8,6 +8,8 @@ public sealed record ContainerRecord(string Id, string Name, Digest ImageId, Dat
 {
     public string ShortId => Id[..12];
     public bool IsRunning => State.IsRunning;
+    /// <summary>Docker's State.Health, filled in by the list (`ps`); null when not read or when the container never ran with a healthcheck.</summary>
+    public Berth.Engine.Containers.Health.HealthState? Health { get; init; }
 }
 
 /// <summary>What `create`/`run` asked for, flag values already split but not yet interpreted.</summary>
@@ -46,6 +48,8 @@ public sealed record ContainerCreateRequest
     /// <summary>The container will run detached (-d): nothing attaches to its stdio.</summary>
     public bool Detach { get; init; }
     public bool AutoRemove { get; init; }
+    /// <summary>The --health-* and --no-healthcheck flags.</summary>
+    public HealthcheckOptions Healthcheck { get; init; } = new();
 }
 
 /// <summary>What `exec` asked for.</summary>

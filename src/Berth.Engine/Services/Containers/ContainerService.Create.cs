@@ -92,6 +92,7 @@ public sealed partial class ContainerService
             Labels = labels,
             StopSignal = request.StopSignal ?? image.StopSignal,
             StopTimeout = request.StopTimeout ?? image.StopTimeout,
+            Healthcheck = request.Healthcheck.Resolve(image.Healthcheck),
         };
         if (config.WorkingDir.Length > 0 && !config.WorkingDir.StartsWith('/'))
             throw new InvalidInputException($"the working directory '{config.WorkingDir}' is invalid, it needs to be an absolute path");

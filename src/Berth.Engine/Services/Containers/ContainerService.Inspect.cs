@@ -33,6 +33,7 @@ public sealed partial class ContainerService
             ["StartedAt"] = FormatTime(c.State.StartedAt),
             ["FinishedAt"] = FormatTime(c.State.FinishedAt),
         };
+        if (HealthOf(c.Id) is { } health) state["Health"] = HealthJson(health);
         var snapshot = Path.Combine(_store.Snapshots.SnapshotsDirectory, "active-" + c.Id);
         var lowers = _store.Metadata.ImageLayers(c.ImageId).Select(l => _store.Snapshots.LayerDirectory(l.ChainId)).Reverse().ToList();
         var graph = new JsonObject

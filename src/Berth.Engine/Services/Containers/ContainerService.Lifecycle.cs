@@ -145,6 +145,7 @@ public sealed partial class ContainerService
             var container = GetLocked(id);
             if (container is null || container.IsRunning) return;
             await StopPortProxyAsync(container.Id).ConfigureAwait(false);
+            await StopHealthcheckAsync(container.Id).ConfigureAwait(false);
             await TryRuntimeAsync(() => RuntimeOf(container).DeleteAsync(container.Id, force: true, cancellationToken)).ConfigureAwait(false);
             RootfsMount.Unmount(RootfsPath(container.Id));
             remove = container.Settings.HostConfig.AutoRemove;
@@ -184,6 +185,7 @@ public sealed partial class ContainerService
             try
             {
                 await StopPortProxyAsync(current.Id).ConfigureAwait(false);
+                await StopHealthcheckAsync(current.Id).ConfigureAwait(false);
                 // conmon leaves by itself once its container is gone (after running the exit command, which finds nothing to do).
                 RootfsMount.Unmount(RootfsPath(current.Id));
                 Diagnostics.PhaseTimer.Mark("rm: unmounted");

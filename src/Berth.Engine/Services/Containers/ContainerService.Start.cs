@@ -118,6 +118,7 @@ public sealed partial class ContainerService
             _store.Metadata.SetContainerState(fresh.Id, fresh.State with { ExitCode = StartFailureCode(e.Message), Error = e.Message });
             throw new ContainerStartException(e.Message, StartFailureCode(e.Message));
         }
+        var startedAt = DateTimeOffset.UtcNow;
         _store.Metadata.SetContainerState(fresh.Id, fresh.State with
         {
             Status = ContainerStatus.Running,
@@ -126,9 +127,10 @@ public sealed partial class ContainerService
             ExitCode = 0,
             Error = "",
             OomKilled = false,
-            StartedAt = DateTimeOffset.UtcNow,
+            StartedAt = startedAt,
             FinishedAt = fresh.State.FinishedAt,
         });
+        await StartHealthcheckAsync(fresh, startedAt, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>`berth container cleanup ID`, behind a shell guard when this process removes the container itself.</summary>

@@ -64,7 +64,12 @@ public sealed partial class ContainerService
     }
 
     /// <summary>Every container, newest first, reconciled.</summary>
-    public IReadOnlyList<ContainerRecord> List() => _store.Metadata.ListContainers().Select(Reconcile).ToList();
+    public IReadOnlyList<ContainerRecord> List()
+    {
+        var rows = _store.Metadata.ListContainers();
+        var health = _store.Metadata.AllHealth();
+        return rows.Select(r => health.TryGetValue(r.Id, out var h) ? Reconcile(r) with { Health = ToHealthState(h) } : Reconcile(r)).ToList();
+    }
 
     /// <summary>
     /// A running or paused container whose exit file exists has exited: record its code and the file's time (libpod does

@@ -69,12 +69,14 @@ public sealed partial class ImageService
                         // this chain's snapshot is missing.
                         await using var blob = store.Content.OpenRead(diffId);
                         record = await Layers.AddAsync(blob, parent, source, cancellationToken).ConfigureAwait(false);
+                        added.Add(record);
                     }
                     else if (layer.Digest is not { } d || d == diffId)
                     {
                         // An uncompressed layer (Docker 25+ names it by its diff ID): verified once while it is unpacked,
                         // and the extracted file itself becomes the stored blob instead of being copied.
                         record = await Layers.AddFileAsync(files.Resolve(layer.Path, description), parent, source, cancellationToken).ConfigureAwait(false);
+                        added.Add(record);
                     }
                     else
                     {
@@ -84,7 +86,6 @@ public sealed partial class ImageService
                         added.Add(record); // before the check, so a mismatch discards what was stored
                         verified.Verify();
                     }
-                    if (!added.Contains(record)) added.Add(record);
                     records.Add(record);
                 }
                 parent = chain;

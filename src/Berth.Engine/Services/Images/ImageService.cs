@@ -18,15 +18,10 @@ public sealed partial class ImageService(BerthStore store)
     public Digest? TryResolve(string nameOrId)
     {
         if (nameOrId.StartsWith("sha256:", StringComparison.Ordinal) && Digest.TryParse(nameOrId, out var full))
-            return store.Metadata.GetImage(full) is not null ? full : null;
+            return store.Metadata.GetImage(full) is not null ? full : ResolveIdPrefix(full.Hex, nameOrId);
         if (ResolveByName(nameOrId) is { } byName) return byName;
         if (ImageNameParser.LooksLikeIdPrefix(nameOrId))
-        {
-            string hex = nameOrId.StartsWith("sha256:", StringComparison.Ordinal) ? nameOrId[7..] : nameOrId;
-            var matches = store.Metadata.FindImagesByPrefix(hex);
-            if (matches.Count > 1) throw new ConflictException($"multiple IDs found with provided prefix: {nameOrId}");
-            if (matches.Count == 1) return matches[0];
-        }
+            return ResolveIdPrefix(nameOrId.StartsWith("sha256:", StringComparison.Ordinal) ? nameOrId[7..] : nameOrId, nameOrId);
         return null;
     }
 
@@ -99,6 +94,15 @@ public sealed partial class ImageService(BerthStore store)
             var parentConfig = await ReadConfigAsync(parent, cancellationToken).ConfigureAwait(false);
             row = rows.Count - (parentConfig.History?.Count ?? 0);
             current = parent;
+        }
+        // A Berth build's steps are intermediate images (see ImageService.Intermediate): their rows show the IDs the build
+        // printed, as `docker history` does after a legacy build.
+        foreach (var (stepId, stepConfig) in store.Metadata.BuildCacheAncestry(id))
+        {
+            int count = ImageJson.ReadConfig(stepConfig, $"cached build step {stepId.Short}").History?.Count ?? 0;
+            int at = rows.Count - count;
+            if (at >= 0 && at < rows.Count && rows[at].Image is null)
+                rows[at] = rows[at] with { Image = stepId, Tags = store.Metadata.TagsOf(stepId).Select(ImageNameParser.Familiar).ToList() };
         }
         return rows;
     }

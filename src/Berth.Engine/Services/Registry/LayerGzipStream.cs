@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Berth.Engine.IO;
 
 namespace Berth.Engine.Services.Registry;
 
@@ -13,7 +14,7 @@ namespace Berth.Engine.Services.Registry;
 /// on it too). A layer whose blocks are all compressible is one ordinary member. The output depends only on the input,
 /// so pushing a layer twice gives the same digest.
 /// </remarks>
-sealed class LayerGzipStream(Stream output) : Stream
+sealed class LayerGzipStream(Stream output) : ForwardWriteStream
 {
     const int BlockSize = 1 << 20;
     const int SampleSize = 16 * 1024;
@@ -147,14 +148,5 @@ sealed class LayerGzipStream(Stream output) : Stream
         base.Dispose(disposing);
     }
 
-    public override void Flush() { }
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

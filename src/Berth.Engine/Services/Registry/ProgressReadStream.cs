@@ -1,7 +1,8 @@
+using Berth.Engine.IO;
 namespace Berth.Engine.Services.Registry;
 
 /// <summary>A read-only pass-through stream that reports how many bytes have been read so far.</summary>
-sealed class ProgressReadStream(Stream inner, Action<long> report) : Stream
+sealed class ProgressReadStream(Stream inner, Action<long> report) : ForwardReadStream
 {
     long _read;
 
@@ -31,15 +32,7 @@ sealed class ProgressReadStream(Stream inner, Action<long> report) : Stream
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => _read; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>An <see cref="IProgress{T}"/> that calls back on the reporting thread (System.Progress posts, which reorders events).</summary>

@@ -3,6 +3,7 @@ using Berth.Engine.Content;
 using Berth.Engine.Images;
 using Berth.Engine.Registry;
 using Berth.Engine.Store;
+using Berth.Engine.IO;
 
 namespace Berth.Engine.Services.Registry;
 
@@ -59,7 +60,7 @@ sealed class ResumableBlobDownload(BerthStore store)
 
     /// <summary>A blob being read: where it came from and, once read to the end, whether bytes were fetched for it.</summary>
     /// <remarks>Disposing it (as a reader wrapping it does) leaves the download open, to be checked with <see cref="DrainAsync"/>; <see cref="Release"/> closes it.</remarks>
-    public sealed class BlobStream(Stream inner) : Stream
+    public sealed class BlobStream(Stream inner) : ForwardReadStream
     {
         /// <summary>True once read to its end and found to match the digest (always true for the store's own copy).</summary>
         public bool Verified => (inner as DownloadingStream)?.Verified ?? true;
@@ -90,19 +91,10 @@ sealed class ResumableBlobDownload(BerthStore store)
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>The partial file's bytes, then the registry's from there on (appended to the file as they pass), hashed; verified at the end.</summary>
-    sealed class DownloadingStream : Stream
+    sealed class DownloadingStream : ForwardReadStream
     {
         const int MaxReconnects = 5;
 
@@ -236,14 +228,6 @@ sealed class ResumableBlobDownload(BerthStore store)
             base.Dispose(disposing);
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
         public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
