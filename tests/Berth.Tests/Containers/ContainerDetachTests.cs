@@ -132,7 +132,7 @@ public class ContainerDetachTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
     }
 
     /// <summary>A tmux session running one command line, followed by "exit=CODE" and a pause so the screen can be read.</summary>
-    sealed class TmuxSession : IAsyncDisposable
+    internal sealed class TmuxSession : IAsyncDisposable
     {
         readonly string _socket = "berth-test-" + Guid.NewGuid().ToString("N")[..8];
 

@@ -16,7 +16,7 @@ public static class CommandLineSplitter
         "--health-cmd", "--health-interval", "--health-retries", "--health-start-interval", "--health-start-period", "--health-timeout",
     ];
 
-    static readonly HashSet<string> ExecValueOptions = ["--env", "-e", "--user", "-u", "--workdir", "-w", "--root", "--detach-keys"];
+    static readonly HashSet<string> ExecValueOptions = ["--env", "-e", "--env-file", "--user", "-u", "--workdir", "-w", "--root", "--detach-keys"];
 
     public static string[] Split(string[] args)
     {

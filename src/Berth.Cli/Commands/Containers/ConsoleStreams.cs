@@ -74,11 +74,12 @@ public sealed class ConsoleStreams(CommandContext context)
     /// Docker's sig-proxy: while a container runs attached without a terminal, SIGINT and SIGTERM sent to berth go to the
     /// container instead of ending berth (with a terminal, Ctrl-C reaches the container through the terminal itself).
     /// </summary>
-    public bool ProxiesSignals(bool tty) => !tty && UsesConsole;
+    /// <param name="sigProxy">`--sig-proxy` (default true); false lets the signals end berth, the container running on.</param>
+    public bool ProxiesSignals(bool tty, bool sigProxy = true) => sigProxy && !tty && UsesConsole;
 
-    public IDisposable ForwardSignals(bool tty, Func<string, Task> send)
+    public IDisposable ForwardSignals(bool tty, Func<string, Task> send, bool sigProxy = true)
     {
-        if (!ProxiesSignals(tty)) return new Restore(null);
+        if (!ProxiesSignals(tty, sigProxy)) return new Restore(null);
         var registrations = new List<IDisposable>();
         foreach (var (signal, name) in new[] { (PosixSignal.SIGINT, "INT"), (PosixSignal.SIGTERM, "TERM") })
             registrations.Add(PosixSignalRegistration.Create(signal, ctx =>

@@ -64,10 +64,11 @@ public static class ContainerCommands
         var options = new RunOptions();
         var detach = new Option<bool>("--detach", "-d") { Description = "Run container in background and print container ID" };
         var detachKeys = DetachKeysOption();
+        var sigProxy = SigProxyOption();
         var command = new Command(name,
             "Create and run a new container from an image. Networking: --network none (loopback only), host (the host's network), " +
             "or default: the container's own network namespace with loopback up and ports published with -p through a local proxy; " +
-            "outbound networking in the default mode is not available yet.") { detach, detachKeys };
+            "outbound networking in the default mode is not available yet.") { detach, detachKeys, sigProxy };
         options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -89,7 +90,7 @@ public static class ContainerCommands
                     context.Out.WriteLine(container.Id);
                     return 0;
                 }
-                return await RunAttachedAsync(context, container, request.Interactive, request.Tty, keys, ct);
+                return await RunAttachedAsync(context, container, request.Interactive, request.Tty, keys, ct, parse.GetValue(sigProxy));
             }
             catch (BerthException e)
             {
@@ -106,6 +107,9 @@ public static class ContainerCommands
         catch (NotFoundException) { }
     }
 
+    /// <summary>`--sig-proxy` of run and attach: without a terminal, SIGINT and SIGTERM go to the container (default true).</summary>
+    static Option<bool> SigProxyOption() => new("--sig-proxy") { Description = "Proxy received signals to the process", DefaultValueFactory = _ => true };
+
     /// <summary>`--detach-keys` of run, start and attach.</summary>
     static Option<string?> DetachKeysOption() => new("--detach-keys") { Description = "Override the key sequence for detaching a container" };
 
@@ -113,18 +117,18 @@ public static class ContainerCommands
     /// Starts a created container attached to the terminal or the captured writers, returns its exit code (the engine removes
     /// an --rm container), or 0 when the detach keys were typed (the container keeps running, as with Docker).
     /// </summary>
-    internal static async Task<int> RunAttachedAsync(CommandContext context, ContainerRecord container, bool stdin, bool tty, DetachKeys keys, CancellationToken ct)
+    internal static async Task<int> RunAttachedAsync(CommandContext context, ContainerRecord container, bool stdin, bool tty, DetachKeys keys, CancellationToken ct, bool sigProxy = true)
     {
         var service = context.Engine.Containers;
         var console = new ConsoleStreams(context);
         var streams = console.Attach(stdin, tty, keys);
         // With the signals proxied, Ctrl-C ends the container (and so this wait), not the wait itself.
-        using var cancel = console.CancelOnDetach(console.ProxiesSignals(tty) ? CancellationToken.None : ct);
+        using var cancel = console.CancelOnDetach(console.ProxiesSignals(tty, sigProxy) ? CancellationToken.None : ct);
         try
         {
             using (console.RawTerminal(tty))
             using (console.ForwardResize(size => service.ResizeAsync(container.Id, size)))
-            using (console.ForwardSignals(tty, signal => service.KillAsync(container.Id, signal)))
+            using (console.ForwardSignals(tty, signal => service.KillAsync(container.Id, signal), sigProxy))
                 return await service.StartAttachedAsync(container.Id, streams, console.Size(), cancellationToken: cancel.Token);
         }
         catch (OperationCanceledException) when (console.Detacher?.HasDetached == true)
@@ -191,26 +195,29 @@ public static class ContainerCommands
 
     static Command Stop()
     {
-        var time = new Option<int?>("--time", "-t") { Description = "Seconds to wait for stop before killing it" };
+        // Docker 23+ names it --timeout; --time is its deprecated spelling, still accepted.
+        var time = new Option<int?>("--timeout", "-t", "--time") { Description = "Seconds to wait before killing the container" };
+        var signal = new Option<string?>("--signal", "-s") { Description = "Signal to send to the container" };
         var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
-        var command = new Command("stop", "Stop one or more running containers") { time, containers };
+        var command = new Command("stop", "Stop one or more running containers") { signal, time, containers };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
-            return await ForEach(context, parse.GetValue(containers)!, async n => { await context.Engine.Containers.StopAsync(n, parse.GetValue(time), ct); context.Out.WriteLine(n); });
+            return await ForEach(context, parse.GetValue(containers)!, async n => { await context.Engine.Containers.StopAsync(n, parse.GetValue(time), parse.GetValue(signal), ct); context.Out.WriteLine(n); });
         });
         return command;
     }
 
     static Command Restart()
     {
-        var time = new Option<int?>("--time", "-t") { Description = "Seconds to wait for stop before killing the container" };
+        var time = new Option<int?>("--timeout", "-t", "--time") { Description = "Seconds to wait before killing the container" };
+        var signal = new Option<string?>("--signal", "-s") { Description = "Signal to send to the container" };
         var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
-        var command = new Command("restart", "Restart one or more containers") { time, containers };
+        var command = new Command("restart", "Restart one or more containers") { signal, time, containers };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
-            return await ForEach(context, parse.GetValue(containers)!, async n => { await context.Engine.Containers.RestartAsync(n, parse.GetValue(time), ct); context.Out.WriteLine(n); });
+            return await ForEach(context, parse.GetValue(containers)!, async n => { await context.Engine.Containers.RestartAsync(n, parse.GetValue(time), parse.GetValue(signal), ct); context.Out.WriteLine(n); });
         });
         return command;
     }
@@ -262,8 +269,9 @@ public static class ContainerCommands
     {
         var noStdin = new Option<bool>("--no-stdin") { Description = "Do not attach STDIN" };
         var detachKeys = DetachKeysOption();
+        var sigProxy = SigProxyOption();
         var container = new Argument<string>("CONTAINER");
-        var command = new Command("attach", "Attach local standard input, output, and error streams to a running container") { detachKeys, noStdin, container };
+        var command = new Command("attach", "Attach local standard input, output, and error streams to a running container") { detachKeys, noStdin, sigProxy, container };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
@@ -274,12 +282,14 @@ public static class ContainerCommands
             bool tty = record.Settings.Config.Tty;
             bool stdin = !parse.GetValue(noStdin) && record.Settings.Config.OpenStdin;
             var streams = console.Attach(stdin, tty, keys);
-            using var cancel = console.CancelOnDetach(ct);
+            bool proxy = parse.GetValue(sigProxy);
+            using var cancel = console.CancelOnDetach(console.ProxiesSignals(tty, proxy) ? CancellationToken.None : ct);
             int? code;
             try
             {
                 using (console.RawTerminal(tty && stdin))
                 using (console.ForwardResize(size => service.ResizeAsync(record.Id, size)))
+                using (console.ForwardSignals(tty, signal => service.KillAsync(record.Id, signal), proxy))
                     code = await service.AttachAsync(record.Id, streams, cancel.Token);
             }
             catch (OperationCanceledException) when (console.Detacher?.HasDetached == true)
@@ -334,11 +344,15 @@ public static class ContainerCommands
     {
         var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be removed, remove nothing" };
-        var command = new Command("prune", "Remove all stopped containers") { force, dryRun };
+        var filters = new Option<string[]>("--filter") { Description = "Provide filter values (e.g. \"until=<timestamp>\")" };
+        var command = new Command("prune", "Remove all stopped containers") { filters, force, dryRun };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
             bool dry = parse.GetValue(dryRun);
+            // until= and label=/label!= as system prune takes them; a bad filter fails before the prompt, as Docker's.
+            var filter = Berth.Engine.Services.Maintenance.PruneFilter.Parse(parse.GetValue(filters) ?? [], DateTimeOffset.UtcNow);
+            if (filter.Dangling is not null) throw new InvalidInputException("invalid filter 'dangling'");
             if (!dry && !parse.GetValue(force))
             {
                 context.Out.Write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
@@ -346,7 +360,7 @@ public static class ContainerCommands
                 string? answer = Console.IsInputRedirected || !ReferenceEquals(context.Out, Console.Out) ? Console.In.ReadLine() : Console.ReadLine();
                 if (answer?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
             }
-            var result = await context.Engine.Containers.PruneContainersAsync(Berth.Engine.Services.Maintenance.PruneFilter.None, dry, ct);
+            var result = await context.Engine.Containers.PruneContainersAsync(filter, dry, ct);
             PruneOutput.Write(context.Out, dry ? "Would delete containers:" : "Deleted Containers:", result.Deleted, result.SpaceReclaimed, dry);
             return 0;
         });

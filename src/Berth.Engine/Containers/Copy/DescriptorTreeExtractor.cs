@@ -112,6 +112,11 @@ internal sealed class DescriptorTreeExtractor(FileDescriptor root, string baseRe
                 throw new ConflictException($"cannot overwrite non-directory {LayerTarReader.Quote(shown)} with directory {LayerTarReader.Quote(header.Name)}");
             if (!existing.IsDirectory)
             {
+                // A file with something mounted on it (a bind-mounted file, /etc/hosts): the kernel lets a mount in another
+                // namespace (the container's, a copy's detached tree) be unlinked, dropping the mount and writing beneath;
+                // Docker, whose mounts are its own, fails there, so this copy does too, in its words.
+                if (existing.IsMountRoot)
+                    throw new BerthException($"Error processing tar file(exit status 1): unlinkat {DestinationForMessages.TrimEnd('/')}/{shown}: device or resource busy");
                 int rc = UnlinkAt(pfd, leaf, directory: false);
                 if (rc != 0 && rc != ENOENT) throw Error(rc, "remove " + shown);
             }

@@ -70,12 +70,14 @@ internal static unsafe partial class PosixFileSystem
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     public struct Statx
     {
+        [FieldOffset(8)] public ulong Attributes;
         [FieldOffset(16)] public uint Nlink;
         [FieldOffset(20)] public uint Uid;
         [FieldOffset(24)] public uint Gid;
         [FieldOffset(28)] public ushort Mode;
         [FieldOffset(32)] public ulong Inode;
         [FieldOffset(40)] public ulong Size;
+        [FieldOffset(56)] public ulong AttributesMask;
         [FieldOffset(112)] public long MtimeSeconds;
         [FieldOffset(120)] public uint MtimeNanoseconds;
         [FieldOffset(128)] public uint RdevMajor;
@@ -85,6 +87,8 @@ internal static unsafe partial class PosixFileSystem
 
         public readonly uint FileType => Mode & S_IFMT;
         public readonly bool IsDirectory => FileType == S_IFDIR;
+        /// <summary>The root of a mount (STATX_ATTR_MOUNT_ROOT, Linux 5.8+): something is mounted on this path.</summary>
+        public readonly bool IsMountRoot => (AttributesMask & Attributes & 0x2000) != 0;
         public readonly bool IsWhiteout => FileType == S_IFCHR && RdevMajor == 0 && RdevMinor == 0;
     }
 

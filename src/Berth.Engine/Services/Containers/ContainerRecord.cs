@@ -60,6 +60,12 @@ public sealed record ContainerExecRequest
     public bool Interactive { get; init; }
     public bool Tty { get; init; }
     public IReadOnlyList<string> Env { get; init; } = [];
+    /// <summary>The terminal's size for a -t process (Docker's ConsoleSize).</summary>
+    public TerminalSize? Size { get; init; }
+    /// <summary>The exec session's id, chosen by the caller to resize its terminal (<see cref="ContainerService.ResizeExecAsync"/>); else a new one.</summary>
+    public string? SessionId { get; init; }
+    /// <summary>`--env-file`: read before the -e values, which win (Docker's ReadKVEnvStrings).</summary>
+    public IReadOnlyList<string> EnvFiles { get; init; } = [];
     public string? User { get; init; }
     public string? WorkingDir { get; init; }
     public bool Privileged { get; init; }

@@ -21,9 +21,12 @@ public sealed partial class ContainerService
             var resolved = ContainerUser.Resolve(RootfsPath(container.Id), u);
             user = new OciUser { Uid = resolved.Uid, Gid = resolved.Gid, AdditionalGids = resolved.AdditionalGids.Count > 0 ? resolved.AdditionalGids : null };
         }
-        var env = request.Env.SelectMany(RunFlagParsers.Env).ToList();
+        var env = request.EnvFiles.SelectMany(RunFlagParsers.EnvFile).Concat(request.Env.SelectMany(RunFlagParsers.Env)).ToList();
         var process = OciSpecBuilder.BuildExecProcess(spec, request.Command, env, request.Tty,
             string.IsNullOrEmpty(request.WorkingDir) ? null : request.WorkingDir, user, request.Privileged);
+        if (request.Tty && request.Size is { Rows: > 0, Columns: > 0 } size)
+            process = process with { ConsoleSize = new OciConsoleSize((uint)size.Rows, (uint)size.Columns) };
+        if (request.SessionId is { } session && !IsSessionId(session)) throw new InvalidInputException($"invalid exec session id {session}");
         try
         {
             var result = await MonitorFor(RuntimeOf(container)).ExecAsync(new ExecOptions
@@ -33,14 +36,43 @@ public sealed partial class ContainerService
                 Process = process,
                 Detach = request.Detach,
                 Stdin = request.Interactive,
+                SessionId = request.SessionId,
             }, streams, cancellationToken).ConfigureAwait(false);
             return result.ExitCode;
         }
         catch (RuntimeException e)
         {
-            int code = StartFailureCode(e.Message);
-            throw new ContainerStartException(e.Message, code == 125 ? 126 : code == 127 ? 126 : code);
+            // Docker's daemon marks every exec that could not start with 126 (its deferred cleanup overrides the 127 it
+            // first sets for a missing command) and words it as containerd relays runc's error.
+            throw new ContainerStartException($"OCI runtime exec failed: {RuntimeDetail(e.Message, container.Id)}: unknown", 126);
         }
+    }
+
+    /// <summary>A new exec session id, for <see cref="ContainerExecRequest.SessionId"/>.</summary>
+    public static string NewExecSessionId() => Guid.NewGuid().ToString("N")[..16];
+
+    static bool IsSessionId(string id) => id.Length is > 0 and <= 64 && id.All(char.IsAsciiLetterOrDigit);
+
+    /// <summary>Resizes the terminal of a running `exec -t` session; a session that has ended is ignored.</summary>
+    public async Task ResizeExecAsync(string nameOrId, string sessionId, TerminalSize size, CancellationToken cancellationToken = default)
+    {
+        var container = Get(nameOrId);
+        if (!container.IsRunning || !IsSessionId(sessionId)) return;
+        string control = Path.Combine(ContainerDirectory(container.Id), "exec", sessionId, "ctl");
+        if (!File.Exists(control)) return;
+        try
+        {
+            await MonitorFor(RuntimeOf(container)).ResizeAsync(control, size.Rows, size.Columns, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException) { }
+    }
+
+    /// <summary>The runtime's own words, without the monitor's "runc exec ID: " prefix.</summary>
+    static string RuntimeDetail(string message, string containerId)
+    {
+        string marker = $" exec {containerId}: ";
+        int at = message.IndexOf(marker, StringComparison.Ordinal);
+        return at < 0 ? message : message[(at + marker.Length)..];
     }
 
     /// <summary>`logs`: the container's output lines (stdout and stderr apart); with Follow, until the container stops.</summary>

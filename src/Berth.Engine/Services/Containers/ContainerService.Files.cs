@@ -21,23 +21,42 @@ public sealed partial class ContainerService
         WithCopierAsync(nameOrId, options, (copier, o) => copier.ExtractToContainerAsync(tar, containerPath, o, cancellationToken), writes: true);
 
     /// <summary>
-    /// Runs a copy against the container's root as its processes see it: a running container's through /proc/PID/root
-    /// (its volumes and binds included), a stopped one's overlay mounted for the copy. With -a the container's USER is
-    /// resolved to numeric ids from its own /etc/passwd and /etc/group (read inside the root, nothing loaded from it).
-    /// A copy that <paramref name="writes"/> into the container is refused where Docker refuses it (<see cref="ContainerWriteTarget"/>).
+    /// Runs a copy against the container's root as its processes see it: a running container's through /proc/PID/root,
+    /// a stopped one's overlay mounted for the copy with its volumes and bind mounts attached (as Docker's daemon mounts
+    /// them for a copy), in a detached mount tree only this copy sees (<see cref="ContainerMountTree"/>). With -a the
+    /// container's USER is resolved to numeric ids from its own /etc/passwd and /etc/group (read inside the root, nothing
+    /// loaded from it). A copy that <paramref name="writes"/> into the container is refused where Docker refuses it
+    /// (<see cref="ContainerWriteTarget"/>).
     /// </summary>
     async Task WithCopierAsync(string nameOrId, CopyOptions options, Func<ContainerCopier, CopyOptions, Task> copy, bool writes = false)
     {
         var container = Get(nameOrId);
         RootfsLease? lease = null;
+        ContainerMountTree? tree = null;
         string root;
+        bool mountsPresent = true;
         if (InitPid(container) is { } pid) root = $"/proc/{pid}/root";
         else
         {
             lease = MountRootfs(container.Id);
-            root = lease.Path;
+            try
+            {
+                var mounts = CopyMounts(container.Settings);
+                if (mounts.Count > 0)
+                {
+                    tree = ContainerMountTree.TryOpen(lease.Path, mounts);
+                    mountsPresent = tree is not null;
+                }
+            }
+            catch
+            {
+                lease.Dispose();
+                throw;
+            }
+            root = tree?.Root ?? lease.Path;
         }
         using (lease)
+        using (tree)
         {
             if (options.Archive && !string.IsNullOrEmpty(container.Settings.Config.User) && options.ContainerUid is null)
             {
@@ -46,9 +65,14 @@ public sealed partial class ContainerService
             }
             var copier = new ContainerCopier(root, nameOrId)
             {
-                CheckWritable = writes ? dir => ContainerWriteTarget.Check(container.Settings, dir, mountsPresent: lease is null) : null,
+                CheckWritable = writes ? dir => ContainerWriteTarget.Check(container.Settings, dir, mountsPresent) : null,
             };
             await copy(copier, options).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The volumes and bind mounts a stopped container's copy sees (tmpfs mounts hold nothing while it is stopped).</summary>
+    static List<TreeMount> CopyMounts(ContainerSettings settings) =>
+        settings.Mounts.Where(m => m.Type is "bind" or "volume" && m.Source.Length > 0)
+            .Select(m => new TreeMount(m.Source, m.Destination, !m.ReadWrite)).ToList();
 }

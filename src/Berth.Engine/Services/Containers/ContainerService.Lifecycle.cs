@@ -30,8 +30,13 @@ public sealed partial class ContainerService
     }
 
     /// <summary>`stop [-t]`: the stop signal, then SIGKILL after the timeout (the container's --stop-timeout, else 10 s).</summary>
-    public async Task StopAsync(string nameOrId, int? timeoutSeconds = null, CancellationToken cancellationToken = default)
+    public Task StopAsync(string nameOrId, int? timeoutSeconds = null, CancellationToken cancellationToken = default) =>
+        StopAsync(nameOrId, timeoutSeconds, null, cancellationToken);
+
+    /// <summary>`stop [-t] [-s]`: <paramref name="signal"/> (else the container's stop signal, else SIGTERM), then SIGKILL after the timeout.</summary>
+    public async Task StopAsync(string nameOrId, int? timeoutSeconds, string? signal, CancellationToken cancellationToken = default)
     {
+        string stopSignal = Signal(string.IsNullOrEmpty(signal) ? Get(nameOrId).Settings.Config.StopSignal ?? "SIGTERM" : signal);
         var container = Get(nameOrId);
         if (!container.IsRunning) return;
         var runtime = RuntimeOf(container);
@@ -43,7 +48,7 @@ public sealed partial class ContainerService
         }
         else if (timeout != 0)
         {
-            await TryRuntimeAsync(() => runtime.KillAsync(container.Id, Signal(container.Settings.Config.StopSignal ?? "SIGTERM"), cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await TryRuntimeAsync(() => runtime.KillAsync(container.Id, stopSignal, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (await WaitForExitAsync(container.Id, timeout < 0 ? TimeSpan.FromDays(365) : TimeSpan.FromSeconds(timeout), cancellationToken).ConfigureAwait(false))
             {
                 await CleanupAsync(container.Id, cancellationToken).ConfigureAwait(false);
@@ -83,9 +88,13 @@ public sealed partial class ContainerService
     }
 
     /// <summary>`restart [-t]`: stop, then start.</summary>
-    public async Task RestartAsync(string nameOrId, int? timeoutSeconds = null, CancellationToken cancellationToken = default)
+    public Task RestartAsync(string nameOrId, int? timeoutSeconds = null, CancellationToken cancellationToken = default) =>
+        RestartAsync(nameOrId, timeoutSeconds, null, cancellationToken);
+
+    /// <summary>`restart [-t] [-s]`: stop (with <paramref name="signal"/> if given), then start.</summary>
+    public async Task RestartAsync(string nameOrId, int? timeoutSeconds, string? signal, CancellationToken cancellationToken = default)
     {
-        await StopAsync(nameOrId, timeoutSeconds, cancellationToken).ConfigureAwait(false);
+        await StopAsync(nameOrId, timeoutSeconds, signal, cancellationToken).ConfigureAwait(false);
         var container = Get(nameOrId);
         await StartCoreAsync(container, null, null, cancellationToken).ConfigureAwait(false);
     }

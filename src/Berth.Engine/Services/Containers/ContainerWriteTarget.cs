@@ -13,8 +13,9 @@ public static class ContainerWriteTarget
 
     /// <summary>
     /// Throws Docker's error when <paramref name="containerDirectory"/> (absolute, resolved in the container) may not be
-    /// written. Without <paramref name="mountsPresent"/> (a stopped container, whose copy sees only its root file system)
-    /// a directory inside a volume or bind mount is refused too, rather than written into the root file system beneath it.
+    /// written. Without <paramref name="mountsPresent"/> (a stopped container on a kernel that cannot attach its mounts for
+    /// the copy, which then sees only its root file system) a directory inside a volume or bind mount is refused too,
+    /// rather than written into the root file system beneath it.
     /// </summary>
     public static void Check(ContainerSettings settings, string containerDirectory, bool mountsPresent = true)
     {
@@ -26,7 +27,7 @@ public static class ContainerWriteTarget
         {
             if (!mount.ReadWrite) throw new InvalidInputException(ReadOnlyVolumeMessage);
             if (!mountsPresent)
-                throw new ConflictException($"copying into {mount.Destination} (a {mount.Type} mount) of a stopped container is not supported yet: start the container first");
+                throw new ConflictException($"copying into {mount.Destination} (a {mount.Type} mount) of a stopped container needs Linux 6.15 or later: start the container first");
             return;
         }
         if (settings.HostConfig.ReadonlyRootfs) throw new InvalidInputException(ReadOnlyRootfsMessage);
