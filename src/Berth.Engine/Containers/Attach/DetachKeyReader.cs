@@ -6,7 +6,7 @@ namespace Berth.Engine.Containers.Attach;
 /// <see cref="OperationCanceledException"/>) or broken (then they are passed on, as moby/term's escape proxy does).
 /// The input never reaches end-of-file because of a detach: the container's stdin stays open.
 /// </summary>
-public sealed class DetachKeyReader(Stream input, DetachKeys keys) : Stream
+public sealed class DetachKeyReader(Stream input, DetachKeys keys) : IO.ForwardReadStream
 {
     private readonly byte[] _keys = [.. keys.Bytes];
     private readonly CancellationTokenSource _detached = new();
@@ -88,13 +88,4 @@ public sealed class DetachKeyReader(Stream input, DetachKeys keys) : Stream
     public override int Read(byte[] buffer, int offset, int count) =>
         ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
