@@ -166,15 +166,25 @@ public sealed class SnapshotStore
     {
         long total = 0;
         var seen = new HashSet<(long, long)>();
-        // A size estimate: an unreadable corner must not fail it.
-        foreach (var entry in FileEnumeration.Tree(dir, ignoreInaccessible: true))
+        // A size estimate: an unreadable corner must not fail it, nor a tree that another process removes meanwhile
+        // (a prune sizing a container that its `run --rm` is deleting): what is gone counts for nothing.
+        try
         {
-            if (entry.LinkTarget is { } link) { total += System.Text.Encoding.UTF8.GetByteCount(link); continue; }
-            if (entry is DirectoryInfo) continue;
-            var file = (FileInfo)entry;
-            if (PosixFileInfo.TryGetInode(file.FullName, out var dev, out var ino, out var nlink) && nlink > 1 && !seen.Add((dev, ino))) continue;
-            total += file.Length;
+            foreach (var entry in FileEnumeration.Tree(dir, ignoreInaccessible: true))
+            {
+                try
+                {
+                    if (entry.LinkTarget is { } link) { total += System.Text.Encoding.UTF8.GetByteCount(link); continue; }
+                    if (entry is DirectoryInfo) continue;
+                    var file = (FileInfo)entry;
+                    if (PosixFileInfo.TryGetInode(file.FullName, out var dev, out var ino, out var nlink) && nlink > 1 && !seen.Add((dev, ino))) continue;
+                    total += file.Length;
+                }
+                catch (FileNotFoundException) { }
+                catch (DirectoryNotFoundException) { }
+            }
         }
+        catch (DirectoryNotFoundException) { }
         return total;
     }
 }

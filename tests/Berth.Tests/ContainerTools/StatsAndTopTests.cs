@@ -10,6 +10,9 @@ namespace Berth.Tests.ContainerTools;
 /// <summary>stats figures from cgroup v1 (this machine, for real) and v2 (a fake tree), Docker's CPU % formula, and top.</summary>
 public class StatsAndTopTests
 {
+    private static List<string> CommandLines(IEnumerable<int> pids) =>
+        pids.Select(p => { try { return File.ReadAllText($"/proc/{p}/cmdline"); } catch (IOException) { return ""; } }).ToList();
+
     private static async Task<int> StartSleeper(TestContainer c, Func<ContainerRunSpec, ContainerRunSpec>? configure = null)
     {
         c.WriteSpec(r => (configure ?? (x => x))(r with { Network = NetworkMode.Private }),
@@ -17,7 +20,9 @@ public class StatsAndTopTests
         var created = await c.Monitor.CreateAsync(new MonitorOptions { ContainerId = c.Id, BundlePath = c.Bundle, LogPath = c.LogPath, ExitDir = c.ExitDir });
         c.MonitorPids.Add(created.MonitorPid);
         await c.Runtime.StartAsync(c.Id);
-        Assert.True(await TestContainer.WaitUntil(() => ContainerTop.PidsInCgroup("/berth/" + c.Id).Count >= 3), "the container's sleeps did not start");
+        // Both sleeps exec'd (a forked child still shows the shell's command line until its exec).
+        Assert.True(await TestContainer.WaitUntil(() => CommandLines(ContainerTop.PidsInCgroup("/berth/" + c.Id)) is var lines
+            && lines.Contains("sleep\01000\0") && lines.Contains("sleep\01001\0")), "the container's sleeps did not start");
         return created.Pid;
     }
 
