@@ -142,6 +142,7 @@ public sealed class ConmonMonitor : IContainerMonitor
 
     public async Task<ExecResult> ExecAsync(ExecOptions options, AttachStreams? streams = null, CancellationToken cancellationToken = default)
     {
+        PruneFinishedExecSessions(options.BundlePath, options.ContainerId);
         string session = options.SessionId ?? Guid.NewGuid().ToString("N")[..16];
         string dir = Path.Combine(options.BundlePath, "exec", session);
         string exitDir = Path.Combine(dir, "exit");
@@ -231,6 +232,26 @@ public sealed class ConmonMonitor : IContainerMonitor
         finally
         {
             if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Removes the folders (and attach-socket links) of this container's exec sessions whose conmon has written the exit
+    /// file, i.e. finished, so that a long-running container does not collect one folder per `exec` (Docker drops finished
+    /// exec sessions too). Sessions still running, or whose conmon is still finishing, are left for a later exec or `rm`.
+    /// </summary>
+    void PruneFinishedExecSessions(string bundlePath, string containerId)
+    {
+        string execDir = Path.Combine(bundlePath, "exec");
+        if (!Directory.Exists(execDir)) return;
+        foreach (var dir in Directory.EnumerateDirectories(execDir))
+        {
+            if (!File.Exists(Path.Combine(dir, "exit", containerId))) continue;
+            string link = Path.Combine(SocketDir, Path.GetFileName(dir));
+            if (new FileInfo(link).LinkTarget is not null) TryDelete(link);
+            try { Directory.Delete(dir, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
         }
     }
 
