@@ -87,6 +87,10 @@ public sealed class StepCache(BerthStore store, BuildLease lease)
         foreach (var layer in state.Layers)
             if (!store.Metadata.HasLayer(layer.ChainId) && !(store.Snapshots.HasLayer(layer.ChainId) && store.Content.Exists(layer.DiffId)))
                 throw new BuildException($"layer {layer.ChainId} of this build was removed by a concurrent prune; run the build again");
+        // A --no-cache rebuild replaces the row's layer: the one it held may now be referenced by nothing. Pinning it here
+        // makes it a candidate when the lease ends, which frees it then unless something else uses it.
+        var top = state.Layers.Count == 0 ? (Digest?)null : state.Layers[^1].ChainId;
+        if (store.Metadata.CachedStepChain(state.Key) is { } replaced && replaced != top) lease.PinChainLocked(replaced);
         var sources = inputs.Sources.Count <= MaxStoredSources ? string.Join('\n', inputs.Sources) : "";
         store.Metadata.AddBuildCache(new BuildCacheRecord(state.Key, parentKey, inputs.Instruction, inputs.Args, sources, state.ConfigJson(),
             state.Layers.Count == 0 ? null : state.Layers[^1].ChainId, layerSize) { ImageId = state.Id }, state.Layers);

@@ -60,6 +60,10 @@ public sealed partial class MetadataStore
     public IReadOnlyList<BuildCacheRecord> BuildCacheByInstruction(string instruction) => Read(c =>
         c.Query($"SELECT {CacheColumns} FROM build_cache WHERE instruction = $i ORDER BY last_used DESC LIMIT 20", ReadCache, null, ("$i", instruction)));
 
+    /// <summary>The top layer the cached step <paramref name="key"/> holds now (null when there is no such row or it has no layers).</summary>
+    public Digest? CachedStepChain(string key) => Read(c =>
+        c.Scalar("SELECT chain_id FROM build_cache WHERE key = $k", null, ("$k", key)) is string chain ? Digest.Parse(chain) : (Digest?)null);
+
     /// <summary>Records a step; <paramref name="layers"/> are the state's layers (rows added when missing), base first.</summary>
     public void AddBuildCache(BuildCacheRecord record, IReadOnlyList<LayerRecord> layers) => Write((c, t) =>
     {

@@ -152,4 +152,28 @@ public class BuildLeaseTests
             new Berth.Engine.Build.StepCache(store, second).Record("parent", new Berth.Engine.Build.StepInputs("RUN same"), secondState, secondLayer.Size);
         Assert.True(store.Metadata.HasLayer(secondLayer.ChainId));
     }
+
+    [Fact]
+    public async Task A_no_cache_rebuild_frees_the_layer_its_cache_row_held_before()
+    {
+        // The soak's end-of-run `system check`: "layer …: recorded but used by no image, container or lease". A --no-cache
+        // rebuild replaced the cache row's layer, and the layer it held before (its image already removed) was left behind.
+        using var crash = await CrashStore.CreateAsync();
+        using var context = new TempDirectory();
+        File.WriteAllText(context.Combine("Dockerfile"), "FROM stable:1\nRUN cat /proc/sys/kernel/random/uuid > /changes-every-run\n");
+        var first = await crash.RunAsync("build", "-q", "--network", "none", "-t", "rebuilt", context.Path);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var metadata = crash.Store.Engine.Store.Metadata;
+        var old = metadata.ImageLayers(Digest.Parse(first.Stdout.Trim()))[^1];
+        Assert.Equal(0, (await crash.RunAsync("rmi", "rebuilt")).ExitCode);
+        Assert.True(metadata.HasLayer(old.ChainId)); // the build cache keeps it
+
+        var second = await crash.RunAsync("build", "-q", "--no-cache", "--network", "none", "-t", "rebuilt", context.Path);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.NotEqual(old.ChainId, metadata.ImageLayers(Digest.Parse(second.Stdout.Trim()))[^1].ChainId);
+        Assert.False(metadata.HasLayer(old.ChainId), "the layer the replaced cache row held is still recorded");
+        Assert.False(crash.Store.Engine.Store.Snapshots.HasLayer(old.ChainId));
+        var report = await crash.Store.Engine.Maintenance.Checker.CheckAsync(repair: false, TimeSpan.Zero);
+        Assert.True(report.Findings.Count == 0, string.Join("\n", report.Findings));
+    }
 }
