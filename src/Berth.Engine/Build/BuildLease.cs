@@ -53,8 +53,9 @@ public sealed class BuildLease : IDisposable
     bool IsWhole(LayerRecord layer) => _store.Metadata.HasLayer(layer.ChainId) && _store.Snapshots.HasLayer(layer.ChainId) && _store.Content.Exists(layer.DiffId);
 
     /// <summary>
-    /// Pins layer <paramref name="chain"/>, which this build has just made (its files are there, its row may not be yet); call
-    /// under the reference lock. A row another build wrote for the same layer is then kept by this lease too.
+    /// Pins layer <paramref name="chain"/> without checking it (call under the reference lock): a layer this build has just made
+    /// (its files are there, its row may not be yet; a row another build wrote for the same layer is then kept by this lease
+    /// too), or one its cache row no longer holds (so that the lease's end frees it if nothing else uses it).
     /// </summary>
     public void PinChainLocked(Digest chain) => PinLocked(chain);
 

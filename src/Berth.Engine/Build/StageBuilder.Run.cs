@@ -98,7 +98,7 @@ public sealed partial class StageBuilder
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await File.WriteAllTextAsync(path, file.Content, cancellationToken).ConfigureAwait(false);
             File.SetUnixFileMode(path, (UnixFileMode)0x1ED);
-            binds = [.. binds, new BindMount(path, "/dev/pipes/" + file.Name, ReadOnly: true)];
+            binds.Add(new BindMount(path, "/dev/pipes/" + file.Name, ReadOnly: true));
         }
 
         var spec = new OciSpecBuilder().Build(new ContainerRunSpec

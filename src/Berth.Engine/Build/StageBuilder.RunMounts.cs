@@ -150,8 +150,7 @@ public sealed partial class StageBuilder
         File.WriteAllBytes(file, value);
         File.SetUnixFileMode(file, (UnixFileMode)(mount.Mode ?? 0x100));
         LchownAt(AT_FDCWD, file, (int)(mount.Uid ?? 0), (int)(mount.Gid ?? 0));
-        set.Binds.Add(new BindMount(file, target, ReadOnly: true));
-        set.FileTargets.Add(target);
+        set.AddBind(file, target, readOnly: true);
     }
 
     void AddSshMount(RunMountSet set, RunMount mount, string? target, int number)
@@ -163,8 +162,7 @@ public sealed partial class StageBuilder
             return;
         }
         target ??= $"/run/buildkit/ssh_agent.{number}";
-        set.Binds.Add(new BindMount(socket, target, ReadOnly: false));
-        set.FileTargets.Add(target);
+        set.AddBind(socket, target, readOnly: false);
         if (number == 0) set.Env.Add("SSH_AUTH_SOCK=" + target);
     }
 

@@ -62,9 +62,8 @@ public sealed partial class StageBuilder(BuildSession session, Stage stage)
                     [], SmallSha256.Of("scratch " + session.Platform).ToString(), null);
             else
             {
-                var id = await ResolveImageAsync(baseName, cancellationToken).ConfigureAwait(false);
-                var (config, layers) = await session.Lease.PinImageAsync(id, baseName, cancellationToken).ConfigureAwait(false);
-                _state = new BuildState(config, layers, "image " + id, id);
+                _state = await ImageStateAsync(baseName, cancellationToken).ConfigureAwait(false);
+                var config = _state.Config;
                 if (session.Options.Platform is { } wanted && (wanted.Os != config.Os || wanted.Architecture != config.Architecture))
                     session.Warnings.Add($"The requested image's platform ({config.Platform}) does not match the requested platform ({wanted})");
             }
@@ -112,9 +111,16 @@ public sealed partial class StageBuilder(BuildSession session, Stage stage)
             var built = await session.BuildStageAsync(fromStage, cancellationToken).ConfigureAwait(false);
             return (built, "stage " + built.Key);
         }
-        var id = await ResolveImageAsync(from, cancellationToken).ConfigureAwait(false);
-        var (config, layers) = await session.Lease.PinImageAsync(id, from, cancellationToken).ConfigureAwait(false);
-        return (new BuildState(config, layers, "image " + id, id), "image " + id);
+        var image = await ImageStateAsync(from, cancellationToken).ConfigureAwait(false);
+        return (image, image.Key);
+    }
+
+    /// <summary>The state of image <paramref name="name"/> (pulled when missing; key "image ID"), its layers pinned in the build's lease.</summary>
+    async Task<BuildState> ImageStateAsync(string name, CancellationToken cancellationToken)
+    {
+        var id = await ResolveImageAsync(name, cancellationToken).ConfigureAwait(false);
+        var (config, layers) = await session.Lease.PinImageAsync(id, name, cancellationToken).ConfigureAwait(false);
+        return new BuildState(config, layers, "image " + id, id);
     }
 
     async Task<Digest> ResolveImageAsync(string name, CancellationToken cancellationToken)

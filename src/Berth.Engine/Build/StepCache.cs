@@ -47,20 +47,8 @@ public sealed class StepCache(BerthStore store, BuildLease lease)
     {
         var found = store.Metadata.FindCachedStep(key);
         if (found is null) return null;
-        var layers = new List<LayerRecord>(found.LayersTopFirst.Count);
-        var expected = found.Record.ChainId;
-        foreach (var layer in found.LayersTopFirst)
-        {
-            if (layer.ChainId != expected) return null;
-            layers.Add(layer);
-            expected = layer.Parent;
-        }
-        if (expected is not null) return null; // a layer row of the chain is gone
-        layers.Reverse();
         var config = ImageJson.ReadConfig(found.Record.Config, "cached build step");
-        if (config.RootFs.DiffIds.Count != layers.Count) return null;
-        for (int i = 0; i < layers.Count; i++)
-            if (config.RootFs.DiffIds[i] != layers[i].DiffId.ToString()) return null;
+        if (found.WholeLayers(config.RootFs.DiffIds) is not { } layers) return null;
         using (store.ReferenceLock())
             if (!lease.TryPinLocked(layers)) return null;
         if (DateTimeOffset.UtcNow - found.LastUsed > LastUsedGranularity)
@@ -87,14 +75,13 @@ public sealed class StepCache(BerthStore store, BuildLease lease)
         foreach (var layer in state.Layers)
             if (!store.Metadata.HasLayer(layer.ChainId) && !(store.Snapshots.HasLayer(layer.ChainId) && store.Content.Exists(layer.DiffId)))
                 throw new BuildException($"layer {layer.ChainId} of this build was removed by a concurrent prune; run the build again");
-        // A --no-cache rebuild replaces the row's layer: the one it held may now be referenced by nothing. Pinning it here
-        // makes it a candidate when the lease ends, which frees it then unless something else uses it.
-        var top = state.Layers.Count == 0 ? (Digest?)null : state.Layers[^1].ChainId;
-        if (store.Metadata.CachedStepChain(state.Key) is { } replaced && replaced != top) lease.PinChainLocked(replaced);
         var sources = inputs.Sources.Count <= MaxStoredSources ? string.Join('\n', inputs.Sources) : "";
-        store.Metadata.AddBuildCache(new BuildCacheRecord(state.Key, parentKey, inputs.Instruction, inputs.Args, sources, state.ConfigJson(),
+        var replaced = store.Metadata.AddBuildCache(new BuildCacheRecord(state.Key, parentKey, inputs.Instruction, inputs.Args, sources, state.ConfigJson(),
             state.Layers.Count == 0 ? null : state.Layers[^1].ChainId, layerSize) { ImageId = state.Id }, state.Layers);
         lease.TryPinLocked(state.Layers); // the rows were just written and the files checked above
+        // A --no-cache rebuild replaced the row's layer: the one it held may now be referenced by nothing. Pinned, it is a
+        // candidate when the lease ends, which frees it then unless something else uses it.
+        if (replaced is { } old) lease.PinChainLocked(old);
     }
 
     /// <summary>Why <paramref name="inputs"/> on <paramref name="parentKey"/> missed: which input differs from the closest cached step.</summary>

@@ -18,7 +18,30 @@ public sealed record BuildCacheRecord(string Key, string ParentKey, string Instr
 }
 
 /// <summary>A cache row found for a step, with the layers of its state (top first) and when it was last used.</summary>
-public sealed record CachedStep(BuildCacheRecord Record, IReadOnlyList<LayerRecord> LayersTopFirst, DateTimeOffset LastUsed);
+public sealed record CachedStep(BuildCacheRecord Record, IReadOnlyList<LayerRecord> LayersTopFirst, DateTimeOffset LastUsed)
+{
+    /// <summary>
+    /// The state's layers base first, when the whole chain from the row's top layer down still has its rows and their diff
+    /// IDs are the config's <paramref name="diffIds"/>; null when a layer row is gone or they do not match.
+    /// </summary>
+    public List<LayerRecord>? WholeLayers(IReadOnlyList<string> diffIds)
+    {
+        var layers = new List<LayerRecord>(LayersTopFirst.Count);
+        var expected = Record.ChainId;
+        foreach (var layer in LayersTopFirst)
+        {
+            if (layer.ChainId != expected) return null;
+            layers.Add(layer);
+            expected = layer.Parent;
+        }
+        if (expected is not null) return null; // a layer row of the chain is gone
+        layers.Reverse();
+        if (diffIds.Count != layers.Count) return null;
+        for (int i = 0; i < layers.Count; i++)
+            if (diffIds[i] != layers[i].DiffId.ToString()) return null;
+        return layers;
+    }
+}
 
 /// <summary>What a build cache prune removes: the cache keys (most recently used first) and the layers only they kept.</summary>
 public sealed record BuildCachePrunePlan(IReadOnlyList<string> Keys, IReadOnlyList<LayerRecord> FreedLayers);

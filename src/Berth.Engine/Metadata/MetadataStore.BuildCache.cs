@@ -60,13 +60,13 @@ public sealed partial class MetadataStore
     public IReadOnlyList<BuildCacheRecord> BuildCacheByInstruction(string instruction) => Read(c =>
         c.Query($"SELECT {CacheColumns} FROM build_cache WHERE instruction = $i ORDER BY last_used DESC LIMIT 20", ReadCache, null, ("$i", instruction)));
 
-    /// <summary>The top layer the cached step <paramref name="key"/> holds now (null when there is no such row or it has no layers).</summary>
-    public Digest? CachedStepChain(string key) => Read(c =>
-        c.Scalar("SELECT chain_id FROM build_cache WHERE key = $k", null, ("$k", key)) is string chain ? Digest.Parse(chain) : (Digest?)null);
-
-    /// <summary>Records a step; <paramref name="layers"/> are the state's layers (rows added when missing), base first.</summary>
-    public void AddBuildCache(BuildCacheRecord record, IReadOnlyList<LayerRecord> layers) => Write((c, t) =>
+    /// <summary>
+    /// Records a step; <paramref name="layers"/> are the state's layers (rows added when missing), base first. Returns the
+    /// top layer the row held before when this replaces a row with another one (a --no-cache rebuild), else null.
+    /// </summary>
+    public Digest? AddBuildCache(BuildCacheRecord record, IReadOnlyList<LayerRecord> layers) => Write((c, t) =>
     {
+        var before = c.Scalar("SELECT chain_id FROM build_cache WHERE key = $k", t, ("$k", record.Key)) as string;
         foreach (var layer in layers)
             c.Execute("INSERT OR IGNORE INTO layers(chain_id, diff_id, parent, size) VALUES ($c, $d, $p, $s)", t,
                 ("$c", layer.ChainId.ToString()), ("$d", layer.DiffId.ToString()), ("$p", layer.Parent?.ToString()), ("$s", layer.Size));
@@ -79,6 +79,7 @@ public sealed partial class MetadataStore
                 image_id = excluded.image_id
             """, t, ("$k", record.Key), ("$p", record.ParentKey), ("$i", record.Instruction), ("$a", record.Args), ("$s", record.Sources),
             ("$c", record.Config), ("$ch", record.ChainId?.ToString()), ("$z", record.Size), ("$n", now), ("$id", record.ImageId?.ToString()));
+        return before is not null && before != record.ChainId?.ToString() ? Digest.Parse(before) : (Digest?)null;
     });
 
     /// <summary>

@@ -247,8 +247,7 @@ public sealed class ConmonMonitor : IContainerMonitor
         foreach (var dir in Directory.EnumerateDirectories(execDir))
         {
             if (!File.Exists(Path.Combine(dir, "exit", containerId))) continue;
-            string link = Path.Combine(SocketDir, Path.GetFileName(dir));
-            if (new FileInfo(link).LinkTarget is not null) TryDelete(link);
+            RemoveSocketLink(Path.GetFileName(dir));
             try { Directory.Delete(dir, recursive: true); }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
@@ -264,12 +263,14 @@ public sealed class ConmonMonitor : IContainerMonitor
         var ids = new List<string> { containerId };
         string execDir = Path.Combine(bundlePath, "exec");
         if (Directory.Exists(execDir)) ids.AddRange(Directory.EnumerateDirectories(execDir).Select(Path.GetFileName)!);
-        foreach (var id in ids)
-        {
-            string link = Path.Combine(SocketDir, id);
-            var info = new FileInfo(link);
-            if (info.LinkTarget is not null) TryDelete(link);
-        }
+        foreach (var id in ids) RemoveSocketLink(id);
+    }
+
+    /// <summary>Removes the link conmon made in the socket directory for container or exec session <paramref name="id"/>, if any.</summary>
+    void RemoveSocketLink(string id)
+    {
+        string link = Path.Combine(SocketDir, id);
+        if (new FileInfo(link).LinkTarget is not null) TryDelete(link);
     }
 
     public async Task<int> WaitForExitAsync(string exitDir, string containerId, CancellationToken cancellationToken = default)

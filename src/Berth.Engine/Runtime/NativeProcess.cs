@@ -176,6 +176,21 @@ internal static partial class NativeProcess
         return pid > 0 && kill(pid, signal) == 0;
     }
 
+    /// <summary>Sends a signal to every process of group <paramref name="groupId"/>; false when there is none.</summary>
+    public static bool SignalGroup(int groupId, int signal) => groupId > 0 && kill(-groupId, signal) == 0;
+
+    /// <summary>True while the process exists and has not ended (a zombie, or a dead task, has ended).</summary>
+    public static bool IsRunning(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            int close = stat.LastIndexOf(')');
+            return !(close > 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X');
+        }
+        catch (IOException) { return false; } // no such process (the file or its directory is gone)
+    }
+
     /// <summary>True when a process with this pid exists (it may be a zombie).</summary>
     public static bool Exists(int pid) => pid > 0 && (kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() != ESRCH);
 }

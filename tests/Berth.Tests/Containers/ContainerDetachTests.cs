@@ -182,7 +182,7 @@ public class ContainerDetachTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
     }
 
     /// <summary>A stream that returns the given chunks one read each.</summary>
-    sealed class ChunkedStream(byte[][] chunks) : Stream
+    sealed class ChunkedStream(byte[][] chunks) : Berth.Engine.IO.ForwardReadStream
     {
         int _next;
         public override int Read(byte[] buffer, int offset, int count)
@@ -192,14 +192,5 @@ public class ContainerDetachTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
             chunk.CopyTo(buffer, offset);
             return chunk.Length;
         }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

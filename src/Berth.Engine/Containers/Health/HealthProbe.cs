@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using Berth.Engine.Runtime;
 
@@ -11,7 +10,7 @@ namespace Berth.Engine.Containers.Health;
 /// monitor: the probe's output comes back on pipes), with moby's rules: stdout and stderr together, at most 4096 bytes
 /// kept, and a probe still running after the timeout killed and reported as exit -1 "Health check exceeded timeout (…)".
 /// </summary>
-public static partial class HealthProbe
+public static class HealthProbe
 {
     /// <summary>How long the runtime may take to start the probe before that counts as a failure (moby: 30 s, apart from the timeout).</summary>
     static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
@@ -115,10 +114,7 @@ public static partial class HealthProbe
         catch (IOException) { }
     }
 
-    static void Kill(int pid)
-    {
-        if (pid > 0) KillNative(pid, 9);
-    }
+    static void Kill(int pid) => NativeProcess.Signal(pid, 9);
 
     static void TryDelete(string path)
     {
@@ -126,9 +122,6 @@ public static partial class HealthProbe
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
     }
-
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int KillNative(int pid, int signal);
 
     /// <summary>Go's <c>time.Duration.String()</c>: "1s", "500ms", "1m30s", "1.5s", "2h0m0s".</summary>
     public static string GoDurationText(TimeSpan span)

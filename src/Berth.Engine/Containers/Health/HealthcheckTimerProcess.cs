@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
+using Berth.Engine.Runtime;
 
 namespace Berth.Engine.Containers.Health;
 
@@ -11,7 +11,7 @@ namespace Berth.Engine.Containers.Health;
 /// <c>healthcheck.pid</c> in the container's directory, names the shell, which leads its own process group: stopping
 /// signals the whole group (the shell, its sleep and a probe in flight).
 /// </summary>
-public sealed partial class HealthcheckTimerProcess : IHealthcheckTimer
+public sealed class HealthcheckTimerProcess : IHealthcheckTimer
 {
     /// <summary>The shell's $0: marks the process as a Berth healthcheck timer in /proc/PID/cmdline.</summary>
     public const string ProcessName = "berth-healthcheck";
@@ -60,12 +60,12 @@ public sealed partial class HealthcheckTimerProcess : IHealthcheckTimer
             return false;
         }
         // The pid too, not only its group: right after the start it may not have called setsid yet.
-        KillNative(-pid, SIGTERM);
-        KillNative(pid, SIGTERM);
+        NativeProcess.SignalGroup(pid, SIGTERM);
+        NativeProcess.Signal(pid, SIGTERM);
         var waited = Stopwatch.StartNew();
-        while (IsAlive(pid) && waited.Elapsed < TimeSpan.FromSeconds(2)) await Task.Delay(5).ConfigureAwait(false);
-        KillNative(-pid, SIGKILL);
-        KillNative(pid, SIGKILL);
+        while (NativeProcess.IsRunning(pid) && waited.Elapsed < TimeSpan.FromSeconds(2)) await Task.Delay(5).ConfigureAwait(false);
+        NativeProcess.SignalGroup(pid, SIGKILL);
+        NativeProcess.Signal(pid, SIGKILL);
         TryDelete(pidFile);
         return true;
     }
@@ -79,23 +79,12 @@ public sealed partial class HealthcheckTimerProcess : IHealthcheckTimer
         try
         {
             string cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
-            return cmdline.Contains($"\0{ProcessName}\0{containerId}\0", StringComparison.Ordinal) && IsAlive(pid) ? pid : null;
+            return cmdline.Contains($"\0{ProcessName}\0{containerId}\0", StringComparison.Ordinal) && NativeProcess.IsRunning(pid) ? pid : null;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException) { return null; }
     }
 
     static string Seconds(TimeSpan span) => Math.Max(0, span.TotalSeconds).ToString("0.###", CultureInfo.InvariantCulture);
-
-    static bool IsAlive(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            int close = stat.LastIndexOf(')');
-            return !(close > 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X');
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException) { return false; }
-    }
 
     static void TryDelete(string path)
     {
@@ -105,7 +94,4 @@ public sealed partial class HealthcheckTimerProcess : IHealthcheckTimer
     }
 
     const int SIGKILL = 9, SIGTERM = 15;
-
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int KillNative(int pid, int signal);
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Berth.Engine.Processes;
+using Berth.Engine.Runtime;
 
 namespace Berth.Engine.Containers.Ports;
 
@@ -9,7 +10,7 @@ namespace Berth.Engine.Containers.Ports;
 /// The port proxy of one container as its own detached <c>berth internal port-proxy</c> process, so published
 /// ports keep answering after the <c>berth run -d</c> that started them has exited. A pid file says it runs.
 /// </summary>
-public static partial class PortProxyProcess
+public static class PortProxyProcess
 {
     /// <summary>How long <see cref="StartAsync"/> waits for the proxy to bind before giving up.</summary>
     public static TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -77,7 +78,7 @@ public static partial class PortProxyProcess
         try
         {
             string cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
-            return cmdline.Contains("\0port-proxy\0", StringComparison.Ordinal) && !IsZombie(pid) ? pid : null;
+            return cmdline.Contains("\0port-proxy\0", StringComparison.Ordinal) && NativeProcess.IsRunning(pid) ? pid : null;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException) { return null; }
     }
@@ -91,8 +92,8 @@ public static partial class PortProxyProcess
         {
             Kill(p, SIGTERM);
             var deadline = Stopwatch.StartNew();
-            while (IsAlive(p) && deadline.Elapsed < (timeout ?? TimeSpan.FromSeconds(5))) await Task.Delay(10).ConfigureAwait(false);
-            if (IsAlive(p)) Kill(p, SIGKILL);
+            while (NativeProcess.IsRunning(p) && deadline.Elapsed < (timeout ?? TimeSpan.FromSeconds(5))) await Task.Delay(10).ConfigureAwait(false);
+            if (NativeProcess.IsRunning(p)) Kill(p, SIGKILL);
         }
         try { File.Delete(pidFile); } catch (DirectoryNotFoundException) { }
         return pid is not null;
@@ -119,7 +120,7 @@ public static partial class PortProxyProcess
             var serve = proxy.RunAsync(stop.Token);
             if (exitWithPid is { } watched)
             {
-                while (!serve.IsCompleted && IsAlive(watched))
+                while (!serve.IsCompleted && NativeProcess.IsRunning(watched))
                     await Task.WhenAny(serve, Task.Delay(500, CancellationToken.None)).ConfigureAwait(false);
                 stop.Cancel();
             }
@@ -136,21 +137,5 @@ public static partial class PortProxyProcess
     private const int SIGKILL = 9;
     private const int SIGTERM = 15;
 
-    private static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}") && !IsZombie(pid);
-
-    private static bool IsZombie(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            int close = stat.LastIndexOf(')');
-            return close > 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X';
-        }
-        catch (IOException) { return false; }
-    }
-
-    private static void Kill(int pid, int signal) => KillNative(pid, signal);
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int KillNative(int pid, int signal);
+    private static void Kill(int pid, int signal) => NativeProcess.Signal(pid, signal);
 }

@@ -31,9 +31,8 @@ public sealed partial class ImageService
     {
         var step = store.Metadata.FindCachedStep(key);
         if (step is null) return null;
-        var layers = step.LayersTopFirst.Reverse().ToList();
         var config = ImageJson.ReadConfig(step.Record.Config, $"cached build step {id.Short}");
-        if (!config.RootFs.DiffIds.SequenceEqual(layers.Select(l => l.DiffId.ToString()))) return null; // a layer row of the chain is gone
+        if (step.WholeLayers(config.RootFs.DiffIds) is not { } layers) return null;
         // The config is a few kilobytes; the content store's writer is asynchronous only, and this resolves names synchronously.
         store.Content.WriteAsync(step.Record.Config, id).GetAwaiter().GetResult();
         using (store.ReferenceLock())
