@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
+using Berth.Engine.Services.Containers;
 using Berth.Tests.Containers;
+using Berth.Tests.Runtime;
 using Berth.Tests.Hostile;
 using Berth.Tests.Support;
 
@@ -52,6 +54,10 @@ public sealed partial class PruneDryRunTests : IAsyncLifetime
         await bb.OkAsync("stop", "-t", "0", running); // a stopped container can be pruned; restart it so it must be kept
         await bb.OkAsync("start", running);
         Assert.True(bb.Store.Engine.Containers.Get(running).IsRunning);
+        // conmon's exit command unmounts an exited container's root after `run`/`start -a` returned: the store's state is
+        // only still once it has (else a file of that root can vanish while the state is read).
+        foreach (var id in new[] { wrote, exited })
+            Assert.True(await TestContainer.WaitUntil(() => !RootfsMount.IsMounted(bb.Store.Engine.Containers.RootfsPath(id))), $"{id}'s root stayed mounted");
 
         var before = State();
         var dry = Parse(await bb.OkAsync("container", "prune", "--dry-run"));
