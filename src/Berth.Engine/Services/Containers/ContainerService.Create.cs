@@ -1,3 +1,4 @@
+using Berth.Engine.Content;
 using Berth.Engine.Images;
 using Berth.Engine.Metadata;
 using Berth.Engine.Runtime;
@@ -9,7 +10,24 @@ public sealed partial class ContainerService
     /// <summary>`create`: records a container over an image, with Docker's rules for command, environment and mounts.</summary>
     public async Task<ContainerRecord> CreateAsync(ContainerCreateRequest request, CancellationToken cancellationToken = default)
     {
-        var imageId = _images.Resolve(request.Image);
+        for (int attempt = 0; ; attempt++)
+        {
+            var imageId = _images.Resolve(request.Image);
+            try
+            {
+                return await CreateFromAsync(request, imageId, cancellationToken).ConfigureAwait(false);
+            }
+            // The name was resolved before any lock: a build may have moved the tag since and a prune deleted the image it
+            // named then. Docker's daemon resolves and creates under one lock; here the name is resolved again.
+            catch (Exception) when (attempt < 3 && !cancellationToken.IsCancellationRequested
+                && _store.Metadata.GetImage(imageId) is null && _images.TryResolve(request.Image) is { } now && now != imageId)
+            {
+            }
+        }
+    }
+
+    async Task<ContainerRecord> CreateFromAsync(ContainerCreateRequest request, Digest imageId, CancellationToken cancellationToken)
+    {
         var image = (await _images.ReadConfigAsync(imageId, cancellationToken).ConfigureAwait(false)).Config ?? new ContainerConfig();
         Diagnostics.PhaseTimer.Mark("create: image config read");
         string id = ContainerNames.NewId();
