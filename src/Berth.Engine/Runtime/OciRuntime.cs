@@ -63,7 +63,7 @@ public abstract class OciRuntime : IOciRuntime
         await InvokeAsync(args, cancellationToken: cancellationToken, discardOutput: true).ConfigureAwait(false);
     }
 
-    public Task StartAsync(string id, CancellationToken cancellationToken = default) =>
+    public virtual Task StartAsync(string id, CancellationToken cancellationToken = default) =>
         InvokeAsync(["start", id], cancellationToken: cancellationToken);
 
     public async Task<int> RunAsync(string id, string bundlePath, Stream? stdout = null, Stream? stderr = null, CancellationToken cancellationToken = default)
