@@ -1,0 +1,70 @@
+using Berth.Engine.Runtime;
+
+namespace Berth.Tests.Runtime;
+
+/// <summary>
+/// Starting a created runc container through its exec fifo (what `runc start` does, done in process): it must work with
+/// the runc installed here (a runc that moved the fifo would silently cost a process start per `run`, so the fast path
+/// is asserted, not only the outcome), and anything unusual must be left to `runc start` with its own answers.
+/// </summary>
+public class RuncExecFifoTests
+{
+    [Fact]
+    public async Task A_created_container_is_started_through_the_fifo_and_runc_then_reports_it_running()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sleep", "30");
+        await c.Runtime.CreateAsync(c.Id, c.Bundle);
+        string fifo = RuncExecFifo.PathOf(((OciRuntime)c.Runtime).StateRoot, c.Id);
+        Assert.True(File.Exists(fifo), $"runc {c.Runtime.Name} left no exec fifo at {fifo}: the in-process start would never be used");
+        Assert.Equal("created", (await c.Runtime.StateAsync(c.Id))!.Status);
+
+        Assert.True(RuncExecFifo.TryStart(((OciRuntime)c.Runtime).StateRoot, c.Id, CancellationToken.None));
+
+        Assert.False(File.Exists(fifo));
+        Assert.Equal("running", (await c.Runtime.StateAsync(c.Id))!.Status);
+        await c.Runtime.DeleteAsync(c.Id, force: true);
+    }
+
+    [Fact]
+    public async Task The_started_process_runs_to_its_exit_code()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sh", "-c", "exit 7");
+        await c.Runtime.CreateAsync(c.Id, c.Bundle);
+        var state = await c.Runtime.StateAsync(c.Id);
+        await c.Runtime.StartAsync(c.Id);
+        Assert.True(await TestContainer.WaitUntil(() => !NativeProcess.IsRunning(state!.Pid)), "the container's process did not end");
+        Assert.Equal("stopped", (await c.Runtime.StateAsync(c.Id))!.Status);
+        await c.Runtime.DeleteAsync(c.Id, force: true);
+    }
+
+    [Fact]
+    public async Task A_running_container_is_left_to_runc_start_which_refuses_it()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sleep", "30");
+        await c.Runtime.CreateAsync(c.Id, c.Bundle);
+        await c.Runtime.StartAsync(c.Id);
+
+        Assert.False(RuncExecFifo.TryStart(((OciRuntime)c.Runtime).StateRoot, c.Id, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => c.Runtime.StartAsync(c.Id));
+        Assert.Contains("cannot start", e.Message, StringComparison.OrdinalIgnoreCase);
+        await c.Runtime.DeleteAsync(c.Id, force: true);
+    }
+
+    [Fact]
+    public async Task A_container_whose_init_was_killed_before_start_is_not_started_and_runc_start_says_why()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("true");
+        await c.Runtime.CreateAsync(c.Id, c.Bundle);
+        var state = await c.Runtime.StateAsync(c.Id);
+        await c.Runtime.KillAsync(c.Id, "KILL");
+        Assert.True(await TestContainer.WaitUntil(() => !NativeProcess.IsRunning(state!.Pid)), "init did not die");
+
+        Assert.False(RuncExecFifo.TryStart(((OciRuntime)c.Runtime).StateRoot, c.Id, CancellationToken.None));
+        await Assert.ThrowsAsync<RuntimeException>(() => c.Runtime.StartAsync(c.Id));
+        await c.Runtime.DeleteAsync(c.Id, force: true);
+    }
+}
