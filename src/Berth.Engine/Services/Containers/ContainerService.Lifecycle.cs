@@ -189,6 +189,7 @@ public sealed partial class ContainerService
             // The container has stopped: the runtime's delete (its state and cgroups) and the removal of our mount and files
             // touch nothing of each other's, so they overlap (the runtime's delete is a process start of its own).
             var runtimeDeleted = runtime.DeleteAsync(current.Id, force: true, cancellationToken);
+            Diagnostics.PhaseTimer.Mark("rm: runtime delete spawned");
             try
             {
                 await StopPortProxyAsync(current.Id).ConfigureAwait(false);
