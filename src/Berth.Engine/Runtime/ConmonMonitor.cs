@@ -295,8 +295,12 @@ public sealed class ConmonMonitor : IContainerMonitor
         {
             string key = (string)e.Key;
             if (key.StartsWith("_OCI_", StringComparison.Ordinal) || key is "NOTIFY_SOCKET" or "LISTEN_PID" or "LISTEN_FDS") continue;
+            if (key is "LANG" or "LANGUAGE" || key.StartsWith("LC_", StringComparison.Ordinal)) continue;
             env.Add(key + "=" + e.Value);
         }
+        // conmon calls setlocale(LC_ALL, ""): with a UTF-8 LANG glibc opens a dozen locale files at each start (strace),
+        // for messages that are English anyway. The C locale needs none.
+        env.Add("LC_ALL=C");
         foreach (var (name, fd) in pipes) env.Add(name + "=" + fd.ToString(CultureInfo.InvariantCulture));
         return env;
     }

@@ -14,8 +14,21 @@ public sealed partial class ContainerService
             var current = TryGet(id);
             if (current is null) return ConmonMonitor.ReadExitCode(ExitDirectory, id) ?? 0;
             if (!current.IsRunning) { Diagnostics.PhaseTimer.Mark("wait: exited"); return current.State.ExitCode; }
-            await Task.Delay(PollDelay(attempt), cancellationToken).ConfigureAwait(false);
+            await ExitFileOrDelayAsync(id, attempt, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Sleeps <see cref="PollDelay"/>, but during the first tenth of a second of a wait returns within a millisecond of
+    /// conmon writing the exit file (a stat per millisecond, instead of a database read).
+    /// </summary>
+    async Task ExitFileOrDelayAsync(string id, int attempt, CancellationToken cancellationToken)
+    {
+        var delay = PollDelay(attempt);
+        if (attempt > 6) { await Task.Delay(delay, cancellationToken).ConfigureAwait(false); return; }
+        string exitFile = Path.Combine(ExitDirectory, id);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < delay && !File.Exists(exitFile)) await Task.Delay(1, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -31,7 +44,7 @@ public sealed partial class ContainerService
         for (int attempt = 0; DateTime.UtcNow < deadline; attempt++)
         {
             if (TryGet(id) is not { IsRunning: true }) return true;
-            await Task.Delay(PollDelay(attempt), cancellationToken).ConfigureAwait(false);
+            await ExitFileOrDelayAsync(id, attempt, cancellationToken).ConfigureAwait(false);
         }
         return TryGet(id) is not { IsRunning: true };
     }
