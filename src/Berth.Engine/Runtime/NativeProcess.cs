@@ -152,6 +152,14 @@ internal static partial class NativeProcess
         }
     }
 
+    /// <summary>This process's environment as NAME=value strings, for <see cref="Spawn"/>.</summary>
+    public static List<string> CurrentEnvironment()
+    {
+        var env = new List<string>();
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables()) env.Add($"{e.Key}={e.Value}");
+        return env;
+    }
+
     /// <summary>Waits for a child started by <see cref="Spawn"/> and returns its exit code (128+signal when killed).</summary>
     public static int WaitForExit(int pid)
     {

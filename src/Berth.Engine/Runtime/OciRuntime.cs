@@ -64,7 +64,7 @@ public abstract class OciRuntime : IOciRuntime
     }
 
     public virtual Task StartAsync(string id, CancellationToken cancellationToken = default) =>
-        InvokeAsync(["start", id], cancellationToken: cancellationToken);
+        InvokeSpawnedAsync(["start", id], check: true, cancellationToken);
 
     public async Task<int> RunAsync(string id, string bundlePath, Stream? stdout = null, Stream? stderr = null, CancellationToken cancellationToken = default)
     {
@@ -115,7 +115,7 @@ public abstract class OciRuntime : IOciRuntime
         var args = new List<string> { "kill" };
         if (all) args.Add("--all");
         args.AddRange([id, signal]);
-        return InvokeAsync(args, cancellationToken: cancellationToken);
+        return InvokeSpawnedAsync(args, check: true, cancellationToken);
     }
 
     public async Task DeleteAsync(string id, bool force = false, CancellationToken cancellationToken = default)
@@ -124,7 +124,7 @@ public abstract class OciRuntime : IOciRuntime
         var args = new List<string> { "delete" };
         if (force) args.Add("--force");
         args.Add(id);
-        var result = await InvokeAsync(args, check: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = await InvokeSpawnedAsync(args, check: false, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0 && Directory.Exists(Path.Combine(StateRoot, id)))
             throw Failure(args, result.ExitCode, result.Stderr);
     }
@@ -176,6 +176,38 @@ public abstract class OciRuntime : IOciRuntime
         finally
         {
             File.Delete(file);
+        }
+    }
+
+    /// <summary>
+    /// Runs the binary for its exit status only (start, kill, delete): its output goes to a file read only when it fails.
+    /// Started with posix_spawn, which shares our memory until the exec, where Process.Start forks the whole (25 MB
+    /// mapped) berth process first: 1-2 ms on the calling thread, measured on `run --rm`'s removal.
+    /// </summary>
+    protected async Task<RuntimeResult> InvokeSpawnedAsync(IReadOnlyList<string> args, bool check, CancellationToken cancellationToken)
+    {
+        string outputFile = Path.Combine(Path.GetTempPath(), $"berth-{Name}-{Guid.NewGuid():N}.out");
+        try
+        {
+            int pid;
+            try
+            {
+                pid = NativeProcess.Spawn(BinaryPath, [BinaryPath, .. GlobalArgs, .. args], NativeProcess.CurrentEnvironment(), [], outputFile);
+            }
+            catch (RuntimeException e)
+            {
+                throw new RuntimeException($"cannot run {BinaryPath}: {e.Message}", e);
+            }
+            // waitpid cannot be cancelled; the runtime's commands here end by themselves.
+            int code = await Task.Run(() => NativeProcess.WaitForExit(pid), CancellationToken.None).ConfigureAwait(false);
+            string output = code == 0 ? "" : await File.ReadAllTextAsync(outputFile, CancellationToken.None).ConfigureAwait(false);
+            if (check && code != 0) throw Failure(args, code, output);
+            cancellationToken.ThrowIfCancellationRequested();
+            return new RuntimeResult(code, "", output);
+        }
+        finally
+        {
+            File.Delete(outputFile);
         }
     }
 
