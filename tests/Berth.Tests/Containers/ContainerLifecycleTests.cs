@@ -27,6 +27,9 @@ public class ContainerLifecycleTests(BusyboxStore bb) : IClassFixture<BusyboxSto
         var logs = await bb.CliAsync("logs", "-t", "looper");
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z started\n$", logs.Stdout);
         Assert.Equal("warn\n", logs.Stderr[(logs.Stderr.IndexOf(' ') + 1)..]);
+        var detailed = await bb.CliAsync("logs", "--details", "-t", "looper");
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z  started\n$", detailed.Stdout);
+        Assert.Equal(" warn\n", detailed.Stderr[(detailed.Stderr.IndexOf(' ') + 1)..]);
 
         var exec = await bb.CliAsync("exec", "-e", "X=1", "-w", "/tmp", "looper", "sh", "-c", "echo $FOO$X; pwd; exit 5");
         Assert.Equal(5, exec.ExitCode);

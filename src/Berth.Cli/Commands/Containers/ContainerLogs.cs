@@ -14,10 +14,11 @@ public static class ContainerLogs
         var follow = new Option<bool>("--follow", "-f") { Description = "Follow log output" };
         var tail = new Option<string>("--tail", "-n") { Description = "Number of lines to show from the end of the logs", DefaultValueFactory = _ => "all" };
         var timestamps = new Option<bool>("--timestamps", "-t") { Description = "Show timestamps" };
+        var details = new Option<bool>("--details") { Description = "Show extra details provided to logs (--log-opt attributes: Berth has none, so an empty list and a space, as Docker prints then)" };
         var since = new Option<string?>("--since") { Description = "Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)" };
         var until = new Option<string?>("--until") { Description = "Show logs before a timestamp or relative" };
         var container = new Argument<string>("CONTAINER");
-        var command = new Command("logs", "Fetch the logs of a container") { follow, tail, timestamps, since, until, container };
+        var command = new Command("logs", "Fetch the logs of a container") { follow, tail, timestamps, details, since, until, container };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
@@ -32,11 +33,13 @@ public static class ContainerLogs
                 Since = parse.GetValue(since) is { } s ? ParseTime(s) : null,
                 Until = parse.GetValue(until) is { } u ? ParseTime(u) : null,
             };
-            bool stamps = parse.GetValue(timestamps);
+            bool stamps = parse.GetValue(timestamps), withDetails = parse.GetValue(details);
             await foreach (var entry in context.Engine.Containers.LogsAsync(parse.GetValue(container)!, options, ct))
             {
                 var writer = entry.Stream == "stderr" ? context.Error : context.Out;
                 if (stamps) writer.Write(NanoTime(entry.Time) + " ");
+                // Docker: the message's attributes ("k=v,k=v" from --log-opt labels/env), then a space, then the line.
+                if (withDetails) writer.Write(' ');
                 writer.Write(entry.Text);
                 writer.Flush();
             }
