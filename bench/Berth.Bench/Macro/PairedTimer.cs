@@ -9,8 +9,10 @@ public sealed class PairedTimer(int warmup, int repetitions)
     public int Repetitions => repetitions;
 
     /// <summary>Each delegate performs one timed run and returns its milliseconds (set-up excluded by the delegate itself).</summary>
-    public (Measurement Berth, Measurement? Reference) Measure(Func<double> berth, Func<double>? reference)
+    /// <param name="minimumRepetitions">More pairs than the run's setting, for measurements short enough that noise moves their median.</param>
+    public (Measurement Berth, Measurement? Reference) Measure(Func<double> berth, Func<double>? reference, int minimumRepetitions = 0)
     {
+        int count = Math.Max(repetitions, minimumRepetitions);
         for (int i = 0; i < warmup; i++)
         {
             berth();
@@ -18,7 +20,7 @@ public sealed class PairedTimer(int warmup, int repetitions)
         }
         var b = new List<double>();
         var r = new List<double>();
-        for (int i = 0; i < repetitions; i++)
+        for (int i = 0; i < count; i++)
         {
             b.Add(berth());
             if (reference is not null) r.Add(reference());

@@ -59,11 +59,13 @@ public sealed class RunRemoveScenario(RunReference against) : IScenario
                 int n = 0;
                 other = () => CommandRunner.Check("runc", ["run", "--bundle", bundle, $"bench-floor-{Environment.ProcessId}-{n++}"]).Milliseconds;
             }
-            var (b, r) = env.Timer.Measure(Berth, other);
+            // A run takes tens of milliseconds and this machine's noise moves single runs by as much: 21 pairs at least.
+            const int MinimumPairs = 21;
+            var (b, r) = env.Timer.Measure(Berth, other, MinimumPairs);
             return new ScenarioResult
             {
                 Name = Name, Reference = reference, Unit = "ms", BerthMedian = b.Median, ReferenceMedian = r!.Median, TargetKind = kind, Target = target,
-                Repetitions = env.Repetitions,
+                Repetitions = Math.Max(env.Repetitions, MinimumPairs),
             };
         }
         catch (BenchmarkFailedException e)
