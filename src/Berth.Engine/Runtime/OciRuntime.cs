@@ -129,6 +129,8 @@ public abstract class OciRuntime : IOciRuntime
             throw Failure(args, result.ExitCode, result.Stderr);
     }
 
+    public IReadOnlyList<string> DeleteCommandLine(string id) => [BinaryPath, .. GlobalArgs, "delete", "--force", id];
+
     public Task PauseAsync(string id, CancellationToken cancellationToken = default) =>
         InvokeAsync(["pause", id], cancellationToken: cancellationToken);
 

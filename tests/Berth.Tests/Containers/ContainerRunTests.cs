@@ -16,6 +16,11 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
         Assert.Equal("out\n", stdout);
         Assert.Equal("err\n", stderr);
         Assert.DoesNotContain(bb.Store.Engine.Containers.List(), c => c.Settings.Args.Contains("echo out; echo err >&2; exit 3"));
+        // The runtime's record of it is deleted by conmon's exit command, beside the removal rather than within it.
+        string runtimeState = Path.Combine(bb.Store.Engine.Store.RunDirectory, "runc");
+        Assert.True(await TestContainer.WaitUntil(() => !Directory.Exists(runtimeState) || Directory.GetDirectories(runtimeState)
+                .All(d => bb.Store.Engine.Containers.TryGet(Path.GetFileName(d)) is not null)),
+            "runc still has state for a container that is gone: " + string.Join(", ", Directory.GetDirectories(runtimeState).Select(Path.GetFileName)));
     }
 
     [Fact]

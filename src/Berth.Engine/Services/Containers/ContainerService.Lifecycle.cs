@@ -178,7 +178,14 @@ public sealed partial class ContainerService
     }
 
     /// <summary>`rm [-f] [-v]`: a running container only with force (killed first); leaves no mount, process, cgroup or file.</summary>
-    public async Task RemoveAsync(string nameOrId, bool force = false, bool volumes = false, CancellationToken cancellationToken = default)
+    public Task RemoveAsync(string nameOrId, bool force = false, bool volumes = false, CancellationToken cancellationToken = default) =>
+        RemoveAsync(nameOrId, force, volumes, cancellationToken, runtimeDeletedAtExit: false);
+
+    /// <param name="runtimeDeletedAtExit">
+    /// The container's exit command deletes its runtime state (an `--rm` run this process started): that delete is left to
+    /// it, unless its monitor is gone (then the exit command never ran, or has finished).
+    /// </param>
+    async Task RemoveAsync(string nameOrId, bool force, bool volumes, CancellationToken cancellationToken, bool runtimeDeletedAtExit)
     {
         var container = Get(nameOrId);
         if (container.IsRunning && !force)
@@ -201,7 +208,9 @@ public sealed partial class ContainerService
             Diagnostics.PhaseTimer.Mark("rm: locked");
             // The container has stopped: the runtime's delete (its state and cgroups) and the removal of our mount and files
             // touch nothing of each other's, so they overlap (the runtime's delete is a process start of its own).
-            var runtimeDeleted = runtime.DeleteAsync(current.Id, force: true, cancellationToken);
+            var runtimeDeleted = runtimeDeletedAtExit && !current.IsRunning && NativeProcess.Exists(current.State.MonitorPid)
+                ? Task.CompletedTask
+                : runtime.DeleteAsync(current.Id, force: true, cancellationToken);
             Diagnostics.PhaseTimer.Mark("rm: runtime delete spawned");
             try
             {
