@@ -75,7 +75,9 @@ internal static partial class RuncExecFifo
         {
             close(fd);
         }
-        File.Delete(fifo);
+        // The process may already have run and ended, and the exit command deleted the runtime's state with the fifo in it.
+        try { File.Delete(fifo); }
+        catch (DirectoryNotFoundException) { }
         return true;
     }
 
