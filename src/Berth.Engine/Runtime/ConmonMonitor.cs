@@ -56,10 +56,7 @@ public sealed class ConmonMonitor : IContainerMonitor
 
     public async Task<MonitoredContainer> CreateAsync(MonitorOptions options, CancellationToken cancellationToken = default)
     {
-        var spec = options.Spec ?? OciBundle.Read(options.BundlePath);
-        _runtime.Validate(spec);
-        if (options.Terminal != (spec.Process?.Terminal == true))
-            throw new RuntimeException($"container {options.ContainerId}: the monitor's terminal option and the spec's process.terminal must agree");
+        if (options.PrepareBundle is null) CheckSpec(options, options.Spec ?? OciBundle.Read(options.BundlePath));
         Directory.CreateDirectory(options.ExitDir);
         Directory.CreateDirectory(SocketDir);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.LogPath))!);
@@ -100,14 +97,41 @@ public sealed class ConmonMonitor : IContainerMonitor
         using var syncReader = new SyncReader(sync);
         string conmonOutput = Path.Combine(options.BundlePath, "conmon.out");
         int launcher;
+        // With a bundle still to prepare, conmon is started first and waits on its start pipe (it reads it before forking
+        // or running anything): its process start, ~4 ms of loading libraries here, overlaps the preparation.
+        Socket? start = null;
+        int startChild = -1;
+        if (options.PrepareBundle is not null) (start, startChild) = NativeProcess.CreateSocketPair();
         try
         {
-            launcher = NativeProcess.Spawn(ConmonPath, args, Environment(("_OCI_SYNCPIPE", SyncFd)),
-                [new NativeProcess.FdMapping(syncChild, SyncFd)], conmonOutput, options.BundlePath);
+            var fds = new List<NativeProcess.FdMapping> { new(syncChild, SyncFd) };
+            var pipes = new List<(string, int)> { ("_OCI_SYNCPIPE", SyncFd) };
+            if (start is not null) { fds.Add(new(startChild, StartFd)); pipes.Add(("_OCI_STARTPIPE", StartFd)); }
+            launcher = NativeProcess.Spawn(ConmonPath, args, Environment([.. pipes]), fds, conmonOutput, options.BundlePath);
         }
         finally
         {
             NativeProcess.CloseFd(syncChild);
+            NativeProcess.CloseFd(startChild);
+        }
+        if (start is not null)
+        {
+            using (start)
+            {
+                try
+                {
+                    CheckSpec(options, options.PrepareBundle!());
+                }
+                catch
+                {
+                    // conmon is still blocked on the start pipe, before its fork: killing it leaves nothing behind.
+                    NativeProcess.Signal(launcher, 9);
+                    NativeProcess.WaitForExit(launcher);
+                    TryDelete(conmonOutput);
+                    throw;
+                }
+                start.Send([0]);
+            }
         }
 
         Diagnostics.PhaseTimer.Mark("conmon spawned");
@@ -127,6 +151,13 @@ public sealed class ConmonMonitor : IContainerMonitor
         TryDelete(conmonOutput);
         return new MonitoredContainer(options.ContainerId, message.Value.Data, monitorPid,
             AttachSocketPath(options.ContainerId), Path.Combine(options.BundlePath, "ctl"));
+    }
+
+    void CheckSpec(MonitorOptions options, RuntimeSpec spec)
+    {
+        _runtime.Validate(spec);
+        if (options.Terminal != (spec.Process?.Terminal == true))
+            throw new RuntimeException($"container {options.ContainerId}: the monitor's terminal option and the spec's process.terminal must agree");
     }
 
     public async Task<ConmonAttach> AttachAsync(string attachSocketPath, CancellationToken cancellationToken = default) =>

@@ -8,6 +8,12 @@ public sealed record MonitorOptions
     public required string BundlePath { get; init; }
     /// <summary>The spec just written to the bundle's config.json, when the caller has it (saves reading it back).</summary>
     public RuntimeSpec? Spec { get; init; }
+    /// <summary>
+    /// Writes the bundle (root file system, config.json) and returns its spec, called once the monitor has been started
+    /// and before it is let go to create the container: the monitor's own start-up overlaps the bundle's preparation.
+    /// When it throws, the monitor is killed before it created anything. Used instead of <see cref="Spec"/>.
+    /// </summary>
+    public Func<RuntimeSpec>? PrepareBundle { get; init; }
     /// <summary>The container's log file (k8s-file format).</summary>
     public required string LogPath { get; init; }
     /// <summary>Directory where the exit file (named by container id, holding the exit code) is written.</summary>

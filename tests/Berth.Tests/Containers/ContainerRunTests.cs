@@ -101,6 +101,25 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
     }
 
     [Fact]
+    public async Task A_start_that_fails_while_the_bundle_is_prepared_leaves_no_monitor_running()
+    {
+        // conmon is started before the bundle is written and waits on its start pipe; a failed preparation must kill it.
+        string id = (await bb.OkAsync("create", "--network", "none", "-u", "nosuchuser", "bb", "true")).Trim();
+        var (code, _, stderr) = await bb.CliAsync("start", id);
+        Assert.NotEqual(0, code);
+        Assert.Contains("unable to find user nosuchuser", stderr);
+        var monitors = Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(p => p!.All(char.IsAsciiDigit)).Where(p =>
+        {
+            try { return File.ReadAllText($"/proc/{p}/cmdline").Replace('\0', ' ').Contains("conmon") && File.ReadAllText($"/proc/{p}/cmdline").Contains(id); }
+            catch (IOException) { return false; }
+        }).ToList();
+        Assert.Empty(monitors);
+        Assert.False(File.Exists(Path.Combine(bb.Store.Engine.Containers.ContainerDirectory(id), "conmon.pid")));
+        Assert.Equal("created", bb.Store.Engine.Containers.Get(id).State.StatusText);
+        await bb.OkAsync("rm", id);
+    }
+
+    [Fact]
     public async Task Entrypoint_replaces_the_image_command_and_inspect_shows_path_and_args()
     {
         string id = (await bb.OkAsync("create", "--network", "none", "--entrypoint", "echo", "--label", "a=b", "--stop-signal", "SIGUSR1", "bb", "x", "y")).Trim();

@@ -74,13 +74,16 @@ public sealed partial class ContainerService
         MonitoredContainer created;
         try
         {
-            var spec = PrepareBundle(fresh, runtime, size);
-            Diagnostics.PhaseTimer.Mark("start: bundle prepared");
             created = await monitor.CreateAsync(new MonitorOptions
             {
                 ContainerId = fresh.Id,
                 BundlePath = ContainerDirectory(fresh.Id),
-                Spec = spec,
+                PrepareBundle = () =>
+                {
+                    var spec = PrepareBundle(fresh, runtime, size);
+                    Diagnostics.PhaseTimer.Mark("start: bundle prepared");
+                    return spec;
+                },
                 LogPath = LogPath(fresh.Id),
                 ExitDir = ExitDirectory,
                 Name = fresh.Name,
