@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -321,14 +320,13 @@ public sealed class ConmonMonitor : IContainerMonitor
 
     private static List<string> Environment(params (string Name, int Fd)[] pipes)
     {
-        var env = new List<string>();
-        foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables())
+        var env = NativeProcess.CurrentEnvironment();
+        env.RemoveAll(e =>
         {
-            string key = (string)e.Key;
-            if (key.StartsWith("_OCI_", StringComparison.Ordinal) || key is "NOTIFY_SOCKET" or "LISTEN_PID" or "LISTEN_FDS") continue;
-            if (key is "LANG" or "LANGUAGE" || key.StartsWith("LC_", StringComparison.Ordinal)) continue;
-            env.Add(key + "=" + e.Value);
-        }
+            string key = e[..e.IndexOf('=', StringComparison.Ordinal)];
+            return key.StartsWith("_OCI_", StringComparison.Ordinal) || key is "NOTIFY_SOCKET" or "LISTEN_PID" or "LISTEN_FDS"
+                || key is "LANG" or "LANGUAGE" || key.StartsWith("LC_", StringComparison.Ordinal);
+        });
         // conmon calls setlocale(LC_ALL, ""): with a UTF-8 LANG glibc opens a dozen locale files at each start (strace),
         // for messages that are English anyway. The C locale needs none.
         env.Add("LC_ALL=C");

@@ -129,7 +129,10 @@ public abstract class OciRuntime : IOciRuntime
             throw Failure(args, result.ExitCode, result.Stderr);
     }
 
-    public IReadOnlyList<string> DeleteCommandLine(string id) => [BinaryPath, .. GlobalArgs, "delete", "--force", id];
+    public IReadOnlyList<string> DeleteCommandLine(string id) => CommandLine(["delete", "--force", id]);
+
+    /// <summary>The binary's full argument vector for <paramref name="args"/>: path, global options, then the command.</summary>
+    private List<string> CommandLine(IReadOnlyList<string> args) => [BinaryPath, .. GlobalArgs, .. args];
 
     public Task PauseAsync(string id, CancellationToken cancellationToken = default) =>
         InvokeAsync(["pause", id], cancellationToken: cancellationToken);
@@ -194,7 +197,7 @@ public abstract class OciRuntime : IOciRuntime
             int pid;
             try
             {
-                pid = NativeProcess.Spawn(BinaryPath, [BinaryPath, .. GlobalArgs, .. args], NativeProcess.CurrentEnvironment(), [], outputFile);
+                pid = NativeProcess.Spawn(BinaryPath, CommandLine(args), NativeProcess.CurrentEnvironment(), [], outputFile);
             }
             catch (RuntimeException e)
             {

@@ -15,11 +15,11 @@ public class RuncExecFifoTests
         await using var c = new TestContainer();
         c.WriteSpec("sleep", "30");
         await c.Runtime.CreateAsync(c.Id, c.Bundle);
-        string fifo = RuncExecFifo.PathOf(((OciRuntime)c.Runtime).StateRoot, c.Id);
+        string fifo = RuncExecFifo.PathOf(c.Runtime.StateRoot, c.Id);
         Assert.True(File.Exists(fifo), $"runc {c.Runtime.Name} left no exec fifo at {fifo}: the in-process start would never be used");
         Assert.Equal("created", (await c.Runtime.StateAsync(c.Id))!.Status);
 
-        Assert.True(RuncExecFifo.TryStart(((OciRuntime)c.Runtime).StateRoot, c.Id, CancellationToken.None));
+        Assert.True(RuncExecFifo.TryStart(c.Runtime.StateRoot, c.Id, CancellationToken.None));
 
         Assert.False(File.Exists(fifo));
         Assert.Equal("running", (await c.Runtime.StateAsync(c.Id))!.Status);
@@ -47,7 +47,7 @@ public class RuncExecFifoTests
         await c.Runtime.CreateAsync(c.Id, c.Bundle);
         await c.Runtime.StartAsync(c.Id);
 
-        Assert.False(RuncExecFifo.TryStart(((OciRuntime)c.Runtime).StateRoot, c.Id, CancellationToken.None));
+        Assert.False(RuncExecFifo.TryStart(c.Runtime.StateRoot, c.Id, CancellationToken.None));
         var e = await Assert.ThrowsAsync<RuntimeException>(() => c.Runtime.StartAsync(c.Id));
         Assert.Contains("cannot start", e.Message, StringComparison.OrdinalIgnoreCase);
         await c.Runtime.DeleteAsync(c.Id, force: true);
@@ -63,7 +63,7 @@ public class RuncExecFifoTests
         await c.Runtime.KillAsync(c.Id, "KILL");
         Assert.True(await TestContainer.WaitUntil(() => !NativeProcess.IsRunning(state!.Pid)), "init did not die");
 
-        Assert.False(RuncExecFifo.TryStart(((OciRuntime)c.Runtime).StateRoot, c.Id, CancellationToken.None));
+        Assert.False(RuncExecFifo.TryStart(c.Runtime.StateRoot, c.Id, CancellationToken.None));
         await Assert.ThrowsAsync<RuntimeException>(() => c.Runtime.StartAsync(c.Id));
         await c.Runtime.DeleteAsync(c.Id, force: true);
     }
