@@ -13,20 +13,43 @@ public static class BerthCli
         Recursive = true,
     };
 
-    public static RootCommand Build()
+    /// <summary>Every command of the root, in the order help lists them.</summary>
+    public static IReadOnlyList<CommandFactory> Commands() =>
+    [
+        .. ImageCommands.Create(), .. BuildCommands.Create(), .. Berth.Cli.Commands.Containers.ContainerCommands.Create(), .. RegistryCommands.Create(),
+        new("version", SystemCommands.Version), new("internal", InternalCommands.Create),
+        new("healthcheck", Berth.Cli.Commands.Containers.HealthcheckCommands.Create), new("volume", VolumeCommands.Create),
+        new("system", MaintenanceCommands.System),
+    ];
+
+    /// <summary>The whole command tree.</summary>
+    public static RootCommand Build() => Build(null);
+
+    /// <summary>
+    /// The tree for <paramref name="args"/>: the root with only the command they name, or with all of them when they name
+    /// none (root help, completion) or one that is not known (so the parser reports it as it would).
+    /// </summary>
+    public static RootCommand Build(IReadOnlyList<string>? args)
     {
         var root = new RootCommand("Berth: a daemonless, Docker-compatible container engine") { RootOption };
-        foreach (var command in ImageCommands.Create()) root.Add(command);
-        foreach (var command in BuildCommands.Create()) root.Add(command);
-        foreach (var command in Commands.Containers.ContainerCommands.Create()) root.Add(command);
-        RegistryCommands.AddTo(root);
-        root.Add(SystemCommands.Version());
-        root.Add(InternalCommands.Create());
-        root.Add(Commands.Containers.HealthcheckCommands.Create());
-        root.Add(VolumeCommands.Create());
-        MaintenanceCommands.AddTo(root);
-        SystemPruneCommand.AddTo(root);
+        var all = Commands();
+        string? name = args is null ? null : InvokedCommand(args);
+        var invoked = name is null ? null : all.FirstOrDefault(c => c.Name == name);
+        foreach (var factory in invoked is null ? all : [invoked]) root.Add(factory.Make());
         return root;
+    }
+
+    /// <summary>The first word of the line that is neither an option nor --root's value; null when another option comes first.</summary>
+    internal static string? InvokedCommand(IReadOnlyList<string> args)
+    {
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (arg == RootOption.Name) { i++; continue; }
+            if (arg.StartsWith(RootOption.Name + "=", StringComparison.Ordinal)) continue;
+            return arg.StartsWith('-') ? null : arg;
+        }
+        return null;
     }
 
     public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
@@ -34,9 +57,10 @@ public static class BerthCli
         var output = stdout ?? Console.Out;
         var error = stderr ?? Console.Error;
         Engine.Diagnostics.PhaseTimer.Mark("main");
-        var root = Build();
+        var line = Berth.Cli.Commands.Containers.CommandLineSplitter.Split(args);
+        var root = Build(line);
         Engine.Diagnostics.PhaseTimer.Mark("command tree built");
-        var parse = root.Parse(Commands.Containers.CommandLineSplitter.Split(args), new ParserConfiguration { EnablePosixBundling = true });
+        var parse = root.Parse(line, new ParserConfiguration { EnablePosixBundling = true });
         Engine.Diagnostics.PhaseTimer.Mark("parsed");
         try
         {

@@ -12,12 +12,13 @@ namespace Berth.Cli.Commands;
 /// <summary>`build` (and `image build`), `builder prune`.</summary>
 public static class BuildCommands
 {
-    public static IEnumerable<Command> Create()
+    public static IEnumerable<CommandFactory> Create() => [new("build", () => Build("build")), new("builder", Builder)];
+
+    static Command Builder()
     {
-        yield return Build("build");
-        var image = new Command("builder", "Manage builds");
-        image.Add(Prune());
-        yield return image;
+        var builder = new Command("builder", "Manage builds");
+        builder.Add(Prune());
+        return builder;
     }
 
     /// <summary><c>--ssh default|ID[=SOCKET]</c>: the socket defaults to <c>$SSH_AUTH_SOCK</c>, as in Docker.</summary>

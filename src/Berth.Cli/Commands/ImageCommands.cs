@@ -13,7 +13,15 @@ namespace Berth.Cli.Commands;
 /// <summary>images, tag, rmi, history, image inspect, import, save, load (and their `image X` forms).</summary>
 public static class ImageCommands
 {
-    public static IEnumerable<Command> Create()
+    public static IEnumerable<CommandFactory> Create() =>
+    [
+        new("image", Group), new("images", () => Images("images")), new("tag", () => Tag("tag")), new("rmi", () => Remove("rmi")),
+        new("history", () => History("history")), new("import", () => Import("import")), new("save", () => Save("save")),
+        new("load", () => Load("load")),
+    ];
+
+    /// <summary>`image ls|tag|rm|history|inspect|import|save|load|pull|push|prune`.</summary>
+    static Command Group()
     {
         var image = new Command("image", "Manage images");
         var ls = Images("ls"); ls.Aliases.Add("list");
@@ -25,14 +33,9 @@ public static class ImageCommands
         image.Add(Import("import"));
         image.Add(Save("save"));
         image.Add(Load("load"));
-        yield return image;
-        yield return Images("images");
-        yield return Tag("tag");
-        yield return Remove("rmi");
-        yield return History("history");
-        yield return Import("import");
-        yield return Save("save");
-        yield return Load("load");
+        foreach (var command in RegistryCommands.ImageSubcommands()) image.Add(command);
+        image.Add(MaintenanceCommands.ImagePrune());
+        return image;
     }
 
     static readonly Dictionary<string, string> ImageHeaders = new()

@@ -10,19 +10,20 @@ namespace Berth.Cli.Commands;
 /// <summary>`image prune`, `system df`, `system check`.</summary>
 public static class MaintenanceCommands
 {
-    /// <summary>Adds `system` (df, check) to the root and `prune` to the existing `image` command.</summary>
-    public static void AddTo(RootCommand root)
+    /// <summary>`system df|check|prune`.</summary>
+    public static Command System()
     {
         var system = new Command("system", "Manage Berth");
         system.Add(DiskUsage());
         system.Add(Check());
-        root.Add(system);
-        if (root.Subcommands.FirstOrDefault(c => c.Name == "image") is { } image) image.Add(ImagePrune());
+        system.Add(SystemPruneCommand.Create());
+        return system;
     }
 
     static string Invariant(long n) => n.ToString(CultureInfo.InvariantCulture);
 
-    static Command ImagePrune()
+    /// <summary>`image prune`.</summary>
+    public static Command ImagePrune()
     {
         var all = new Option<bool>("--all", "-a") { Description = "Remove all unused images, not just dangling ones" };
         var filters = new Option<string[]>("--filter") { Description = "Provide filter values (e.g. \"until=<timestamp>\")" };

@@ -11,21 +11,8 @@ namespace Berth.Cli.Commands;
 /// <summary>pull, push, login, logout (and `image pull`/`image push`).</summary>
 public static class RegistryCommands
 {
-    /// <summary>Adds pull, push, login, logout to <paramref name="root"/>, and pull/push to its `image` group when there is one.</summary>
-    public static void AddTo(Command root)
-    {
-        foreach (var command in Create()) root.Add(command);
-        if (root.Subcommands.FirstOrDefault(c => c.Name == "image") is { } image)
-            foreach (var command in ImageSubcommands()) image.Add(command);
-    }
-
-    public static IEnumerable<Command> Create()
-    {
-        yield return Pull("pull");
-        yield return Push("push");
-        yield return Login();
-        yield return Logout();
-    }
+    public static IEnumerable<CommandFactory> Create() =>
+        [new("pull", () => Pull("pull")), new("push", () => Push("push")), new("login", Login), new("logout", Logout)];
 
     /// <summary>The `image pull` and `image push` forms, for the `image` command group.</summary>
     public static IEnumerable<Command> ImageSubcommands()

@@ -7,13 +7,8 @@ namespace Berth.Cli.Commands;
 /// <summary>`system prune [-a] [--volumes] [-f] [--filter] [--dry-run]`, with docker/cli's warning and sections.</summary>
 public static class SystemPruneCommand
 {
-    /// <summary>Adds `prune` to the `system` command (made by <see cref="MaintenanceCommands"/>).</summary>
-    public static void AddTo(RootCommand root)
-    {
-        if (root.Subcommands.FirstOrDefault(c => c.Name == "system") is { } system) system.Add(Create());
-    }
-
-    static Command Create()
+    /// <summary>`system prune`, for the `system` command (made by <see cref="MaintenanceCommands"/>).</summary>
+    public static Command Create()
     {
         var all = new Option<bool>("--all", "-a") { Description = "Remove all unused images not just dangling ones" };
         var filters = new Option<string[]>("--filter") { Description = "Provide filter values (e.g. \"label=<key>=<value>\")" };

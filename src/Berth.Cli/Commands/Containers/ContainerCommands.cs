@@ -10,27 +10,30 @@ namespace Berth.Cli.Commands.Containers;
 /// <summary>Container verbs (run, create, start, stop, kill, restart, rm, ps, logs, exec, wait, attach, pause, unpause, rename, port, prune) and their `container X` forms.</summary>
 public static class ContainerCommands
 {
-    public static IEnumerable<Command> Create()
+    public static IEnumerable<CommandFactory> Create() =>
+        [new("container", Group), new("ps", () => ContainerList.Create("ps")), .. Verbs(), new("inspect", () => Inspect("inspect", containersOnly: false))];
+
+    /// <summary>`container ls|prune|cleanup|inspect` and every verb.</summary>
+    static Command Group()
     {
         var container = new Command("container", "Manage containers");
         var ls = ContainerList.Create("ls"); ls.Aliases.Add("list"); ls.Aliases.Add("ps");
         container.Add(ls);
-        foreach (var c in Verbs()) container.Add(c);
+        foreach (var c in Verbs()) container.Add(c.Make());
         container.Add(Prune());
         container.Add(Cleanup());
         container.Add(Inspect("inspect", containersOnly: true));
-        yield return container;
-        yield return ContainerList.Create("ps");
-        foreach (var c in Verbs()) yield return c;
-        yield return Inspect("inspect", containersOnly: false);
+        return container;
     }
 
-    static IEnumerable<Command> Verbs() =>
+    static IEnumerable<CommandFactory> Verbs() =>
     [
-        Run("run"), CreateCommand("create"), Start(), Stop(), Kill(), Restart(), Remove(), Wait(), Attach(), ContainerLogs.Create(),
-        ContainerExec.Create(), Simple("pause", "Pause all processes within one or more containers", (s, n, ct) => s.PauseAsync(n, ct)),
-        Simple("unpause", "Unpause all processes within one or more containers", (s, n, ct) => s.UnpauseAsync(n, ct)), Rename(), Port(),
-        .. ContainerFileCommands.Create(), .. ContainerMonitorCommands.Create(),
+        new("run", () => Run("run")), new("create", () => CreateCommand("create")), new("start", Start), new("stop", Stop), new("kill", Kill),
+        new("restart", Restart), new("rm", Remove), new("wait", Wait), new("attach", Attach), new("logs", ContainerLogs.Create),
+        new("exec", ContainerExec.Create),
+        new("pause", () => Simple("pause", "Pause all processes within one or more containers", (s, n, ct) => s.PauseAsync(n, ct))),
+        new("unpause", () => Simple("unpause", "Unpause all processes within one or more containers", (s, n, ct) => s.UnpauseAsync(n, ct))),
+        new("rename", Rename), new("port", Port), .. ContainerFileCommands.Create(), .. ContainerMonitorCommands.Create(),
     ];
 
     /// <summary>Docker exits 125 when the container could not be created or started for a reason of its own.</summary>

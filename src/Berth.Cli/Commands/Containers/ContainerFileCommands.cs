@@ -7,7 +7,7 @@ namespace Berth.Cli.Commands.Containers;
 /// <summary>`cp`, `diff`, `export` and `commit`: a container's files.</summary>
 public static class ContainerFileCommands
 {
-    public static IEnumerable<Command> Create() => [Copy(), Diff(), Export(), Commit()];
+    public static IEnumerable<CommandFactory> Create() => [new("cp", Copy), new("diff", Diff), new("export", Export), new("commit", Commit)];
 
     static Command Copy()
     {

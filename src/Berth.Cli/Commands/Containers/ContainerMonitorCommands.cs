@@ -12,7 +12,7 @@ namespace Berth.Cli.Commands.Containers;
 /// <summary>`top` and `stats`: a running container's processes and resource use.</summary>
 public static class ContainerMonitorCommands
 {
-    public static IEnumerable<Command> Create() => [Top(), Stats()];
+    public static IEnumerable<CommandFactory> Create() => [new("top", Top), new("stats", Stats)];
 
     static Command Top()
     {
