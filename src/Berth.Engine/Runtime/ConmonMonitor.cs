@@ -199,6 +199,7 @@ public sealed class ConmonMonitor : IContainerMonitor
             "--socket-dir-path", SocketDir,
             "--conmon-pidfile", Path.Combine(dir, "conmon.pid"),
             "-e", "--exec-process-spec", processFile,
+            "--no-sync-log", // as for the container: its exit needs no disk flush of the log first
         };
         foreach (var a in _runtime.GlobalArgs) args.AddRange(["--runtime-arg", a]);
         if (terminal) args.Add("-t");
