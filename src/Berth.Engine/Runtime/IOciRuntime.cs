@@ -20,8 +20,11 @@ public interface IOciRuntime
 
     /// <summary><c>create</c>: sets up the container and stops before the user process runs. Output goes to /dev/null.</summary>
     Task CreateAsync(string id, string bundlePath, string? pidFile = null, string? consoleSocket = null, CancellationToken cancellationToken = default);
-    /// <summary><c>start</c>: runs the user process of a created container.</summary>
-    Task StartAsync(string id, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// <c>start</c>: runs the user process of a created container. <paramref name="initPid"/>, when the caller knows it (the
+    /// monitor reported it), spares a runtime that needs it a read of its own state.
+    /// </summary>
+    Task StartAsync(string id, int initPid = 0, CancellationToken cancellationToken = default);
     /// <summary><c>run</c> in the foreground without a monitor, streaming the container's output; returns its exit code.</summary>
     Task<int> RunAsync(string id, string bundlePath, Stream? stdout = null, Stream? stderr = null, CancellationToken cancellationToken = default);
     /// <summary><c>state</c>, or null when the runtime does not know the container.</summary>

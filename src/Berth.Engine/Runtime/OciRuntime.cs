@@ -63,7 +63,7 @@ public abstract class OciRuntime : IOciRuntime
         await InvokeAsync(args, cancellationToken: cancellationToken, discardOutput: true).ConfigureAwait(false);
     }
 
-    public virtual Task StartAsync(string id, CancellationToken cancellationToken = default) =>
+    public virtual Task StartAsync(string id, int initPid = 0, CancellationToken cancellationToken = default) =>
         InvokeSpawnedAsync(["start", id], check: true, cancellationToken);
 
     public async Task<int> RunAsync(string id, string bundlePath, Stream? stdout = null, Stream? stderr = null, CancellationToken cancellationToken = default)

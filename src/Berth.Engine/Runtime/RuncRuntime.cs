@@ -8,8 +8,8 @@ public sealed class RuncRuntime(string? binaryPath = null, string? stateRoot = n
     public override IReadOnlyList<string> GlobalArgs => ["--root", StateRoot, "--log-format", "json"];
 
     /// <summary>`runc start`'s own work done in this process when the container is as runc leaves it (see <see cref="RuncExecFifo"/>).</summary>
-    public override Task StartAsync(string id, CancellationToken cancellationToken = default) =>
-        RuncExecFifo.TryStart(StateRoot, id, cancellationToken) ? Task.CompletedTask : base.StartAsync(id, cancellationToken);
+    public override Task StartAsync(string id, int initPid = 0, CancellationToken cancellationToken = default) =>
+        RuncExecFifo.TryStart(StateRoot, id, cancellationToken, initPid) ? Task.CompletedTask : base.StartAsync(id, initPid, cancellationToken);
 
     private static string ResolveBinary(string? path) =>
         FindBinary(path ?? "runc") ?? throw new RuntimeException("runc not found: install it (scripts/install-deps.sh)");

@@ -27,6 +27,29 @@ public class RuncExecFifoTests
     }
 
     [Fact]
+    public async Task A_caller_that_knows_the_init_pid_starts_it_without_runcs_state_file()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sleep", "30");
+        await c.Runtime.CreateAsync(c.Id, c.Bundle);
+        int pid = (await c.Runtime.StateAsync(c.Id))!.Pid;
+        // Hide state.json: the start must use the pid it was given, not read the file.
+        string state = Path.Combine(c.Runtime.StateRoot, c.Id, "state.json");
+        File.Move(state, state + ".hidden");
+        try
+        {
+            Assert.True(RuncExecFifo.TryStart(c.Runtime.StateRoot, c.Id, CancellationToken.None, pid));
+            Assert.False(RuncExecFifo.TryStart(c.Runtime.StateRoot, c.Id, CancellationToken.None), "without a pid or state.json there is nothing to start");
+        }
+        finally
+        {
+            File.Move(state + ".hidden", state);
+        }
+        Assert.Equal("running", (await c.Runtime.StateAsync(c.Id))!.Status);
+        await c.Runtime.DeleteAsync(c.Id, force: true);
+    }
+
+    [Fact]
     public async Task The_started_process_runs_to_its_exit_code()
     {
         await using var c = new TestContainer();

@@ -109,7 +109,7 @@ public sealed partial class ContainerService
         {
             if (beforeStart is not null) await beforeStart(created).ConfigureAwait(false);
             Diagnostics.PhaseTimer.Mark("start: created, attached");
-            await runtime.StartAsync(fresh.Id, cancellationToken).ConfigureAwait(false);
+            await runtime.StartAsync(fresh.Id, created.Pid, cancellationToken).ConfigureAwait(false);
             Diagnostics.PhaseTimer.Mark("start: runtime started");
             await StartPortProxyAsync(fresh, created.Pid, cancellationToken).ConfigureAwait(false);
         }
