@@ -24,8 +24,9 @@ public static partial class RootfsMount
     /// </param>
     public static void Mount(ActiveSnapshot snapshot, string target, string emptyLower, bool disposable = false)
     {
+        // A directory made just now has nothing mounted on it: the scan of the mount table is for one that was there.
+        if (Directory.Exists(target) && IsMounted(target)) return;
         Directory.CreateDirectory(target);
-        if (IsMounted(target)) return;
         if (disposable)
         {
             string incompat = Path.Combine(snapshot.WorkDirectory, "work", "incompat");
@@ -48,10 +49,14 @@ public static partial class RootfsMount
     }
 
     /// <summary>Lazily unmounts <paramref name="target"/> (every mount stacked there); a path with nothing mounted is fine.</summary>
+    /// <remarks>
+    /// umount2 is asked until it answers EINVAL (no mount point there any more) or ENOENT, rather than reading the mount
+    /// table before and after: that is a parse of /proc/self/mountinfo, hundreds of lines on a busy host, per call.
+    /// </remarks>
     public static void Unmount(string target)
     {
-        for (int i = 0; i < 8 && IsMounted(target); i++)
-            if (umount2(target, MNT_DETACH) != 0 && Marshal.GetLastPInvokeError() is EINVAL or ENOENT) break;
+        for (int i = 0; i < 8; i++)
+            if (umount2(target, MNT_DETACH) != 0 && Marshal.GetLastPInvokeError() is EINVAL or ENOENT) return;
     }
 
     public static bool IsMounted(string target)
