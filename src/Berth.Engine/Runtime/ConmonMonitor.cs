@@ -1,3 +1,4 @@
+using Berth.Engine.IO;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -41,14 +42,8 @@ public sealed class ConmonMonitor : IContainerMonitor
     /// <summary>The exit code conmon wrote for a container, or null when it has not exited (or had no monitor).</summary>
     public static int? ReadExitCode(string exitDir, string containerId)
     {
-        string path = Path.Combine(exitDir, containerId);
-        try
-        {
-            string text = File.ReadAllText(path).Trim();
-            return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int code) ? code : null;
-        }
-        catch (FileNotFoundException) { return null; }
-        catch (DirectoryNotFoundException) { return null; }
+        string? text = OptionalFile.ReadAllText(Path.Combine(exitDir, containerId))?.Trim();
+        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int code) ? code : null;
     }
 
     public string AttachSocketPath(string uuid) => Path.Combine(SocketDir, uuid, "attach");

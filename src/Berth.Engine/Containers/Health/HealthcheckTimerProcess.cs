@@ -1,3 +1,4 @@
+using Berth.Engine.IO;
 using System.Diagnostics;
 using System.Globalization;
 using Berth.Engine.Runtime;
@@ -72,9 +73,7 @@ public sealed class HealthcheckTimerProcess : IHealthcheckTimer
 
     public int? RunningPid(string containerId, string containerDirectory)
     {
-        string text;
-        try { text = File.ReadAllText(PidFile(containerDirectory)).Trim(); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
+        if (OptionalFile.ReadAllText(PidFile(containerDirectory))?.Trim() is not { } text) return null;
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || pid <= 0) return null;
         try
         {

@@ -1,3 +1,4 @@
+using Berth.Engine.IO;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -71,9 +72,7 @@ public static class PortProxyProcess
     /// <summary>The pid in the pid file if that process is alive and is a port proxy; else null.</summary>
     public static int? RunningPid(string pidFile)
     {
-        string text;
-        try { text = File.ReadAllText(pidFile).Trim(); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
+        if (OptionalFile.ReadAllText(pidFile)?.Trim() is not { } text) return null;
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || pid <= 0) return null;
         try
         {
