@@ -19,6 +19,33 @@ public static class ImageJson
     }
 
     public static ImageConfig ReadConfig(ReadOnlySpan<byte> json, string what = "image config") => Deserialize(json, ImageJsonContext.Default.ImageConfig, what);
+
+    /// <summary>
+    /// Only the image config's <c>config</c> member (what a container is made from; null when absent), read with
+    /// <paramref name="type"/>: the container settings' own metadata, so that a `run` builds the serializer's
+    /// metadata for ContainerConfig once, not also for the whole image config (the dearest first use in `create`).
+    /// </summary>
+    public static ContainerConfig? ReadContainerConfig(ReadOnlySpan<byte> json, JsonTypeInfo<ContainerConfig> type, string what = "image config")
+    {
+        var reader = new Utf8JsonReader(json);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new InvalidInputException($"{what} is not a JSON object");
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                // Case-insensitive, as ImageJsonContext reads the whole config (Go's encoding/json does the same).
+                bool isConfig = string.Equals(reader.GetString(), "config", StringComparison.OrdinalIgnoreCase);
+                reader.Read();
+                if (isConfig) return reader.TokenType == JsonTokenType.Null ? null : JsonSerializer.Deserialize(ref reader, type);
+                reader.Skip();
+            }
+            return null;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"{what} is not valid JSON: {e.Message.Split('\n')[0]}", e);
+        }
+    }
     public static Manifest ReadManifest(ReadOnlySpan<byte> json, string what = "manifest") => Deserialize(json, ImageJsonContext.Default.Manifest, what);
     public static ImageIndex ReadIndex(ReadOnlySpan<byte> json, string what = "image index") => Deserialize(json, ImageJsonContext.Default.ImageIndex, what);
 

@@ -51,6 +51,7 @@ public sealed record HostSettings
 public sealed record ContainerMount(string Type, string Source, string Destination, bool ReadWrite, string? Name = null, bool Anonymous = false, string Options = "");
 
 /// <summary>Source-generated JSON for container settings.</summary>
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+/// <remarks>Case-insensitive reading as <see cref="Images.ImageJsonContext"/>: its ContainerConfig also reads images' configs.</remarks>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNameCaseInsensitive = true)]
 [JsonSerializable(typeof(ContainerSettings))]
 public sealed partial class ContainerJsonContext : JsonSerializerContext;
