@@ -1,8 +1,8 @@
-using Berth.Engine.IO;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Berth.Engine.IO;
 
 namespace Berth.Engine.Runtime;
 

@@ -1,6 +1,6 @@
-using Berth.Engine.IO;
 using System.Diagnostics;
 using System.Globalization;
+using Berth.Engine.IO;
 using Berth.Engine.Runtime;
 
 namespace Berth.Engine.Containers.Health;

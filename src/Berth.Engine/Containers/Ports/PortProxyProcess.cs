@@ -1,7 +1,7 @@
-using Berth.Engine.IO;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Berth.Engine.IO;
 using Berth.Engine.Processes;
 using Berth.Engine.Runtime;
 
