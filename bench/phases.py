@@ -9,7 +9,7 @@ import collections, os, re, statistics, subprocess, sys, time
 binary, runs = sys.argv[1], int(sys.argv[2])
 args = sys.argv[3:] or ["run", "--rm", "--network", "none", "bb", "true"]
 env = dict(os.environ, BERTH_TRACE_TIMING="1", BERTH_TRACE_EPOCH="1")
-phases, totals = collections.OrderedDict(), []
+phases, totals, heap = collections.OrderedDict(), [], collections.defaultdict(list)
 for i in range(runs + 2):
     start = time.time() * 1000
     done = subprocess.run([binary] + args, env=env, capture_output=True, text=True)
@@ -20,12 +20,15 @@ for i in range(runs + 2):
         continue  # warm-up
     totals.append(end - start)
     for line in done.stderr.splitlines():
-        m = re.match(r"berth\[\d+\] \+\s*([\d.]+) ms (.*)", line)
+        m = re.match(r"berth\[\d+\] \+\s*([\d.]+) ms (.*?)(?: \[(\d+) KiB, gc (\d+)\])?$", line)
         if m:
             phases.setdefault(m.group(2), []).append(float(m.group(1)) - start)
+            if m.group(3):
+                heap[m.group(2)].append(int(m.group(3)))
 previous = 0.0
 for name, times in phases.items():
     median = statistics.median(times)
-    print(f"{median:7.1f} (+{median - previous:5.1f})  {name}")
+    allocated = f"{statistics.median(heap[name]):8.0f} KiB" if heap[name] else ""
+    print(f"{median:7.1f} (+{median - previous:5.1f}) {allocated}  {name}")
     previous = median
 print(f"{statistics.median(totals):7.1f}          total")

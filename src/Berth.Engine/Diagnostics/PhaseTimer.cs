@@ -21,6 +21,7 @@ public static class PhaseTimer
     {
         if (!Enabled) return;
         double ms = (DateTime.UtcNow - Origin).TotalMilliseconds;
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"berth[{Environment.ProcessId}] +{ms,7:0.0} ms {phase}"));
+        long allocated = GC.GetTotalAllocatedBytes() / 1024;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"berth[{Environment.ProcessId}] +{ms,7:0.0} ms {phase} [{allocated} KiB, gc {GC.CollectionCount(0)}]"));
     }
 }

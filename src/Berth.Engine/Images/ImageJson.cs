@@ -21,11 +21,10 @@ public static class ImageJson
     public static ImageConfig ReadConfig(ReadOnlySpan<byte> json, string what = "image config") => Deserialize(json, ImageJsonContext.Default.ImageConfig, what);
 
     /// <summary>
-    /// Only the image config's <c>config</c> member (what a container is made from; null when absent), read with
-    /// <paramref name="type"/>: the container settings' own metadata, so that a `run` builds the serializer's
-    /// metadata for ContainerConfig once, not also for the whole image config (the dearest first use in `create`).
+    /// Only the image config's <c>config</c> member (what a container is made from; null when absent), read without the
+    /// serializer (<see cref="ContainerConfigJson"/>): `create` needs nothing else of the image config.
     /// </summary>
-    public static ContainerConfig? ReadContainerConfig(ReadOnlySpan<byte> json, JsonTypeInfo<ContainerConfig> type, string what = "image config")
+    public static ContainerConfig? ReadContainerConfig(ReadOnlySpan<byte> json, string what = "image config")
     {
         var reader = new Utf8JsonReader(json);
         try
@@ -36,7 +35,7 @@ public static class ImageJson
                 // Case-insensitive, as ImageJsonContext reads the whole config (Go's encoding/json does the same).
                 bool isConfig = string.Equals(reader.GetString(), "config", StringComparison.OrdinalIgnoreCase);
                 reader.Read();
-                if (isConfig) return reader.TokenType == JsonTokenType.Null ? null : JsonSerializer.Deserialize(ref reader, type);
+                if (isConfig) return ContainerConfigJson.Read(ref reader);
                 reader.Skip();
             }
             return null;

@@ -10,7 +10,8 @@ public static class OciBundle
         Directory.CreateDirectory(bundlePath);
         string target = Path.Combine(bundlePath, ConfigFile);
         string temp = target + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temp, spec.ToJson());
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+            file.Write(RuntimeSpecJson.WriteUtf8(spec).Span);
         File.Move(temp, target, overwrite: true);
     }
 

@@ -17,7 +17,7 @@ public sealed record RuntimeSpec
     public OciLinux? Linux { get; init; }
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }
 
-    public string ToJson() => JsonSerializer.Serialize(this, RuntimeSpecWriterJsonContext.Default.RuntimeSpec);
+    public string ToJson() => RuntimeSpecJson.Write(this);
     public static RuntimeSpec FromJson(string json) =>
         JsonSerializer.Deserialize(json, RuntimeSpecJsonContext.Default.RuntimeSpec)
         ?? throw new InvalidInputException("runtime spec JSON is null");
@@ -200,15 +200,3 @@ public sealed record OciState
 [JsonSerializable(typeof(OciState))]
 [JsonSerializable(typeof(List<int>))]
 internal sealed partial class RuntimeSpecJsonContext : JsonSerializerContext;
-
-/// <summary>
-/// Writes config.json through the generated fast path alone: no per-property metadata is built (nor its generic code
-/// compiled) in the short-lived process that starts a container. Same options as <see cref="RuntimeSpecJsonContext"/>.
-/// </summary>
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    WriteIndented = true,
-    GenerationMode = JsonSourceGenerationMode.Serialization)]
-[JsonSerializable(typeof(RuntimeSpec))]
-internal sealed partial class RuntimeSpecWriterJsonContext : JsonSerializerContext;

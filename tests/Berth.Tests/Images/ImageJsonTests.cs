@@ -8,7 +8,7 @@ namespace Berth.Tests.Images;
 public class ImageJsonTests
 {
     static ContainerConfig? Read(string json) =>
-        ImageJson.ReadContainerConfig(Encoding.UTF8.GetBytes(json), ContainerJsonContext.Default.ContainerConfig, "config of image x");
+        ImageJson.ReadContainerConfig(Encoding.UTF8.GetBytes(json), "config of image x");
 
     [Fact]
     public void The_container_config_alone_reads_as_the_whole_image_config_does()

@@ -29,7 +29,7 @@ public sealed partial class ContainerService
     async Task<ContainerRecord> CreateFromAsync(ContainerCreateRequest request, Digest imageId, CancellationToken cancellationToken)
     {
         byte[] imageConfig = await _store.Content.ReadAllBytesAsync(imageId, cancellationToken).ConfigureAwait(false);
-        var image = ImageJson.ReadContainerConfig(imageConfig, ContainerJsonContext.Default.ContainerConfig, $"config of image {imageId.Short}") ?? new ContainerConfig();
+        var image = ImageJson.ReadContainerConfig(imageConfig, $"config of image {imageId.Short}") ?? new ContainerConfig();
         Diagnostics.PhaseTimer.Mark("create: image config read");
         string id = ContainerNames.NewId();
         string network = request.Network switch

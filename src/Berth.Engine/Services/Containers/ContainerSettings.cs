@@ -19,9 +19,8 @@ public sealed record ContainerSettings
     /// <summary>Ports published with -p, host ports chosen at create.</summary>
     public IReadOnlyList<Berth.Engine.Containers.Ports.PortBinding> Ports { get; init; } = [];
 
-    public string ToJson() => JsonSerializer.Serialize(this, ContainerJsonContext.Default.ContainerSettings);
-    public static ContainerSettings FromJson(string json) =>
-        JsonSerializer.Deserialize(json, ContainerJsonContext.Default.ContainerSettings) ?? throw new InvalidInputException("empty container settings");
+    public string ToJson() => ContainerSettingsJson.Write(this);
+    public static ContainerSettings FromJson(string json) => ContainerSettingsJson.Read(json);
 }
 
 /// <summary>Docker's HostConfig fields Berth supports.</summary>

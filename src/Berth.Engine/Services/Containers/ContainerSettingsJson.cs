@@ -1,0 +1,206 @@
+using System.Text.Json;
+using Berth.Engine.Containers.Ports;
+using Berth.Engine.Images;
+using Berth.Engine.Json;
+
+namespace Berth.Engine.Services.Containers;
+
+/// <summary>
+/// <see cref="ContainerSettings"/> as stored in a container's row, read and written by hand, byte for byte as
+/// <see cref="ContainerJsonContext"/> does (names matched case-insensitively when read).
+/// </summary>
+/// <remarks>Every container command reads its container's row; why not through the serializer: see <see cref="ContainerConfigJson"/>.</remarks>
+public static class ContainerSettingsJson
+{
+    public static string Write(ContainerSettings settings)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(2048);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            String(writer, "ImageName", settings.ImageName);
+            String(writer, "Path", settings.Path);
+            if (settings.Args is not null) ContainerConfigJson.WriteList(writer, "Args", settings.Args);
+            if (settings.Config is not null)
+            {
+                writer.WritePropertyName("Config");
+                ContainerConfigJson.Write(writer, settings.Config);
+            }
+            if (settings.HostConfig is not null) WriteHost(writer, settings.HostConfig);
+            if (settings.Mounts is not null)
+            {
+                writer.WriteStartArray("Mounts");
+                foreach (var mount in settings.Mounts) WriteMount(writer, mount);
+                writer.WriteEndArray();
+            }
+            if (settings.Ports is not null)
+            {
+                writer.WriteStartArray("Ports");
+                foreach (var port in settings.Ports) WritePort(writer, port);
+                writer.WriteEndArray();
+            }
+            writer.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static ContainerSettings Read(string json)
+    {
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json));
+        JsonValues.Next(ref reader);
+        if (reader.TokenType == JsonTokenType.Null) throw new InvalidInputException("empty container settings");
+        JsonValues.StartObject(ref reader);
+        var settings = new ContainerSettings();
+        while (JsonValues.NextProperty(ref reader) is { } name)
+        {
+            switch (name.ToUpperInvariant())
+            {
+                case "IMAGENAME": settings = settings with { ImageName = JsonValues.String(ref reader)! }; break;
+                case "PATH": settings = settings with { Path = JsonValues.String(ref reader)! }; break;
+                case "ARGS": settings = settings with { Args = JsonValues.StringList(ref reader)! }; break;
+                case "CONFIG": settings = settings with { Config = ContainerConfigJson.Read(ref reader)! }; break;
+                case "HOSTCONFIG": settings = settings with { HostConfig = ReadHost(ref reader)! }; break;
+                case "MOUNTS": settings = settings with { Mounts = ReadList(ref reader, ReadMount)! }; break;
+                case "PORTS": settings = settings with { Ports = ReadList(ref reader, ReadPort)! }; break;
+                default: reader.Skip(); break;
+            }
+        }
+        return settings;
+    }
+
+    static void WriteHost(Utf8JsonWriter writer, HostSettings host)
+    {
+        writer.WriteStartObject("HostConfig");
+        List(writer, "Binds", host.Binds);
+        String(writer, "NetworkMode", host.NetworkMode);
+        writer.WriteBoolean("AutoRemove", host.AutoRemove);
+        writer.WriteBoolean("Privileged", host.Privileged);
+        writer.WriteBoolean("ReadonlyRootfs", host.ReadonlyRootfs);
+        List(writer, "CapAdd", host.CapAdd);
+        List(writer, "CapDrop", host.CapDrop);
+        List(writer, "SecurityOpt", host.SecurityOpt);
+        writer.WriteNumber("Memory", host.Memory);
+        writer.WriteNumber("NanoCpus", host.NanoCpus);
+        if (host.PidsLimit is { } pids) writer.WriteNumber("PidsLimit", pids);
+        if (host.Tmpfs is not null) ContainerConfigJson.WriteMap(writer, "Tmpfs", host.Tmpfs);
+        writer.WriteBoolean("Init", host.Init);
+        String(writer, "Runtime", host.Runtime);
+        writer.WriteEndObject();
+    }
+
+    static HostSettings? ReadHost(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        JsonValues.StartObject(ref reader);
+        var host = new HostSettings();
+        while (JsonValues.NextProperty(ref reader) is { } name)
+        {
+            switch (name.ToUpperInvariant())
+            {
+                case "BINDS": host = host with { Binds = JsonValues.StringList(ref reader)! }; break;
+                case "NETWORKMODE": host = host with { NetworkMode = JsonValues.String(ref reader)! }; break;
+                case "AUTOREMOVE": host = host with { AutoRemove = JsonValues.Boolean(ref reader) }; break;
+                case "PRIVILEGED": host = host with { Privileged = JsonValues.Boolean(ref reader) }; break;
+                case "READONLYROOTFS": host = host with { ReadonlyRootfs = JsonValues.Boolean(ref reader) }; break;
+                case "CAPADD": host = host with { CapAdd = JsonValues.StringList(ref reader)! }; break;
+                case "CAPDROP": host = host with { CapDrop = JsonValues.StringList(ref reader)! }; break;
+                case "SECURITYOPT": host = host with { SecurityOpt = JsonValues.StringList(ref reader)! }; break;
+                case "MEMORY": host = host with { Memory = JsonValues.Int64(ref reader) }; break;
+                case "NANOCPUS": host = host with { NanoCpus = JsonValues.Int64(ref reader) }; break;
+                case "PIDSLIMIT": host = host with { PidsLimit = JsonValues.NullableInt64(ref reader) }; break;
+                case "TMPFS": host = host with { Tmpfs = JsonValues.StringMap(ref reader)! }; break;
+                case "INIT": host = host with { Init = JsonValues.Boolean(ref reader) }; break;
+                case "RUNTIME": host = host with { Runtime = JsonValues.String(ref reader)! }; break;
+                default: reader.Skip(); break;
+            }
+        }
+        return host;
+    }
+
+    static void WriteMount(Utf8JsonWriter writer, ContainerMount mount)
+    {
+        writer.WriteStartObject();
+        String(writer, "Type", mount.Type);
+        String(writer, "Source", mount.Source);
+        String(writer, "Destination", mount.Destination);
+        writer.WriteBoolean("ReadWrite", mount.ReadWrite);
+        String(writer, "Name", mount.Name);
+        writer.WriteBoolean("Anonymous", mount.Anonymous);
+        String(writer, "Options", mount.Options);
+        writer.WriteEndObject();
+    }
+
+    static ContainerMount ReadMount(ref Utf8JsonReader reader)
+    {
+        JsonValues.StartObject(ref reader);
+        string? type = null, source = null, destination = null, volume = null;
+        string options = "";
+        bool readWrite = false, anonymous = false;
+        while (JsonValues.NextProperty(ref reader) is { } name)
+        {
+            switch (name.ToUpperInvariant())
+            {
+                case "TYPE": type = JsonValues.String(ref reader); break;
+                case "SOURCE": source = JsonValues.String(ref reader); break;
+                case "DESTINATION": destination = JsonValues.String(ref reader); break;
+                case "READWRITE": readWrite = JsonValues.Boolean(ref reader); break;
+                case "NAME": volume = JsonValues.String(ref reader); break;
+                case "ANONYMOUS": anonymous = JsonValues.Boolean(ref reader); break;
+                case "OPTIONS": options = JsonValues.String(ref reader)!; break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new ContainerMount(type!, source!, destination!, readWrite, volume, anonymous, options);
+    }
+
+    static void WritePort(Utf8JsonWriter writer, PortBinding port)
+    {
+        writer.WriteStartObject();
+        String(writer, "HostIp", port.HostIp);
+        writer.WriteNumber("HostPort", port.HostPort);
+        writer.WriteNumber("ContainerPort", port.ContainerPort);
+        String(writer, "Protocol", port.Protocol);
+        writer.WriteEndObject();
+    }
+
+    static PortBinding ReadPort(ref Utf8JsonReader reader)
+    {
+        JsonValues.StartObject(ref reader);
+        string? hostIp = null, protocol = null;
+        int hostPort = 0, containerPort = 0;
+        while (JsonValues.NextProperty(ref reader) is { } name)
+        {
+            switch (name.ToUpperInvariant())
+            {
+                case "HOSTIP": hostIp = JsonValues.String(ref reader); break;
+                case "HOSTPORT": hostPort = JsonValues.Int32(ref reader); break;
+                case "CONTAINERPORT": containerPort = JsonValues.Int32(ref reader); break;
+                case "PROTOCOL": protocol = JsonValues.String(ref reader); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new PortBinding(hostIp!, hostPort, containerPort, protocol!);
+    }
+
+    // Null properties are left out here (the context's WhenWritingNull); ContainerConfig writes some of them as null.
+    static void String(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is not null) writer.WriteString(name, value);
+    }
+
+    static void List(Utf8JsonWriter writer, string name, IReadOnlyList<string>? list)
+    {
+        if (list is not null) ContainerConfigJson.WriteList(writer, name, list);
+    }
+
+    delegate T ItemReader<T>(ref Utf8JsonReader reader);
+
+    static List<T>? ReadList<T>(ref Utf8JsonReader reader, ItemReader<T> item)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (reader.TokenType != JsonTokenType.StartArray) throw JsonValues.Unexpected(ref reader, "an array");
+        var list = new List<T>();
+        while (JsonValues.Next(ref reader) != JsonTokenType.EndArray) list.Add(item(ref reader));
+        return list;
+    }
+}
