@@ -11,6 +11,7 @@ args = sys.argv[3:] or ["run", "--rm", "--network", "none", "bb", "true"]
 env = dict(os.environ, BERTH_TRACE_TIMING="1", BERTH_TRACE_EPOCH="1")
 phases, totals, heap = collections.OrderedDict(), [], collections.defaultdict(list)
 for i in range(runs + 2):
+    time.sleep(float(os.environ.get("PHASES_GAP", "0")))
     start = time.time() * 1000
     done = subprocess.run([binary] + args, env=env, capture_output=True, text=True)
     end = time.time() * 1000
@@ -19,12 +20,15 @@ for i in range(runs + 2):
     if i < 2:
         continue  # warm-up
     totals.append(end - start)
+    seen = collections.Counter()
     for line in done.stderr.splitlines():
         m = re.match(r"berth\[\d+\] \+\s*([\d.]+) ms (.*?)(?: \[(\d+) KiB, gc (\d+)\])?$", line)
         if m:
-            phases.setdefault(m.group(2), []).append(float(m.group(1)) - start)
+            seen[m.group(2)] += 1
+            name = m.group(2) if seen[m.group(2)] == 1 else f"{m.group(2)} #{seen[m.group(2)]}"
+            phases.setdefault(name, []).append(float(m.group(1)) - start)
             if m.group(3):
-                heap[m.group(2)].append(int(m.group(3)))
+                heap[name].append(int(m.group(3)))
 previous = 0.0
 for name, times in phases.items():
     median = statistics.median(times)

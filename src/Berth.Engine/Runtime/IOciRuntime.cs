@@ -35,8 +35,12 @@ public interface IOciRuntime
     Task KillAsync(string id, string signal = "TERM", bool all = false, CancellationToken cancellationToken = default);
     /// <summary><c>delete</c>; <paramref name="force"/> kills a running container first. A container the runtime does not know is not an error.</summary>
     Task DeleteAsync(string id, bool force = false, CancellationToken cancellationToken = default);
-    /// <summary>The whole command line of <c>delete --force ID</c>, for another process (a monitor's exit command) to run.</summary>
-    IReadOnlyList<string> DeleteCommandLine(string id);
+    /// <summary>
+    /// <c>delete</c> of a container whose processes have all ended, done in this process where that is all the runtime's
+    /// delete would do (runc; <paramref name="cgroupDirectories"/> are the container's cgroups); false when nothing or not
+    /// all of it was done, and <see cref="DeleteAsync"/> is needed.
+    /// </summary>
+    bool TryDeleteStopped(string id, IEnumerable<string> cgroupDirectories);
     Task PauseAsync(string id, CancellationToken cancellationToken = default);
     Task ResumeAsync(string id, CancellationToken cancellationToken = default);
     /// <summary><c>exec --process</c> without a monitor: waits and captures output, or with <paramref name="detach"/> returns at once (exit code 0).</summary>

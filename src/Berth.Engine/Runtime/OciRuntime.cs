@@ -129,7 +129,7 @@ public abstract class OciRuntime : IOciRuntime
             throw Failure(args, result.ExitCode, result.Stderr);
     }
 
-    public IReadOnlyList<string> DeleteCommandLine(string id) => CommandLine(["delete", "--force", id]);
+    public virtual bool TryDeleteStopped(string id, IEnumerable<string> cgroupDirectories) => false;
 
     /// <summary>The binary's full argument vector for <paramref name="args"/>: path, global options, then the command.</summary>
     private List<string> CommandLine(IReadOnlyList<string> args) => [BinaryPath, .. GlobalArgs, .. args];

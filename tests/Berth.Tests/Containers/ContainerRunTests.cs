@@ -16,11 +16,20 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
         Assert.Equal("out\n", stdout);
         Assert.Equal("err\n", stderr);
         Assert.DoesNotContain(bb.Store.Engine.Containers.List(), c => c.Settings.Args.Contains("echo out; echo err >&2; exit 3"));
-        // The runtime's record of it is deleted by conmon's exit command, beside the removal rather than within it.
-        string runtimeState = Path.Combine(bb.Store.Engine.Store.RunDirectory, "runc");
-        Assert.True(await TestContainer.WaitUntil(() => !Directory.Exists(runtimeState) || Directory.GetDirectories(runtimeState)
-                .All(d => bb.Store.Engine.Containers.TryGet(Path.GetFileName(d)) is not null)),
-            "runc still has state for a container that is gone: " + string.Join(", ", Directory.GetDirectories(runtimeState).Select(Path.GetFileName)));
+    }
+
+    [Fact]
+    public async Task Run_rm_leaves_no_runtime_state_and_no_cgroup_when_it_returns()
+    {
+        var (code, stdout, _) = await bb.CliAsync("run", "--rm", "--network", "none", "bb", "sh", "-c", "grep -o 'berth/[0-9a-f]*' /proc/self/cgroup | head -1");
+        Assert.Equal(0, code);
+        string id = stdout.Trim()["berth/".Length..];
+        Assert.Equal(64, id.Length);
+        // Deleted by this process (runc's delete done in-process), not left to conmon's exit command after it returned.
+        Assert.False(Directory.Exists(Path.Combine(bb.Store.Engine.Store.RunDirectory, "runc", id)), "runc still has state for the removed container");
+        var cgroups = Directory.GetDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup")
+            .Select(root => Path.Combine(root, "berth", id)).Where(Directory.Exists).ToList();
+        Assert.True(cgroups.Count == 0, "cgroups left: " + string.Join(", ", cgroups));
     }
 
     [Fact]

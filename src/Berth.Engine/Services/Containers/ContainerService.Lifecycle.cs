@@ -179,13 +179,13 @@ public sealed partial class ContainerService
 
     /// <summary>`rm [-f] [-v]`: a running container only with force (killed first); leaves no mount, process, cgroup or file.</summary>
     public Task RemoveAsync(string nameOrId, bool force = false, bool volumes = false, CancellationToken cancellationToken = default) =>
-        RemoveAsync(nameOrId, force, volumes, cancellationToken, runtimeDeletedAtExit: false);
+        RemoveAsync(nameOrId, force, volumes, cancellationToken, ended: false);
 
-    /// <param name="runtimeDeletedAtExit">
-    /// The container's exit command deletes its runtime state (an `--rm` run this process started): that delete is left to
-    /// it, unless its monitor is gone (then the exit command never ran, or has finished).
+    /// <param name="ended">
+    /// The container is known to have ended (an `--rm` run this process started and saw exit): the runtime's delete is done
+    /// in this process where the runtime allows (<see cref="IOciRuntime.TryDeleteStopped"/>).
     /// </param>
-    async Task RemoveAsync(string nameOrId, bool force, bool volumes, CancellationToken cancellationToken, bool runtimeDeletedAtExit)
+    async Task RemoveAsync(string nameOrId, bool force, bool volumes, CancellationToken cancellationToken, bool ended)
     {
         var container = Get(nameOrId);
         if (container.IsRunning && !force)
@@ -208,7 +208,7 @@ public sealed partial class ContainerService
             Diagnostics.PhaseTimer.Mark("rm: locked");
             // The container has stopped: the runtime's delete (its state and cgroups) and the removal of our mount and files
             // touch nothing of each other's, so they overlap (the runtime's delete is a process start of its own).
-            var runtimeDeleted = runtimeDeletedAtExit && !current.IsRunning && NativeProcess.Exists(current.State.MonitorPid)
+            var runtimeDeleted = ended && !current.IsRunning && runtime.TryDeleteStopped(current.Id, CgroupDirectories(current.Id))
                 ? Task.CompletedTask
                 : runtime.DeleteAsync(current.Id, force: true, cancellationToken);
             Diagnostics.PhaseTimer.Mark("rm: runtime delete spawned");
@@ -268,14 +268,18 @@ public sealed partial class ContainerService
 
     static void RemoveCgroups(string id)
     {
-        foreach (var root in new[] { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" }.Concat(SafeDirectories("/sys/fs/cgroup")))
+        foreach (string dir in CgroupDirectories(id))
         {
-            string dir = Path.Combine(root, CgroupParent.Trim('/'), id);
             try { if (Directory.Exists(dir)) Directory.Delete(dir); }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
         }
     }
+
+    /// <summary>Where the container's cgroups are (cgroupsPath /berth/ID) in every hierarchy, v1 or v2; most do not exist.</summary>
+    static IEnumerable<string> CgroupDirectories(string id) =>
+        new[] { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" }.Concat(SafeDirectories("/sys/fs/cgroup"))
+            .Select(root => Path.Combine(root, CgroupParent.Trim('/'), id));
 
     static IEnumerable<string> SafeDirectories(string dir)
     {

@@ -46,7 +46,7 @@ public sealed partial class ContainerService
         int code = await WaitAsync(container.Id, cancellationToken).ConfigureAwait(false);
         if (container.Settings.HostConfig.AutoRemove)
         {
-            try { await RemoveAsync(container.Id, force: true, volumes: true, cancellationToken, runtimeDeletedAtExit: true).ConfigureAwait(false); }
+            try { await RemoveAsync(container.Id, force: true, volumes: true, cancellationToken, ended: true).ConfigureAwait(false); }
             catch (NotFoundException) { }
         }
         return code;
@@ -93,7 +93,7 @@ public sealed partial class ContainerService
                 LeaveStdinOpen = fresh.Settings.Config.OpenStdin && (!fresh.Settings.Config.StdinOnce || fresh.Settings.Config.Tty),
                 // conmon runs its exit command with SIGCHLD blocked, which would leave .NET's Process waits hanging: env unblocks it.
                 ExitCommand = OciRuntime.FindBinary("env") ?? "/usr/bin/env",
-                ExitCommandArgs = ["--default-signal", .. ExitCommand(fresh.Id, removesAfterExit, runtime)],
+                ExitCommandArgs = ["--default-signal", .. ExitCommand(fresh.Id, removesAfterExit)],
                 PersistDir = PersistDirectory(fresh.Id),
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -137,22 +137,17 @@ public sealed partial class ContainerService
     }
 
     /// <summary>`berth container cleanup ID`, behind a shell guard when this process removes the container itself.</summary>
-    IReadOnlyList<string> ExitCommand(string id, bool removesAfterExit, IOciRuntime runtime)
+    IReadOnlyList<string> ExitCommand(string id, bool removesAfterExit)
     {
         IReadOnlyList<string> cleanup = [BerthExecutable.Current.FileName, .. BerthExecutable.Current.Arguments("--root", _store.Root, "container", "cleanup", id)];
         if (!removesAfterExit) return cleanup;
-        // First the runtime's delete (the first $3 arguments), at once: the container has ended, and while this process
-        // removes the rest the runtime's own process start and cleanup run beside it instead of after it (about 6 ms of
-        // `run --rm` here). Then it waits while this process lives and the container directory exists (the removal
-        // deletes it), and runs the cleanup only when this process went away without removing the container.
+        // This process removes the container (runtime state included) once it has ended: the guard waits while this
+        // process lives and the container directory exists (the removal deletes it), and runs the cleanup only when this
+        // process went away without removing the container.
         const string Guard =
-            "p=$1 d=$2 n=$3; shift 3; " +
-            "( c=$#; i=0; for a do i=$((i+1)); [ $i -le $n ] && set -- \"$@\" \"$a\"; done; shift $c; exec \"$@\" ) </dev/null >/dev/null 2>&1; " +
-            "shift $n; " +
+            "p=$1 d=$2; shift 2; " +
             "while [ -e \"$d\" ] && kill -0 \"$p\" 2>/dev/null; do sleep 0.02; done; [ -e \"$d\" ] || exit 0; exec \"$@\"";
-        var delete = runtime.DeleteCommandLine(id);
-        return ["/bin/sh", "-c", Guard, "sh", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), ContainerDirectory(id),
-            delete.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), .. delete, .. cleanup];
+        return ["/bin/sh", "-c", Guard, "sh", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), ContainerDirectory(id), .. cleanup];
     }
 
     /// <summary>Docker's exit codes for a container that could not start: 127 command not found, 126 not executable, else 125.</summary>

@@ -42,8 +42,30 @@ public sealed partial class ContainerService
 
     /// <summary>The OCI runtime a container uses, with its state under the store's run directory.</summary>
     public IOciRuntime RuntimeOf(ContainerRecord container) => RuntimeNamed(container.Settings.HostConfig.Runtime);
-    IOciRuntime RuntimeNamed(string name) => OciRuntime.Create(name, Path.Combine(_store.RunDirectory, name));
-    ConmonMonitor MonitorFor(IOciRuntime runtime) => new(runtime, socketDir: SocketDirectory);
+
+    // One runtime and one monitor per runtime name for the service's life: each finds its binary on PATH when made.
+    readonly Dictionary<string, IOciRuntime> _runtimes = new(StringComparer.Ordinal);
+    readonly Dictionary<IOciRuntime, ConmonMonitor> _monitors = [];
+
+    IOciRuntime RuntimeNamed(string name)
+    {
+        lock (_runtimes)
+        {
+            if (!_runtimes.TryGetValue(name, out var runtime))
+                _runtimes[name] = runtime = OciRuntime.Create(name, Path.Combine(_store.RunDirectory, name));
+            return runtime;
+        }
+    }
+
+    ConmonMonitor MonitorFor(IOciRuntime runtime)
+    {
+        lock (_runtimes)
+        {
+            if (!_monitors.TryGetValue(runtime, out var monitor))
+                _monitors[runtime] = monitor = new ConmonMonitor(runtime, socketDir: SocketDirectory);
+            return monitor;
+        }
+    }
 
     StoreLock Lock(string id) => ContainerLock.Acquire(_store.LockDirectory, id);
 
