@@ -31,12 +31,41 @@ public static class BerthCli
     /// </summary>
     public static RootCommand Build(IReadOnlyList<string>? args)
     {
-        var root = new RootCommand("Berth: a daemonless, Docker-compatible container engine") { RootOption };
+        var root = new RootCommand(Description) { RootOption };
         var all = Commands();
-        string? name = args is null ? null : InvokedCommand(args);
-        var invoked = name is null ? null : all.FirstOrDefault(c => c.Name == name);
+        var invoked = Invoked(args, all);
         foreach (var factory in invoked is null ? all : [invoked]) root.Add(factory.Make());
         return root;
+    }
+
+    /// <summary>
+    /// What a line naming a known command is parsed with first: a plain command named berth holding only that command,
+    /// without the root's help and version options and directives. Making those (the root's executable name and its
+    /// localized option descriptions) is the first use of reflection in the process, ~1.5 ms of a `run --rm` here; a line
+    /// that needs them (asks for help, or has any error to report) is parsed again with <see cref="Build(IReadOnlyList{string})"/>,
+    /// so what it prints is the same. Null when the line names no known command.
+    /// </summary>
+    internal static Command? BuildPlain(IReadOnlyList<string> args)
+    {
+        if (args.Count > 0 && args[0].StartsWith('[')) return null; // a directive
+        foreach (string arg in args)
+        {
+            if (arg == "--") break;
+            if (HelpTokens.Contains(arg)) return null;
+        }
+        var invoked = Invoked(args, Commands());
+        return invoked is null ? null : new Command("berth", Description) { RootOption, invoked.Make() };
+    }
+
+    const string Description = "Berth: a daemonless, Docker-compatible container engine";
+
+    /// <summary>The root's help option's names (run's -h is its --hostname, parsed by the whole root as before).</summary>
+    static readonly HashSet<string> HelpTokens = new(StringComparer.Ordinal) { "-h", "--help", "-?", "/?", "/h", "--version" };
+
+    static CommandFactory? Invoked(IReadOnlyList<string>? args, IReadOnlyList<CommandFactory> all)
+    {
+        string? name = args is null ? null : InvokedCommand(args);
+        return name is null ? null : all.FirstOrDefault(c => c.Name == name);
     }
 
     /// <summary>The first word of the line that is neither an option nor --root's value; null when another option comes first.</summary>
@@ -58,9 +87,11 @@ public static class BerthCli
         var error = stderr ?? Console.Error;
         Engine.Diagnostics.PhaseTimer.Mark("main");
         var line = Berth.Cli.Commands.Containers.CommandLineSplitter.Split(args);
-        var root = Build(line);
+        var configuration = new ParserConfiguration { EnablePosixBundling = true };
+        var plain = BuildPlain(line);
         Engine.Diagnostics.PhaseTimer.Mark("command tree built");
-        var parse = root.Parse(line, new ParserConfiguration { EnablePosixBundling = true });
+        var parse = plain?.Parse(line, configuration);
+        if (parse is null || parse.Errors.Count > 0) parse = Build(line).Parse(line, configuration);
         Engine.Diagnostics.PhaseTimer.Mark("parsed");
         try
         {

@@ -21,6 +21,34 @@ public class CommandTreeTests
     }
 
     [Theory]
+    [InlineData("run --rm busybox true", true)]
+    [InlineData("--root /tmp/x image ls", true)]
+    [InlineData("[suggest] run", false)]
+    [InlineData("no-such-command", false)]
+    [InlineData("--help", false)]
+    [InlineData("run --help", false)]
+    [InlineData("run bb -- ls -h", true)]
+    public void A_line_naming_a_known_command_is_parsed_first_without_the_roots_help(string line, bool plain)
+    {
+        var root = BerthCli.BuildPlain(line.Split(' '));
+        Assert.Equal(plain, root is not null);
+        if (root is not null) Assert.Equal([line.Split(' ').First(w => !w.StartsWith('-') && w != "/tmp/x")], root.Subcommands.Select(c => c.Name));
+    }
+
+    [Theory]
+    [InlineData("run --help", "Usage:")]
+    [InlineData("image ls -h", "Usage:")]
+    [InlineData("run", "Required argument 'IMAGE' missing for command: 'run'.")]
+    [InlineData("ps --last x", "Cannot parse argument 'x'")]
+    public async Task Help_and_errors_print_what_the_whole_root_prints(string line, string expected)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        await BerthCli.RunAsync(line.Split(' '), stdout, stderr);
+        Assert.Contains(expected, stdout.ToString() + stderr.ToString());
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("--help")]
     [InlineData("--root /tmp/x -h")]
