@@ -50,7 +50,19 @@ public sealed class ConmonMonitor : IContainerMonitor
 
     public async Task<MonitoredContainer> CreateAsync(MonitorOptions options, CancellationToken cancellationToken = default)
     {
-        if (options.PrepareBundle is null) CheckSpec(options, options.Spec ?? OciBundle.Read(options.BundlePath));
+        using var launched = Launch(options, waitsForBundle: options.PrepareBundle is not null);
+        return await CompleteAsync(launched, options.PrepareBundle, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts conmon for <paramref name="options"/>' container. With <paramref name="waitsForBundle"/> it waits on its start
+    /// pipe (it reads it before forking or running anything) until <see cref="CompleteAsync"/> lets it go, so its process
+    /// start (~4 ms of loading libraries here) overlaps whatever the caller does meanwhile; without, the bundle must be
+    /// ready already. Disposing the result before it is let go kills conmon, which then has created nothing.
+    /// </summary>
+    public LaunchedMonitor Launch(MonitorOptions options, bool waitsForBundle)
+    {
+        if (!waitsForBundle) CheckSpec(options, options.Spec ?? OciBundle.Read(options.BundlePath));
         Directory.CreateDirectory(options.ExitDir);
         Directory.CreateDirectory(SocketDir);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.LogPath))!);
@@ -91,63 +103,117 @@ public sealed class ConmonMonitor : IContainerMonitor
         }
 
         var (sync, syncChild) = NativeProcess.CreateSocketPair();
-        using var syncReader = new SyncReader(sync);
-        string conmonOutput = Path.Combine(options.BundlePath, "conmon.out");
-        int launcher;
-        // With a bundle still to prepare, conmon is started first and waits on its start pipe (it reads it before forking
-        // or running anything): its process start, ~4 ms of loading libraries here, overlaps the preparation.
         Socket? start = null;
         int startChild = -1;
-        if (options.PrepareBundle is not null) (start, startChild) = NativeProcess.CreateSocketPair();
+        if (waitsForBundle) (start, startChild) = NativeProcess.CreateSocketPair();
         try
         {
             var fds = new List<NativeProcess.FdMapping> { new(syncChild, SyncFd) };
             var pipes = new List<(string, int)> { ("_OCI_SYNCPIPE", SyncFd) };
             if (start is not null) { fds.Add(new(startChild, StartFd)); pipes.Add(("_OCI_STARTPIPE", StartFd)); }
-            launcher = NativeProcess.Spawn(ConmonPath, args, Environment([.. pipes]), fds, conmonOutput, options.BundlePath);
+            string conmonOutput = Path.Combine(options.BundlePath, "conmon.out");
+            int launcher = NativeProcess.Spawn(ConmonPath, args, Environment([.. pipes]), fds, conmonOutput, options.BundlePath);
+            return new LaunchedMonitor(options, launcher, new SyncReader(sync), start, conmonOutput, conmonPidFile);
+        }
+        catch
+        {
+            sync.Dispose();
+            start?.Dispose();
+            throw;
         }
         finally
         {
             NativeProcess.CloseFd(syncChild);
             NativeProcess.CloseFd(startChild);
         }
-        if (start is not null)
+    }
+
+    /// <summary>
+    /// Lets a launched conmon create its container: first runs <paramref name="prepareBundle"/> when conmon waits for the
+    /// bundle (conmon is killed if it throws), then waits until the runtime has created the container.
+    /// </summary>
+    public async Task<MonitoredContainer> CompleteAsync(LaunchedMonitor launched, Func<RuntimeSpec>? prepareBundle, CancellationToken cancellationToken = default)
+    {
+        var options = launched.Options;
+        if (launched.Start is { } start)
         {
-            using (start)
+            try
             {
-                try
-                {
-                    CheckSpec(options, options.PrepareBundle!());
-                }
-                catch
-                {
-                    // conmon is still blocked on the start pipe, before its fork: killing it leaves nothing behind.
-                    NativeProcess.Signal(launcher, 9);
-                    NativeProcess.WaitForExit(launcher);
-                    TryDelete(conmonOutput);
-                    throw;
-                }
-                start.Send([0]);
+                CheckSpec(options, prepareBundle?.Invoke() ?? options.Spec ?? OciBundle.Read(options.BundlePath));
             }
+            catch
+            {
+                launched.Dispose(); // conmon is still blocked on the start pipe, before its fork: killing it leaves nothing behind
+                throw;
+            }
+            launched.LetGo();
         }
 
         Diagnostics.PhaseTimer.Mark("conmon spawned");
         // conmon's first process forks the real monitor, writes its pid file and exits.
-        int launcherExit = await Task.Run(() => NativeProcess.WaitForExit(launcher), cancellationToken).ConfigureAwait(false);
+        int launcherExit = await Task.Run(() => NativeProcess.WaitForExit(launched.Launcher), cancellationToken).ConfigureAwait(false);
+        launched.Reaped();
         if (launcherExit != 0)
-            throw new RuntimeException($"conmon failed for {options.ContainerId}: {ConmonOutput(conmonOutput, launcherExit)}");
+            throw new RuntimeException($"conmon failed for {options.ContainerId}: {ConmonOutput(launched.OutputPath, launcherExit)}");
 
         Diagnostics.PhaseTimer.Mark("conmon launcher exited");
-        var message = await syncReader.ReadAsync(CreateTimeout, cancellationToken).ConfigureAwait(false);
+        var message = await launched.Sync.ReadAsync(CreateTimeout, cancellationToken).ConfigureAwait(false);
         Diagnostics.PhaseTimer.Mark("conmon reported create");
-        int monitorPid = ReadPid(conmonPidFile);
+        int monitorPid = ReadPid(launched.MonitorPidFile);
         if (message is null)
-            throw new RuntimeException($"conmon exited without creating container {options.ContainerId}: {ConmonOutput(conmonOutput, 0)}");
+            throw new RuntimeException($"conmon exited without creating container {options.ContainerId}: {ConmonOutput(launched.OutputPath, 0)}");
         if (message.Value.Data < 0)
             throw new RuntimeException($"{_runtime.Name} create {options.ContainerId}: {RuntimeMessage(message.Value.Text)}");
-        TryDelete(conmonOutput);
+        TryDelete(launched.OutputPath);
         return new MonitoredContainer(options.ContainerId, message.Value.Data, monitorPid,
             AttachSocketPath(options.ContainerId), Path.Combine(options.BundlePath, "ctl"));
+    }
+
+    /// <summary>A conmon started by <see cref="Launch"/>, waiting to be let go (or already let go) to create its container.</summary>
+    public sealed class LaunchedMonitor : IDisposable
+    {
+        internal LaunchedMonitor(MonitorOptions options, int launcher, SyncReader sync, Socket? start, string outputPath, string monitorPidFile)
+        {
+            Options = options;
+            Launcher = launcher;
+            Sync = sync;
+            Start = start;
+            OutputPath = outputPath;
+            MonitorPidFile = monitorPidFile;
+        }
+
+        public MonitorOptions Options { get; }
+        internal int Launcher { get; }
+        internal SyncReader Sync { get; }
+        internal Socket? Start { get; private set; }
+        internal string OutputPath { get; }
+        internal string MonitorPidFile { get; }
+        bool _reaped;
+
+        /// <summary>Sends conmon the byte it waits for on its start pipe: it goes on to fork and run the runtime's create.</summary>
+        internal void LetGo()
+        {
+            Start!.Send([0]);
+            Start.Dispose();
+            Start = null;
+        }
+
+        internal void Reaped() => _reaped = true;
+
+        /// <summary>Kills conmon if it was never let go (it has created nothing then); closes the pipes.</summary>
+        public void Dispose()
+        {
+            if (Start is not null && !_reaped)
+            {
+                NativeProcess.Signal(Launcher, 9);
+                NativeProcess.WaitForExit(Launcher);
+                _reaped = true;
+                TryDelete(OutputPath);
+            }
+            Start?.Dispose();
+            Start = null;
+            Sync.Dispose();
+        }
     }
 
     void CheckSpec(MonitorOptions options, RuntimeSpec spec)
@@ -354,7 +420,7 @@ public sealed class ConmonMonitor : IContainerMonitor
     }
 
     /// <summary>Reads conmon's newline-terminated JSON messages from one end of a socket pair.</summary>
-    private sealed class SyncReader(Socket socket) : IDisposable
+    internal sealed class SyncReader(Socket socket) : IDisposable
     {
         private readonly byte[] _buffer = new byte[4096];
         private readonly MemoryStream _pending = new();

@@ -78,7 +78,7 @@ public static class ContainerCommands
             var context = new CommandContext(parse);
             var service = context.Engine.Containers;
             bool background = parse.GetValue(detach);
-            var request = options.Request(parse, background);
+            var request = options.Request(parse, background) with { StartsAttached = !background };
             ContainerRecord container;
             DetachKeys keys;
             try { keys = DetachKeys.Parse(parse.GetValue(detachKeys)); }

@@ -48,6 +48,11 @@ public sealed record ContainerCreateRequest
     /// <summary>The container will run detached (-d): nothing attaches to its stdio.</summary>
     public bool Detach { get; init; }
     public bool AutoRemove { get; init; }
+    /// <summary>
+    /// The caller starts the container attached right after create (`run` without -d): its monitor is started during
+    /// create, waiting for the bundle, so that the monitor's own start-up overlaps the rest of create and start.
+    /// </summary>
+    public bool StartsAttached { get; init; }
     /// <summary>The --health-* and --no-healthcheck flags.</summary>
     public HealthcheckOptions Healthcheck { get; init; } = new();
 }

@@ -146,8 +146,10 @@ public sealed partial class ContainerService
         Diagnostics.PhaseTimer.Mark("create: settings built");
         var chains = _store.Metadata.ImageLayers(imageId).Select(l => l.ChainId).ToList();
         Directory.CreateDirectory(ContainerDirectory(id));
+        string firstName = request.Name is { } given ? ContainerNames.Validate(given) : ContainerNames.Random(0);
         try
         {
+            if (request.StartsAttached) LaunchMonitorEarly(id, firstName, settings);
             // The volumes lock covers creating volumes and the row that uses them, so a concurrent volume rm sees the user.
             using (_volumes.Lock())
             using (_store.ReferenceLock())
@@ -162,7 +164,7 @@ public sealed partial class ContainerService
                 var volumeNames = settings.Mounts.Where(v => v.Type == "volume").Select(v => v.Name!).ToList();
                 for (int attempt = 0; ; attempt++)
                 {
-                    string name = request.Name is { } n ? ContainerNames.Validate(n) : ContainerNames.Random(attempt);
+                    string name = attempt == 0 ? firstName : request.Name is { } n ? ContainerNames.Validate(n) : ContainerNames.Random(attempt);
                     var row = new ContainerRow(id, name, imageId, DateTimeOffset.UtcNow, new ContainerState(ContainerStatus.Created), settings.ToJson());
                     try
                     {
@@ -177,6 +179,7 @@ public sealed partial class ContainerService
         }
         catch
         {
+            DiscardLaunchedMonitor(id);
             var created = _store.Metadata.GetContainer(id);
             _store.Metadata.DeleteContainer(id);
             if (created is not null) RemoveAnonymousVolumes(ToRecord(created, settings));

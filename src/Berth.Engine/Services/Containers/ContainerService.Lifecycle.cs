@@ -188,6 +188,7 @@ public sealed partial class ContainerService
     async Task RemoveAsync(string nameOrId, bool force, bool volumes, CancellationToken cancellationToken, bool ended)
     {
         var container = Get(nameOrId);
+        DiscardLaunchedMonitor(container.Id);
         if (container.IsRunning && !force)
         {
             string state = container.State.Status == ContainerStatus.Paused ? "paused" : "running";

@@ -65,37 +65,31 @@ public sealed partial class ContainerService
         if (fresh.IsRunning) return;
         var runtime = RuntimeOf(fresh);
         var monitor = MonitorFor(runtime);
-        // Leftovers of the previous run: the runtime's record of it and its exit file.
-        await runtime.DeleteAsync(fresh.Id, force: true, cancellationToken).ConfigureAwait(false);
-        Directory.CreateDirectory(ExitDirectory);
-        File.Delete(Path.Combine(ExitDirectory, fresh.Id));
-        TryDeleteDirectory(PersistDirectory(fresh.Id));
+        // A conmon already waiting for this container's bundle (create started it for a run): the container was made by
+        // this process a moment ago, so there is no previous run to clear.
+        using var launched = await TakeLaunchedMonitorAsync(fresh.Id, removesAfterExit).ConfigureAwait(false);
+        if (launched is null)
+        {
+            // Leftovers of the previous run: the runtime's record of it and its exit file.
+            await runtime.DeleteAsync(fresh.Id, force: true, cancellationToken).ConfigureAwait(false);
+            Directory.CreateDirectory(ExitDirectory);
+            File.Delete(Path.Combine(ExitDirectory, fresh.Id));
+            TryDeleteDirectory(PersistDirectory(fresh.Id));
+        }
         Diagnostics.PhaseTimer.Mark("start: previous run cleared");
         MonitoredContainer created;
         try
         {
-            created = await monitor.CreateAsync(new MonitorOptions
+            RuntimeSpec Prepare()
             {
-                ContainerId = fresh.Id,
-                BundlePath = ContainerDirectory(fresh.Id),
-                PrepareBundle = () =>
-                {
-                    var spec = PrepareBundle(fresh, runtime, size);
-                    Diagnostics.PhaseTimer.Mark("start: bundle prepared");
-                    return spec;
-                },
-                LogPath = LogPath(fresh.Id),
-                ExitDir = ExitDirectory,
-                Name = fresh.Name,
-                Terminal = fresh.Settings.Config.Tty,
-                Stdin = fresh.Settings.Config.OpenStdin,
-                // As Docker: StdinOnce closes stdin when the attached client goes, but never on a terminal (detach keys).
-                LeaveStdinOpen = fresh.Settings.Config.OpenStdin && (!fresh.Settings.Config.StdinOnce || fresh.Settings.Config.Tty),
-                // conmon runs its exit command with SIGCHLD blocked, which would leave .NET's Process waits hanging: env unblocks it.
-                ExitCommand = OciRuntime.FindBinary("env") ?? "/usr/bin/env",
-                ExitCommandArgs = ["--default-signal", .. ExitCommand(fresh.Id, removesAfterExit)],
-                PersistDir = PersistDirectory(fresh.Id),
-            }, cancellationToken).ConfigureAwait(false);
+                var spec = PrepareBundle(fresh, runtime, size);
+                Diagnostics.PhaseTimer.Mark("start: bundle prepared");
+                return spec;
+            }
+            created = launched is not null
+                ? await monitor.CompleteAsync(launched, Prepare, cancellationToken).ConfigureAwait(false)
+                : await monitor.CreateAsync(MonitorOptionsFor(fresh.Id, fresh.Name, fresh.Settings, removesAfterExit) with { PrepareBundle = Prepare },
+                    cancellationToken).ConfigureAwait(false);
         }
         catch (BerthException e)
         {
@@ -134,6 +128,74 @@ public sealed partial class ContainerService
             FinishedAt = fresh.State.FinishedAt,
         });
         await StartHealthcheckAsync(fresh, startedAt, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How conmon watches a container: its files, stdio, and the exit command (see <see cref="ExitCommand"/>).</summary>
+    MonitorOptions MonitorOptionsFor(string id, string name, ContainerSettings settings, bool removesAfterExit) => new()
+    {
+        ContainerId = id,
+        BundlePath = ContainerDirectory(id),
+        LogPath = LogPath(id),
+        ExitDir = ExitDirectory,
+        Name = name,
+        Terminal = settings.Config.Tty,
+        Stdin = settings.Config.OpenStdin,
+        // As Docker: StdinOnce closes stdin when the attached client goes, but never on a terminal (detach keys).
+        LeaveStdinOpen = settings.Config.OpenStdin && (!settings.Config.StdinOnce || settings.Config.Tty),
+        // conmon runs its exit command with SIGCHLD blocked, which would leave .NET's Process waits hanging: env unblocks it.
+        ExitCommand = OciRuntime.FindBinary("env") ?? "/usr/bin/env",
+        ExitCommandArgs = ["--default-signal", .. ExitCommand(id, removesAfterExit)],
+        PersistDir = PersistDirectory(id),
+    };
+
+    /// <summary>conmon processes being started by create for a run that starts its container attached next, by container ID.</summary>
+    readonly Dictionary<string, (Task<ConmonMonitor.LaunchedMonitor> Monitor, bool RemovesAfterExit)> _launched = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Starts the conmon that will watch a container being created for an attached run, waiting for its bundle, on another
+    /// thread: conmon's process start and its own start-up (loading its libraries) overlap the rest of create and start
+    /// instead of following them (see <see cref="ConmonMonitor.Launch"/>).
+    /// </summary>
+    void LaunchMonitorEarly(string id, string name, ContainerSettings settings)
+    {
+        bool removesAfterExit = settings.HostConfig.AutoRemove;
+        var monitor = MonitorFor(RuntimeNamed(settings.HostConfig.Runtime));
+        var options = MonitorOptionsFor(id, name, settings, removesAfterExit);
+        var launching = Task.Run(() => monitor.Launch(options, waitsForBundle: true));
+        lock (_launched) _launched[id] = (launching, removesAfterExit);
+    }
+
+    /// <summary>
+    /// The conmon launched early for <paramref name="id"/>, when it was launched for this kind of start and its launch
+    /// worked (a failed one is left for the usual start to meet again and report); any other is killed.
+    /// </summary>
+    async Task<ConmonMonitor.LaunchedMonitor?> TakeLaunchedMonitorAsync(string id, bool removesAfterExit)
+    {
+        (Task<ConmonMonitor.LaunchedMonitor> Monitor, bool RemovesAfterExit) entry;
+        lock (_launched)
+        {
+            if (!_launched.Remove(id, out entry)) return null;
+        }
+        ConmonMonitor.LaunchedMonitor launched;
+        // Whatever went wrong, the usual start launches conmon again and reports it.
+        try { launched = await entry.Monitor.ConfigureAwait(false); }
+        catch (Exception) { return null; }
+        if (entry.RemovesAfterExit == removesAfterExit) return launched;
+        launched.Dispose();
+        return null;
+    }
+
+    /// <summary>Kills a conmon launched early for a container that is not going to be started after all.</summary>
+    void DiscardLaunchedMonitor(string id)
+    {
+        Task<ConmonMonitor.LaunchedMonitor> launching;
+        lock (_launched)
+        {
+            if (!_launched.Remove(id, out var entry)) return;
+            launching = entry.Monitor;
+        }
+        try { launching.GetAwaiter().GetResult().Dispose(); }
+        catch (Exception) { } // never launched: nothing to kill
     }
 
     /// <summary>`berth container cleanup ID`, behind a shell guard when this process removes the container itself.</summary>
