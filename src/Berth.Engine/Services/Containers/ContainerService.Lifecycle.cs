@@ -208,10 +208,10 @@ public sealed partial class ContainerService
             _store.Metadata.SetContainerState(current.Id, current.State with { Status = ContainerStatus.Removing });
             Diagnostics.PhaseTimer.Mark("rm: locked");
             // The container has stopped: the runtime's delete (its state and cgroups) and the removal of our mount and files
-            // touch nothing of each other's, so they overlap (the runtime's delete is a process start of its own).
-            var runtimeDeleted = ended && !current.IsRunning && runtime.TryDeleteStopped(current.Id, CgroupDirectories(current.Id))
-                ? Task.CompletedTask
-                : runtime.DeleteAsync(current.Id, force: true, cancellationToken);
+            // touch nothing of each other's, so they overlap (the runtime's delete is a process start of its own), unless
+            // the container is known to have ended and the runtime's delete can be done here.
+            bool deletedHere = ended && !current.IsRunning && runtime.TryDeleteStopped(current.Id, CgroupDirectories(current.Id));
+            var runtimeDeleted = deletedHere ? Task.CompletedTask : runtime.DeleteAsync(current.Id, force: true, cancellationToken);
             Diagnostics.PhaseTimer.Mark("rm: runtime delete spawned");
             try
             {
@@ -234,7 +234,8 @@ public sealed partial class ContainerService
                 await runtimeDeleted.ConfigureAwait(false);
             }
             Diagnostics.PhaseTimer.Mark("rm: runtime deleted");
-            RemoveCgroups(current.Id);
+            // What a runtime's delete may leave (a cgroup busy for a moment); nothing when it was done here.
+            if (!deletedHere) RemoveCgroups(current.Id);
             _store.Metadata.DeleteContainer(current.Id);
             if (volumes) RemoveAnonymousVolumes(current);
         }
