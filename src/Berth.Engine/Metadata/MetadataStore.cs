@@ -32,11 +32,21 @@ public sealed partial class MetadataStore
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000; PRAGMA synchronous=NORMAL;";
-        pragma.ExecuteNonQuery();
+        // A pooled connection comes back as it was left: the settings are made once per database connection, not per use
+        // (a store call opens one each time; a `run` makes about fifteen).
+        if (!Configured.TryGetValue(connection.Handle!, out _))
+        {
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000; PRAGMA synchronous=NORMAL;";
+            pragma.ExecuteNonQuery();
+            Configured.AddOrUpdate(connection.Handle!, ConfiguredMarker);
+        }
         return connection;
     }
+
+    /// <summary>Database connections (SQLite handles) whose settings are made.</summary>
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = new();
+    static readonly object ConfiguredMarker = new();
 
     /// <summary>Runs <paramref name="work"/> in one IMMEDIATE transaction and commits it.</summary>
     public T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work)
