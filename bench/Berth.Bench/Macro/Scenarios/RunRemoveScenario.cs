@@ -44,7 +44,12 @@ public sealed class RunRemoveScenario(RunReference against) : IScenario
         try
         {
             env.Berth(root, "import", env.BusyboxTar, "busybox:bench");
-            double Berth() => env.Berth(root, "run", "--rm", "--network", "none", "busybox:bench", "true").Milliseconds;
+            double Berth()
+            {
+                double ms = env.Berth(root, "run", "--rm", "--network", "none", "busybox:bench", "true").Milliseconds;
+                SettleAfter(root);
+                return ms;
+            }
             Func<double> other;
             if (against == RunReference.Docker)
             {
@@ -76,6 +81,25 @@ public sealed class RunRemoveScenario(RunReference against) : IScenario
         {
             BenchEnvironment.RemoveRoot(root);
         }
+    }
+
+    /// <summary>
+    /// Waits (untimed) until no process of the run just measured is left (conmon ends after its exit command, a moment
+    /// after berth has returned), so that the next timed run, Berth's or the reference's, does not share the CPU with it.
+    /// </summary>
+    static void SettleAfter(string root)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(2);
+        while (DateTime.UtcNow < deadline && Directory.EnumerateDirectories("/proc").Any(p => CommandLineMentions(p, root)))
+            Thread.Sleep(1);
+    }
+
+    static bool CommandLineMentions(string procDir, string text)
+    {
+        if (!int.TryParse(Path.GetFileName(procDir), out _)) return false;
+        try { return File.ReadAllText(Path.Combine(procDir, "cmdline")).Contains(text, StringComparison.Ordinal); }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
     }
 
     static string NewBundle(BenchEnvironment env, string name)
