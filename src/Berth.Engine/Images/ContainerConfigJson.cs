@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Berth.Engine.Json;
+using static Berth.Engine.Json.JsonMembers;
 
 namespace Berth.Engine.Images;
 
@@ -28,21 +29,21 @@ public static class ContainerConfigJson
         writer.WriteBoolean("Tty", config.Tty);
         writer.WriteBoolean("OpenStdin", config.OpenStdin);
         writer.WriteBoolean("StdinOnce", config.StdinOnce);
-        WriteList(writer, "Env", config.Env);
-        WriteList(writer, "Cmd", config.Cmd);
+        Strings(writer, "Env", config.Env);
+        Strings(writer, "Cmd", config.Cmd);
         if (config.Healthcheck is { } health) WriteHealth(writer, health);
         if (config.ArgsEscaped) writer.WriteBoolean("ArgsEscaped", true);
         writer.WriteString("Image", config.Image);
         WriteSet(writer, "Volumes", config.Volumes);
         writer.WriteString("WorkingDir", config.WorkingDir);
-        WriteList(writer, "Entrypoint", config.Entrypoint);
+        Strings(writer, "Entrypoint", config.Entrypoint);
         if (config.NetworkDisabled) writer.WriteBoolean("NetworkDisabled", true);
-        if (config.MacAddress is { } mac) writer.WriteString("MacAddress", mac);
-        WriteList(writer, "OnBuild", config.OnBuild);
-        WriteMap(writer, "Labels", config.Labels);
-        if (config.StopSignal is { } signal) writer.WriteString("StopSignal", signal);
-        if (config.StopTimeout is { } timeout) writer.WriteNumber("StopTimeout", timeout);
-        if (config.Shell is { } shell) WriteList(writer, "Shell", shell);
+        StringUnlessNull(writer, "MacAddress", config.MacAddress);
+        Strings(writer, "OnBuild", config.OnBuild);
+        Map(writer, "Labels", config.Labels);
+        StringUnlessNull(writer, "StopSignal", config.StopSignal);
+        NumberUnlessNull(writer, "StopTimeout", config.StopTimeout);
+        StringsUnlessNull(writer, "Shell", config.Shell);
         writer.WriteEndObject();
     }
 
@@ -97,7 +98,7 @@ public static class ContainerConfigJson
     static void WriteHealth(Utf8JsonWriter writer, HealthConfig health)
     {
         writer.WriteStartObject("Healthcheck");
-        if (health.Test is { } test) WriteList(writer, "Test", test);
+        StringsUnlessNull(writer, "Test", health.Test);
         if (health.Interval != 0) writer.WriteNumber("Interval", health.Interval);
         if (health.Timeout != 0) writer.WriteNumber("Timeout", health.Timeout);
         if (health.StartPeriod != 0) writer.WriteNumber("StartPeriod", health.StartPeriod);
@@ -157,29 +158,5 @@ public static class ContainerConfigJson
             set[key] = EmptyObject.Value;
         }
         return set;
-    }
-
-    internal static void WriteList(Utf8JsonWriter writer, string name, IReadOnlyList<string>? list)
-    {
-        if (list is null)
-        {
-            writer.WriteNull(name);
-            return;
-        }
-        writer.WriteStartArray(name);
-        foreach (string item in list) writer.WriteStringValue(item);
-        writer.WriteEndArray();
-    }
-
-    internal static void WriteMap(Utf8JsonWriter writer, string name, IEnumerable<KeyValuePair<string, string>>? map)
-    {
-        if (map is null)
-        {
-            writer.WriteNull(name);
-            return;
-        }
-        writer.WriteStartObject(name);
-        foreach (var (key, value) in map) writer.WriteString(key, value);
-        writer.WriteEndObject();
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using static Berth.Engine.Json.JsonMembers;
 
 namespace Berth.Engine.Runtime;
 
@@ -22,7 +23,7 @@ public static class RuntimeSpecJson
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
-            String(w, "ociVersion", spec.OciVersion);
+            StringUnlessNull(w, "ociVersion", spec.OciVersion);
             if (spec.Process is { } process)
             {
                 w.WritePropertyName("process");
@@ -31,14 +32,14 @@ public static class RuntimeSpecJson
             if (spec.Root is { } root)
             {
                 w.WriteStartObject("root");
-                String(w, "path", root.Path);
-                Boolean(w, "readonly", root.Readonly);
+                StringUnlessNull(w, "path", root.Path);
+                BooleanUnlessNull(w, "readonly", root.Readonly);
                 w.WriteEndObject();
             }
-            String(w, "hostname", spec.Hostname);
+            StringUnlessNull(w, "hostname", spec.Hostname);
             Objects(w, "mounts", spec.Mounts, WriteMount);
             if (spec.Linux is { } linux) WriteLinux(w, linux);
-            Map(w, "annotations", spec.Annotations);
+            MapUnlessNull(w, "annotations", spec.Annotations);
             w.WriteEndObject();
         }
         return buffer.WrittenMemory;
@@ -47,7 +48,7 @@ public static class RuntimeSpecJson
     static void WriteProcess(Utf8JsonWriter w, OciProcess process)
     {
         w.WriteStartObject();
-        Boolean(w, "terminal", process.Terminal);
+        BooleanUnlessNull(w, "terminal", process.Terminal);
         if (process.ConsoleSize is { } size)
         {
             w.WriteStartObject("consoleSize");
@@ -60,7 +61,7 @@ public static class RuntimeSpecJson
             w.WriteStartObject("user");
             w.WriteNumber("uid", user.Uid);
             w.WriteNumber("gid", user.Gid);
-            Number(w, "umask", user.Umask);
+            NumberUnlessNull(w, "umask", user.Umask);
             if (user.AdditionalGids is { } gids)
             {
                 w.WriteStartArray("additionalGids");
@@ -69,40 +70,40 @@ public static class RuntimeSpecJson
             }
             w.WriteEndObject();
         }
-        Strings(w, "args", process.Args);
-        Strings(w, "env", process.Env);
-        String(w, "cwd", process.Cwd);
+        StringsUnlessNull(w, "args", process.Args);
+        StringsUnlessNull(w, "env", process.Env);
+        StringUnlessNull(w, "cwd", process.Cwd);
         if (process.Capabilities is { } caps)
         {
             w.WriteStartObject("capabilities");
-            Strings(w, "bounding", caps.Bounding);
-            Strings(w, "effective", caps.Effective);
-            Strings(w, "inheritable", caps.Inheritable);
-            Strings(w, "permitted", caps.Permitted);
-            Strings(w, "ambient", caps.Ambient);
+            StringsUnlessNull(w, "bounding", caps.Bounding);
+            StringsUnlessNull(w, "effective", caps.Effective);
+            StringsUnlessNull(w, "inheritable", caps.Inheritable);
+            StringsUnlessNull(w, "permitted", caps.Permitted);
+            StringsUnlessNull(w, "ambient", caps.Ambient);
             w.WriteEndObject();
         }
         Objects(w, "rlimits", process.Rlimits, static (w, limit) =>
         {
             w.WriteStartObject();
-            String(w, "type", limit.Type);
+            StringUnlessNull(w, "type", limit.Type);
             w.WriteNumber("hard", limit.Hard);
             w.WriteNumber("soft", limit.Soft);
             w.WriteEndObject();
         });
-        Boolean(w, "noNewPrivileges", process.NoNewPrivileges);
-        String(w, "apparmorProfile", process.ApparmorProfile);
-        Number(w, "oomScoreAdj", process.OomScoreAdj);
+        BooleanUnlessNull(w, "noNewPrivileges", process.NoNewPrivileges);
+        StringUnlessNull(w, "apparmorProfile", process.ApparmorProfile);
+        NumberUnlessNull(w, "oomScoreAdj", process.OomScoreAdj);
         w.WriteEndObject();
     }
 
     static void WriteMount(Utf8JsonWriter w, OciMount mount)
     {
         w.WriteStartObject();
-        String(w, "destination", mount.Destination);
-        String(w, "type", mount.Type);
-        String(w, "source", mount.Source);
-        Strings(w, "options", mount.Options);
+        StringUnlessNull(w, "destination", mount.Destination);
+        StringUnlessNull(w, "type", mount.Type);
+        StringUnlessNull(w, "source", mount.Source);
+        StringsUnlessNull(w, "options", mount.Options);
         w.WriteEndObject();
     }
 
@@ -111,32 +112,32 @@ public static class RuntimeSpecJson
         w.WriteStartObject("linux");
         Objects(w, "uidMappings", linux.UidMappings, WriteIdMapping);
         Objects(w, "gidMappings", linux.GidMappings, WriteIdMapping);
-        Map(w, "sysctl", linux.Sysctl);
+        MapUnlessNull(w, "sysctl", linux.Sysctl);
         if (linux.Resources is { } resources) WriteResources(w, resources);
-        String(w, "cgroupsPath", linux.CgroupsPath);
+        StringUnlessNull(w, "cgroupsPath", linux.CgroupsPath);
         Objects(w, "namespaces", linux.Namespaces, static (w, ns) =>
         {
             w.WriteStartObject();
-            String(w, "type", ns.Type);
-            String(w, "path", ns.Path);
+            StringUnlessNull(w, "type", ns.Type);
+            StringUnlessNull(w, "path", ns.Path);
             w.WriteEndObject();
         });
         Objects(w, "devices", linux.Devices, static (w, device) =>
         {
             w.WriteStartObject();
-            String(w, "path", device.Path);
-            String(w, "type", device.Type);
+            StringUnlessNull(w, "path", device.Path);
+            StringUnlessNull(w, "type", device.Type);
             w.WriteNumber("major", device.Major);
             w.WriteNumber("minor", device.Minor);
-            Number(w, "fileMode", device.FileMode);
-            Number(w, "uid", device.Uid);
-            Number(w, "gid", device.Gid);
+            NumberUnlessNull(w, "fileMode", device.FileMode);
+            NumberUnlessNull(w, "uid", device.Uid);
+            NumberUnlessNull(w, "gid", device.Gid);
             w.WriteEndObject();
         });
         if (linux.Seccomp is { } seccomp) WriteSeccomp(w, seccomp);
-        String(w, "rootfsPropagation", linux.RootfsPropagation);
-        Strings(w, "maskedPaths", linux.MaskedPaths);
-        Strings(w, "readonlyPaths", linux.ReadonlyPaths);
+        StringUnlessNull(w, "rootfsPropagation", linux.RootfsPropagation);
+        StringsUnlessNull(w, "maskedPaths", linux.MaskedPaths);
+        StringsUnlessNull(w, "readonlyPaths", linux.ReadonlyPaths);
         w.WriteEndObject();
     }
 
@@ -156,27 +157,27 @@ public static class RuntimeSpecJson
         {
             w.WriteStartObject();
             w.WriteBoolean("allow", rule.Allow);
-            String(w, "type", rule.Type);
-            Number(w, "major", rule.Major);
-            Number(w, "minor", rule.Minor);
-            String(w, "access", rule.Access);
+            StringUnlessNull(w, "type", rule.Type);
+            NumberUnlessNull(w, "major", rule.Major);
+            NumberUnlessNull(w, "minor", rule.Minor);
+            StringUnlessNull(w, "access", rule.Access);
             w.WriteEndObject();
         });
         if (resources.Memory is { } memory)
         {
             w.WriteStartObject("memory");
-            Number(w, "limit", memory.Limit);
-            Number(w, "reservation", memory.Reservation);
-            Number(w, "swap", memory.Swap);
+            NumberUnlessNull(w, "limit", memory.Limit);
+            NumberUnlessNull(w, "reservation", memory.Reservation);
+            NumberUnlessNull(w, "swap", memory.Swap);
             w.WriteEndObject();
         }
         if (resources.Cpu is { } cpu)
         {
             w.WriteStartObject("cpu");
-            Number(w, "shares", cpu.Shares);
-            Number(w, "quota", cpu.Quota);
-            Number(w, "period", cpu.Period);
-            String(w, "cpus", cpu.Cpus);
+            NumberUnlessNull(w, "shares", cpu.Shares);
+            NumberUnlessNull(w, "quota", cpu.Quota);
+            NumberUnlessNull(w, "period", cpu.Period);
+            StringUnlessNull(w, "cpus", cpu.Cpus);
             w.WriteEndObject();
         }
         if (resources.Pids is { } pids)
@@ -191,67 +192,26 @@ public static class RuntimeSpecJson
     static void WriteSeccomp(Utf8JsonWriter w, OciSeccomp seccomp)
     {
         w.WriteStartObject("seccomp");
-        String(w, "defaultAction", seccomp.DefaultAction);
-        Number(w, "defaultErrnoRet", seccomp.DefaultErrnoRet);
-        Strings(w, "architectures", seccomp.Architectures);
+        StringUnlessNull(w, "defaultAction", seccomp.DefaultAction);
+        NumberUnlessNull(w, "defaultErrnoRet", seccomp.DefaultErrnoRet);
+        StringsUnlessNull(w, "architectures", seccomp.Architectures);
         Objects(w, "syscalls", seccomp.Syscalls, static (w, rule) =>
         {
             w.WriteStartObject();
-            Strings(w, "names", rule.Names);
-            String(w, "action", rule.Action);
-            Number(w, "errnoRet", rule.ErrnoRet);
+            StringsUnlessNull(w, "names", rule.Names);
+            StringUnlessNull(w, "action", rule.Action);
+            NumberUnlessNull(w, "errnoRet", rule.ErrnoRet);
             Objects(w, "args", rule.Args, static (w, arg) =>
             {
                 w.WriteStartObject();
                 w.WriteNumber("index", arg.Index);
                 w.WriteNumber("value", arg.Value);
                 w.WriteNumber("valueTwo", arg.ValueTwo);
-                String(w, "op", arg.Op);
+                StringUnlessNull(w, "op", arg.Op);
                 w.WriteEndObject();
             });
             w.WriteEndObject();
         });
-        w.WriteEndObject();
-    }
-
-    static void String(Utf8JsonWriter w, string name, string? value)
-    {
-        if (value is not null) w.WriteString(name, value);
-    }
-
-    static void Boolean(Utf8JsonWriter w, string name, bool? value)
-    {
-        if (value is { } v) w.WriteBoolean(name, v);
-    }
-
-    static void Number(Utf8JsonWriter w, string name, long? value)
-    {
-        if (value is { } v) w.WriteNumber(name, v);
-    }
-
-    static void Number(Utf8JsonWriter w, string name, uint? value)
-    {
-        if (value is { } v) w.WriteNumber(name, v);
-    }
-
-    static void Number(Utf8JsonWriter w, string name, ulong? value)
-    {
-        if (value is { } v) w.WriteNumber(name, v);
-    }
-
-    static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string>? values)
-    {
-        if (values is null) return;
-        w.WriteStartArray(name);
-        foreach (string value in values) w.WriteStringValue(value);
-        w.WriteEndArray();
-    }
-
-    static void Map(Utf8JsonWriter w, string name, IReadOnlyDictionary<string, string>? map)
-    {
-        if (map is null) return;
-        w.WriteStartObject(name);
-        foreach (var (key, value) in map) w.WriteString(key, value);
         w.WriteEndObject();
     }
 

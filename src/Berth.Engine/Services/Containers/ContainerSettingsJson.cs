@@ -2,6 +2,7 @@ using System.Text.Json;
 using Berth.Engine.Containers.Ports;
 using Berth.Engine.Images;
 using Berth.Engine.Json;
+using static Berth.Engine.Json.JsonMembers;
 
 namespace Berth.Engine.Services.Containers;
 
@@ -18,9 +19,9 @@ public static class ContainerSettingsJson
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            String(writer, "ImageName", settings.ImageName);
-            String(writer, "Path", settings.Path);
-            if (settings.Args is not null) ContainerConfigJson.WriteList(writer, "Args", settings.Args);
+            StringUnlessNull(writer, "ImageName", settings.ImageName);
+            StringUnlessNull(writer, "Path", settings.Path);
+            StringsUnlessNull(writer, "Args", settings.Args);
             if (settings.Config is not null)
             {
                 writer.WritePropertyName("Config");
@@ -71,20 +72,20 @@ public static class ContainerSettingsJson
     static void WriteHost(Utf8JsonWriter writer, HostSettings host)
     {
         writer.WriteStartObject("HostConfig");
-        List(writer, "Binds", host.Binds);
-        String(writer, "NetworkMode", host.NetworkMode);
+        StringsUnlessNull(writer, "Binds", host.Binds);
+        StringUnlessNull(writer, "NetworkMode", host.NetworkMode);
         writer.WriteBoolean("AutoRemove", host.AutoRemove);
         writer.WriteBoolean("Privileged", host.Privileged);
         writer.WriteBoolean("ReadonlyRootfs", host.ReadonlyRootfs);
-        List(writer, "CapAdd", host.CapAdd);
-        List(writer, "CapDrop", host.CapDrop);
-        List(writer, "SecurityOpt", host.SecurityOpt);
+        StringsUnlessNull(writer, "CapAdd", host.CapAdd);
+        StringsUnlessNull(writer, "CapDrop", host.CapDrop);
+        StringsUnlessNull(writer, "SecurityOpt", host.SecurityOpt);
         writer.WriteNumber("Memory", host.Memory);
         writer.WriteNumber("NanoCpus", host.NanoCpus);
         if (host.PidsLimit is { } pids) writer.WriteNumber("PidsLimit", pids);
-        if (host.Tmpfs is not null) ContainerConfigJson.WriteMap(writer, "Tmpfs", host.Tmpfs);
+        MapUnlessNull(writer, "Tmpfs", host.Tmpfs);
         writer.WriteBoolean("Init", host.Init);
-        String(writer, "Runtime", host.Runtime);
+        StringUnlessNull(writer, "Runtime", host.Runtime);
         writer.WriteEndObject();
     }
 
@@ -120,13 +121,13 @@ public static class ContainerSettingsJson
     static void WriteMount(Utf8JsonWriter writer, ContainerMount mount)
     {
         writer.WriteStartObject();
-        String(writer, "Type", mount.Type);
-        String(writer, "Source", mount.Source);
-        String(writer, "Destination", mount.Destination);
+        StringUnlessNull(writer, "Type", mount.Type);
+        StringUnlessNull(writer, "Source", mount.Source);
+        StringUnlessNull(writer, "Destination", mount.Destination);
         writer.WriteBoolean("ReadWrite", mount.ReadWrite);
-        String(writer, "Name", mount.Name);
+        StringUnlessNull(writer, "Name", mount.Name);
         writer.WriteBoolean("Anonymous", mount.Anonymous);
-        String(writer, "Options", mount.Options);
+        StringUnlessNull(writer, "Options", mount.Options);
         writer.WriteEndObject();
     }
 
@@ -156,10 +157,10 @@ public static class ContainerSettingsJson
     static void WritePort(Utf8JsonWriter writer, PortBinding port)
     {
         writer.WriteStartObject();
-        String(writer, "HostIp", port.HostIp);
+        StringUnlessNull(writer, "HostIp", port.HostIp);
         writer.WriteNumber("HostPort", port.HostPort);
         writer.WriteNumber("ContainerPort", port.ContainerPort);
-        String(writer, "Protocol", port.Protocol);
+        StringUnlessNull(writer, "Protocol", port.Protocol);
         writer.WriteEndObject();
     }
 
@@ -180,17 +181,6 @@ public static class ContainerSettingsJson
             }
         }
         return new PortBinding(hostIp!, hostPort, containerPort, protocol!);
-    }
-
-    // Null properties are left out here (the context's WhenWritingNull); ContainerConfig writes some of them as null.
-    static void String(Utf8JsonWriter writer, string name, string? value)
-    {
-        if (value is not null) writer.WriteString(name, value);
-    }
-
-    static void List(Utf8JsonWriter writer, string name, IReadOnlyList<string>? list)
-    {
-        if (list is not null) ContainerConfigJson.WriteList(writer, name, list);
     }
 
     delegate T ItemReader<T>(ref Utf8JsonReader reader);
