@@ -152,7 +152,6 @@ public sealed class ConmonMonitor : IContainerMonitor
         Diagnostics.PhaseTimer.Mark("conmon spawned");
         // conmon's first process forks the real monitor, writes its pid file and exits.
         int launcherExit = await Task.Run(() => NativeProcess.WaitForExit(launched.Launcher), cancellationToken).ConfigureAwait(false);
-        launched.Reaped();
         if (launcherExit != 0)
             throw new RuntimeException($"conmon failed for {options.ContainerId}: {ConmonOutput(launched.OutputPath, launcherExit)}");
 
@@ -188,7 +187,6 @@ public sealed class ConmonMonitor : IContainerMonitor
         internal Socket? Start { get; private set; }
         internal string OutputPath { get; }
         internal string MonitorPidFile { get; }
-        bool _reaped;
 
         /// <summary>Sends conmon the byte it waits for on its start pipe: it goes on to fork and run the runtime's create.</summary>
         internal void LetGo()
@@ -198,20 +196,19 @@ public sealed class ConmonMonitor : IContainerMonitor
             Start = null;
         }
 
-        internal void Reaped() => _reaped = true;
-
         /// <summary>Kills conmon if it was never let go (it has created nothing then); closes the pipes.</summary>
         public void Dispose()
         {
-            if (Start is not null && !_reaped)
+            // Start is let go (set to null) before anything waits for the launcher, so a start pipe still here means a
+            // launcher blocked on it, not yet reaped.
+            if (Start is not null)
             {
                 NativeProcess.Signal(Launcher, 9);
                 NativeProcess.WaitForExit(Launcher);
-                _reaped = true;
                 TryDelete(OutputPath);
+                Start.Dispose();
+                Start = null;
             }
-            Start?.Dispose();
-            Start = null;
             Sync.Dispose();
         }
     }

@@ -33,6 +33,18 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
     }
 
     [Fact]
+    public async Task A_run_refused_for_its_name_leaves_no_container_directory_and_no_monitor()
+    {
+        string containers = Path.Combine(bb.Store.Root, "containers");
+        var before = Directory.GetDirectories(containers).ToHashSet();
+        var (code, _, stderr) = await bb.CliAsync("run", "--rm", "--name", "bad name!", "--network", "none", "bb", "true");
+        Assert.Equal(125, code);
+        Assert.Contains("Invalid container name", stderr);
+        var left = Directory.GetDirectories(containers).Where(d => !before.Contains(d) && bb.Store.Engine.Containers.TryGet(Path.GetFileName(d)) is null);
+        Assert.Empty(left);
+    }
+
+    [Fact]
     public async Task Run_rm_container_is_removed_by_the_exit_command_when_berth_was_killed()
     {
         // The attached `run --rm` removes its container itself; conmon's exit command steps in only when berth went away.

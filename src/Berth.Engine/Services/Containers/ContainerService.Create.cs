@@ -146,9 +146,10 @@ public sealed partial class ContainerService
         Diagnostics.PhaseTimer.Mark("create: settings built");
         var chains = _store.Metadata.ImageLayers(imageId).Select(l => l.ChainId).ToList();
         Directory.CreateDirectory(ContainerDirectory(id));
-        string firstName = request.Name is { } given ? ContainerNames.Validate(given) : ContainerNames.Random(0);
         try
         {
+            // The name is settled before the monitor is launched, which takes it; a random one may be drawn again below.
+            string firstName = request.Name is { } given ? ContainerNames.Validate(given) : ContainerNames.Random(0);
             if (request.StartsAttached) LaunchMonitorEarly(id, firstName, settings);
             // The volumes lock covers creating volumes and the row that uses them, so a concurrent volume rm sees the user.
             using (_volumes.Lock())
@@ -164,7 +165,8 @@ public sealed partial class ContainerService
                 var volumeNames = settings.Mounts.Where(v => v.Type == "volume").Select(v => v.Name!).ToList();
                 for (int attempt = 0; ; attempt++)
                 {
-                    string name = attempt == 0 ? firstName : request.Name is { } n ? ContainerNames.Validate(n) : ContainerNames.Random(attempt);
+                    // Only a random name is drawn again (the catch below retries only those).
+                    string name = attempt == 0 ? firstName : ContainerNames.Random(attempt);
                     var row = new ContainerRow(id, name, imageId, DateTimeOffset.UtcNow, new ContainerState(ContainerStatus.Created), settings.ToJson());
                     try
                     {
