@@ -49,8 +49,10 @@ public sealed record HostSettings
 /// <param name="Anonymous">A volume made for this container (removed by `rm -v`).</param>
 public sealed record ContainerMount(string Type, string Source, string Destination, bool ReadWrite, string? Name = null, bool Anonymous = false, string Options = "");
 
-/// <summary>Source-generated JSON for container settings.</summary>
-/// <remarks>Case-insensitive reading as <see cref="Images.ImageJsonContext"/>: its ContainerConfig also reads images' configs.</remarks>
+/// <summary>
+/// The serializer's form of container settings: what <see cref="ContainerSettingsJson"/> writes and reads by hand must
+/// match it byte for byte (its tests compare the two); case-insensitive as <see cref="Images.ImageJsonContext"/>.
+/// </summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNameCaseInsensitive = true)]
 [JsonSerializable(typeof(ContainerSettings))]
 public sealed partial class ContainerJsonContext : JsonSerializerContext;
