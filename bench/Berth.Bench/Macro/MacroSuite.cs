@@ -10,6 +10,7 @@ public static class MacroSuite
         new RunRemoveScenario(RunReference.Docker),
         new RunRemoveScenario(RunReference.RuncSameSpec),
         new RunRemoveScenario(RunReference.RuncDefaultSpec),
+        new RunRemoveScenario(RunReference.CrunSameSpec),
         new ListingScenario(containers: false),
         new ListingScenario(containers: true),
         new BuildScenario(BuildKind.NoChangeRebuild),

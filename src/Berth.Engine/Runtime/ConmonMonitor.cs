@@ -102,23 +102,23 @@ public sealed class ConmonMonitor : IContainerMonitor
                 args.AddRange(["--exit-delay", delay.ToString(CultureInfo.InvariantCulture)]);
         }
 
-        var (sync, syncChild) = NativeProcess.CreateSocketPair();
-        Socket? start = null;
-        int startChild = -1;
-        if (waitsForBundle) (start, startChild) = NativeProcess.CreateSocketPair();
+        // Raw descriptors: the sync end becomes a Socket only once conmon runs the runtime's create (see LaunchedMonitor.Sync).
+        var (sync, syncChild) = NativeProcess.CreateSocketPairFds();
+        int start = -1, startChild = -1;
+        if (waitsForBundle) (start, startChild) = NativeProcess.CreateSocketPairFds();
         try
         {
             var fds = new List<NativeProcess.FdMapping> { new(syncChild, SyncFd) };
             var pipes = new List<(string, int)> { ("_OCI_SYNCPIPE", SyncFd) };
-            if (start is not null) { fds.Add(new(startChild, StartFd)); pipes.Add(("_OCI_STARTPIPE", StartFd)); }
+            if (start >= 0) { fds.Add(new(startChild, StartFd)); pipes.Add(("_OCI_STARTPIPE", StartFd)); }
             string conmonOutput = Path.Combine(options.BundlePath, "conmon.out");
             int launcher = NativeProcess.Spawn(ConmonPath, args, Environment([.. pipes]), fds, conmonOutput, options.BundlePath);
-            return new LaunchedMonitor(options, launcher, new SyncReader(sync), start, conmonOutput, conmonPidFile);
+            return new LaunchedMonitor(options, launcher, sync, start, conmonOutput, conmonPidFile);
         }
         catch
         {
-            sync.Dispose();
-            start?.Dispose();
+            NativeProcess.CloseFd(sync);
+            NativeProcess.CloseFd(start);
             throw;
         }
         finally
@@ -135,7 +135,7 @@ public sealed class ConmonMonitor : IContainerMonitor
     public async Task<MonitoredContainer> CompleteAsync(LaunchedMonitor launched, Func<RuntimeSpec>? prepareBundle, CancellationToken cancellationToken = default)
     {
         var options = launched.Options;
-        if (launched.Start is { } start)
+        if (launched.WaitsToBeLetGo)
         {
             try
             {
@@ -171,45 +171,66 @@ public sealed class ConmonMonitor : IContainerMonitor
     /// <summary>A conmon started by <see cref="Launch"/>, waiting to be let go (or already let go) to create its container.</summary>
     public sealed class LaunchedMonitor : IDisposable
     {
-        internal LaunchedMonitor(MonitorOptions options, int launcher, SyncReader sync, Socket? start, string outputPath, string monitorPidFile)
+        int _syncFd, _startFd;
+        SyncReader? _sync;
+
+        internal LaunchedMonitor(MonitorOptions options, int launcher, int syncFd, int startFd, string outputPath, string monitorPidFile)
         {
             Options = options;
             Launcher = launcher;
-            Sync = sync;
-            Start = start;
+            _syncFd = syncFd;
+            _startFd = startFd;
             OutputPath = outputPath;
             MonitorPidFile = monitorPidFile;
         }
 
         public MonitorOptions Options { get; }
         internal int Launcher { get; }
-        internal SyncReader Sync { get; }
-        internal Socket? Start { get; private set; }
         internal string OutputPath { get; }
         internal string MonitorPidFile { get; }
+
+        /// <summary>conmon waits on its start pipe for <see cref="LetGo"/>.</summary>
+        internal bool WaitsToBeLetGo => _startFd >= 0;
+
+        /// <summary>conmon's reports (the container's pid, or an error), read once it runs the runtime's create.</summary>
+        internal SyncReader Sync
+        {
+            get
+            {
+                if (_sync is null)
+                {
+                    _sync = new SyncReader(NativeProcess.AsSocket(_syncFd));
+                    _syncFd = -1;
+                }
+                return _sync;
+            }
+        }
 
         /// <summary>Sends conmon the byte it waits for on its start pipe: it goes on to fork and run the runtime's create.</summary>
         internal void LetGo()
         {
-            Start!.Send([0]);
-            Start.Dispose();
-            Start = null;
+            bool sent = NativeProcess.WriteByte(_startFd);
+            NativeProcess.CloseFd(_startFd);
+            _startFd = -1;
+            if (!sent) throw new RuntimeException($"conmon for {Options.ContainerId} went away before it was let go");
         }
 
         /// <summary>Kills conmon if it was never let go (it has created nothing then); closes the pipes.</summary>
         public void Dispose()
         {
-            // Start is let go (set to null) before anything waits for the launcher, so a start pipe still here means a
+            // The start pipe is closed when let go, before anything waits for the launcher, so one still open means a
             // launcher blocked on it, not yet reaped.
-            if (Start is not null)
+            if (_startFd >= 0)
             {
                 NativeProcess.Signal(Launcher, 9);
                 NativeProcess.WaitForExit(Launcher);
                 TryDelete(OutputPath);
-                Start.Dispose();
-                Start = null;
+                NativeProcess.CloseFd(_startFd);
+                _startFd = -1;
             }
-            Sync.Dispose();
+            if (_sync is not null) _sync.Dispose();
+            else NativeProcess.CloseFd(_syncFd);
+            _syncFd = -1;
         }
     }
 

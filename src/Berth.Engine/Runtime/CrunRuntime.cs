@@ -13,6 +13,14 @@ public sealed class CrunRuntime(string? binaryPath = null, string? stateRoot = n
     /// <summary>The crun binary itself (<see cref="OciRuntime.BinaryPath"/> is the launcher on a hybrid layout).</summary>
     public string CrunPath { get; } = ResolveBinary(binaryPath);
 
+    /// <summary>`crun start`'s own work done in this process when the container is as crun leaves it (see <see cref="CrunExecFifo"/>).</summary>
+    public override Task StartAsync(string id, int initPid = 0, CancellationToken cancellationToken = default) =>
+        CrunExecFifo.TryStart(StateRoot, id) ? Task.CompletedTask : base.StartAsync(id, initPid, cancellationToken);
+
+    /// <summary>`crun delete`'s own work for a stopped container done in this process (see <see cref="StoppedContainerDelete"/>).</summary>
+    public override bool TryDeleteStopped(string id, IEnumerable<string> cgroupDirectories) =>
+        StoppedContainerDelete.TryDelete(StateRoot, id, cgroupDirectories);
+
     private static string ResolveBinary(string? path) =>
         FindBinary(path ?? "crun") ?? throw new RuntimeException("crun not found: install it (scripts/install-deps.sh)");
 

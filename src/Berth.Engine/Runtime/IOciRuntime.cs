@@ -37,7 +37,7 @@ public interface IOciRuntime
     Task DeleteAsync(string id, bool force = false, CancellationToken cancellationToken = default);
     /// <summary>
     /// <c>delete</c> of a container whose processes have all ended, done in this process where that is all the runtime's
-    /// delete would do (runc; <paramref name="cgroupDirectories"/> are the container's cgroups); false when nothing or not
+    /// delete would do (runc, crun; <paramref name="cgroupDirectories"/> are the container's cgroups); false when nothing or not
     /// all of it was done, and <see cref="DeleteAsync"/> is needed.
     /// </summary>
     bool TryDeleteStopped(string id, IEnumerable<string> cgroupDirectories);

@@ -80,12 +80,37 @@ internal static partial class NativeProcess
     /// </summary>
     public static (Socket Ours, int Theirs) CreateSocketPair()
     {
+        var (ours, theirs) = CreateSocketPairFds();
+        return (AsSocket(ours), theirs);
+    }
+
+    /// <summary>
+    /// <see cref="CreateSocketPair"/> with both ends as raw fds: making a <see cref="Socket"/> queries the descriptor and
+    /// sets up the socket machinery (~1 ms of a first one here), which <see cref="AsSocket"/> can do later, off the way.
+    /// </summary>
+    public static (int Ours, int Theirs) CreateSocketPairFds()
+    {
         Span<int> fds = stackalloc int[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
             throw new RuntimeException($"socketpair failed: errno {Marshal.GetLastPInvokeError()}");
-        var ours = new Socket(new SafeSocketHandle((IntPtr)fds[0], ownsHandle: true));
-        return (ours, fds[1]);
+        return (fds[0], fds[1]);
     }
+
+    /// <summary>A .NET socket owning <paramref name="fd"/>.</summary>
+    public static Socket AsSocket(int fd) => new(new SafeSocketHandle((IntPtr)fd, ownsHandle: true));
+
+    /// <summary>Writes one zero byte to <paramref name="fd"/> (a pipe or socket), retrying on EINTR; false on failure.</summary>
+    public static bool WriteByte(int fd)
+    {
+        ReadOnlySpan<byte> zero = [0];
+        nint n;
+        do n = write(fd, zero, 1);
+        while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        return n == 1;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint write(int fd, ReadOnlySpan<byte> buffer, nuint count);
 
     public static void CloseFd(int fd)
     {

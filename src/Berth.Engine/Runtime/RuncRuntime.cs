@@ -11,9 +11,9 @@ public sealed class RuncRuntime(string? binaryPath = null, string? stateRoot = n
     public override Task StartAsync(string id, int initPid = 0, CancellationToken cancellationToken = default) =>
         RuncExecFifo.TryStart(StateRoot, id, cancellationToken, initPid) ? Task.CompletedTask : base.StartAsync(id, initPid, cancellationToken);
 
-    /// <summary>`runc delete`'s own work for a stopped container done in this process (see <see cref="RuncStoppedDelete"/>).</summary>
+    /// <summary>`runc delete`'s own work for a stopped container done in this process (see <see cref="StoppedContainerDelete"/>).</summary>
     public override bool TryDeleteStopped(string id, IEnumerable<string> cgroupDirectories) =>
-        RuncStoppedDelete.TryDelete(StateRoot, id, cgroupDirectories);
+        StoppedContainerDelete.TryDelete(StateRoot, id, cgroupDirectories);
 
     private static string ResolveBinary(string? path) =>
         FindBinary(path ?? "runc") ?? throw new RuntimeException("runc not found: install it (scripts/install-deps.sh)");

@@ -12,7 +12,10 @@ public sealed class BerthStore
     public string Root { get; }
     public ContentStore Content { get; }
     public SnapshotStore Snapshots { get; }
-    public MetadataStore Metadata { get; }
+    /// <summary>The database, opened (and brought up to date) at first use, not with the store: an attached `run` starts its
+    /// container's monitor first, so that conmon's start-up overlaps the open.</summary>
+    public MetadataStore Metadata => _metadata.Value;
+    readonly Lazy<MetadataStore> _metadata;
     public string LockDirectory { get; }
     /// <summary>Runtime state (runtime state dirs, monitor exit files, sockets): gone after a reboot, like /run.</summary>
     public string RunDirectory { get; }
@@ -33,7 +36,8 @@ public sealed class BerthStore
         RunDirectory = root == DefaultRoot ? "/run/berth" : Path.Combine(root, "run");
         foreach (var d in new[] { LockDirectory, ContainersDirectory, VolumesDirectory, TempDirectory, RunDirectory }) Directory.CreateDirectory(d);
         Diagnostics.PhaseTimer.Mark("store: directories");
-        Metadata = new MetadataStore(Path.Combine(root, "berth.db"));
+        string database = Path.Combine(root, "berth.db");
+        _metadata = new Lazy<MetadataStore>(() => new MetadataStore(database), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>Opens (creating if needed) the store at <paramref name="root"/>, or at BERTH_ROOT, or the default.</summary>

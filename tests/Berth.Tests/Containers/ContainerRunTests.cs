@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Berth.Engine.Runtime;
 using Berth.Engine.Services.Containers;
 using Berth.Tests.Runtime;
+using Berth.Tests.Support;
 
 namespace Berth.Tests.Containers;
 
@@ -42,6 +43,39 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
         Assert.Contains("Invalid container name", stderr);
         var left = Directory.GetDirectories(containers).Where(d => !before.Contains(d) && bb.Store.Engine.Containers.TryGet(Path.GetFileName(d)) is null);
         Assert.Empty(left);
+    }
+
+    /// <summary>
+    /// An attached run launches conmon before it validates anything, even before the image is looked up: a
+    /// refused run must take it back. On a store of its own, as other tests' runs in flight have a conmon before their row.
+    /// </summary>
+    [Fact]
+    public async Task A_refused_run_leaves_no_container_directory_and_no_monitor()
+    {
+        using var store = new TempStore();
+        foreach (var args in new[] { new[] { "run", "--rm" }, ["run"], ["run", "-i"] })
+        {
+            var (code, _, stderr) = await store.CliAsync([.. args, "--network", "none", "nosuchimage", "true"]);
+            Assert.Equal(125, code);
+            Assert.Equal("Error: No such image: nosuchimage\n", stderr);
+        }
+        // As Docker, the image is looked up before the name is checked.
+        var refused = await store.CliAsync("run", "--rm", "--name", "bad name!", "--network", "none", "nosuchimage", "true");
+        Assert.Equal(125, refused.ExitCode);
+        Assert.Equal("Error: No such image: nosuchimage\n", refused.Stderr);
+
+        string containers = Path.Combine(store.Root, "containers");
+        Assert.Empty(Directory.Exists(containers) ? Directory.GetDirectories(containers) : []);
+        var monitors = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            string[] argv;
+            try { argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0'); }
+            catch (IOException) { continue; }
+            if (argv.Length > 1 && Path.GetFileName(argv[0]) == "conmon" && argv.Any(a => a.StartsWith(store.Root + "/", StringComparison.Ordinal)))
+                monitors.Add(string.Join(' ', argv));
+        }
+        Assert.Empty(monitors);
     }
 
     [Fact]

@@ -10,10 +10,19 @@ public class CrunContainerTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
     [Fact]
     public async Task Run_rm_with_crun_prints_the_output_and_returns_the_exit_code()
     {
-        var run = await bb.CliAsync("run", "--runtime", "crun", "--rm", "--network", "none", "bb", "sh", "-c", "echo hello from crun; exit 3");
+        // The hostname is the container ID's first 12 characters: what to look for afterwards.
+        var run = await bb.CliAsync("run", "--runtime", "crun", "--rm", "--network", "none", "bb", "sh", "-c", "hostname; echo hello from crun; exit 3");
         Assert.True(run.ExitCode == 3, run.Stderr);
-        Assert.Equal("hello from crun\n", run.Stdout);
-        Assert.Equal("", await bb.OkAsync("ps", "-aq"));
+        var lines = run.Stdout.Split('\n');
+        Assert.Equal("hello from crun", lines[1]);
+        string shortId = lines[0];
+        Assert.Matches("^[0-9a-f]{12}$", shortId);
+        Assert.Null(bb.Store.Engine.Containers.TryGet(shortId));
+        // Started and deleted in process (the exec fifo written, then the cgroups and crun's state removed): nothing is left.
+        string state = Path.Combine(bb.Store.Root, "run", "crun");
+        Assert.DoesNotContain(Directory.Exists(state) ? Directory.GetDirectories(state) : [], d => Path.GetFileName(d).StartsWith(shortId, StringComparison.Ordinal));
+        string memory = CgroupLayout.ControllerPath("memory", ContainerService.CgroupParent);
+        Assert.DoesNotContain(Directory.Exists(memory) ? Directory.GetDirectories(memory) : [], d => Path.GetFileName(d).StartsWith(shortId, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -125,8 +125,10 @@ public sealed class RegistryProxy : IDisposable
     public void Dispose()
     {
         _stopping.Cancel();
-        _listener.Stop();
-        _listener.Close();
+        // Close alone: after Stop, the managed listener's Close binds the port again to remove its prefix, which fails
+        // when another test has taken the port meanwhile ("Address already in use", seen in a full run).
+        try { _listener.Close(); }
+        catch (HttpListenerException) { }
         try { _loop.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
         _upstream.Dispose();
     }

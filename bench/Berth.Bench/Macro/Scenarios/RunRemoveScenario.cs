@@ -3,8 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace Berth.Bench.Macro.Scenarios;
 
-/// <summary>`run --rm busybox true` against Docker, and against runc alone on the same rootfs (the floor).</summary>
-/// <summary>What `berth run --rm` is compared with.</summary>
+/// <summary>What `berth run --rm` (`run --rm busybox true`) is compared with.</summary>
 public enum RunReference
 {
     /// <summary>`docker run --rm` of the same image.</summary>
@@ -18,6 +17,12 @@ public enum RunReference
     /// <summary>`runc run` of `runc spec`'s default bundle: no seccomp filter (compiling Docker's profile for x86-64, x86 and
     /// x32 is about half of runc's own time here), shown so the cost of the security defaults is visible.</summary>
     RuncDefaultSpec,
+    /// <summary>
+    /// `crun run` of the config.json Berth generated for a crun container, against `berth run --runtime crun`: the same
+    /// floor for Berth's other runtime. On a hybrid cgroup layout crun runs through the launcher Berth uses there
+    /// (<see cref="Berth.Engine.Runtime.CgroupV1ViewLauncher"/>), as it cannot run otherwise.
+    /// </summary>
+    CrunSameSpec,
 }
 
 public sealed class RunRemoveScenario(RunReference against) : IScenario
@@ -26,8 +31,11 @@ public sealed class RunRemoveScenario(RunReference against) : IScenario
     {
         RunReference.Docker => "run --rm busybox true",
         RunReference.RuncSameSpec => "run --rm busybox true (vs runc, same spec)",
+        RunReference.CrunSameSpec => "run --rm busybox true (crun, vs crun, same spec)",
         _ => "run --rm busybox true (vs runc spec default)",
     };
+
+    string? Runtime => against == RunReference.CrunSameSpec ? "crun" : null;
 
     public ScenarioResult Run(BenchEnvironment env)
     {
@@ -35,6 +43,7 @@ public sealed class RunRemoveScenario(RunReference against) : IScenario
         {
             RunReference.Docker => "docker",
             RunReference.RuncSameSpec => "runc run, Berth's config.json",
+            RunReference.CrunSameSpec => "crun run, Berth's config.json",
             _ => "runc run, runc spec",
         };
         var kind = against == RunReference.Docker ? TargetKind.Ratio : TargetKind.Difference;
@@ -46,7 +55,8 @@ public sealed class RunRemoveScenario(RunReference against) : IScenario
             env.Berth(root, "import", env.BusyboxTar, "busybox:bench");
             double Berth()
             {
-                double ms = env.Berth(root, "run", "--rm", "--network", "none", "busybox:bench", "true").Milliseconds;
+                string[] runtime = Runtime is { } name ? ["--runtime", name] : [];
+                double ms = env.Berth(root, ["run", "--rm", .. runtime, "--network", "none", "busybox:bench", "true"]).Milliseconds;
                 SettleAfter(root);
                 return ms;
             }
@@ -58,9 +68,17 @@ public sealed class RunRemoveScenario(RunReference against) : IScenario
                 docker.CheckWithInput(env.BusyboxTar, "import", "-", "busybox:bench");
                 other = () => docker.Check("run", "--rm", "--network", "none", "busybox:bench", "true").Milliseconds;
             }
+            else if (against == RunReference.CrunSameSpec)
+            {
+                string bundle = MakeBundleFromBerthSpec(env, root, "crun");
+                string crun = CrunCommand(env);
+                string state = Path.Combine(env.WorkDirectory, "crun-state");
+                int n = 0;
+                other = () => CommandRunner.Check(crun, ["--root", state, "run", "--bundle", bundle, $"bench-floor-{Environment.ProcessId}-{n++}"]).Milliseconds;
+            }
             else
             {
-                string bundle = against == RunReference.RuncSameSpec ? MakeBundleFromBerthSpec(env, root) : MakeDefaultBundle(env);
+                string bundle = against == RunReference.RuncSameSpec ? MakeBundleFromBerthSpec(env, root, "runc") : MakeDefaultBundle(env);
                 int n = 0;
                 other = () => CommandRunner.Check("runc", ["run", "--bundle", bundle, $"bench-floor-{Environment.ProcessId}-{n++}"]).Milliseconds;
             }
@@ -128,15 +146,24 @@ public sealed class RunRemoveScenario(RunReference against) : IScenario
     /// (store layout: containers/ID/config.json) and points its root at a plain unpacked copy of the image. The bind mounts
     /// of /etc/hosts, /etc/hostname and /etc/resolv.conf keep their sources in the kept container's directory.
     /// </summary>
-    static string MakeBundleFromBerthSpec(BenchEnvironment env, string root)
+    static string MakeBundleFromBerthSpec(BenchEnvironment env, string root, string runtime)
     {
-        string id = env.Berth(root, "create", "--network", "none", "busybox:bench", "true").Stdout.Trim();
+        string id = env.Berth(root, "create", "--runtime", runtime, "--network", "none", "busybox:bench", "true").Stdout.Trim();
         env.Berth(root, "start", "-a", id);
-        string bundle = NewBundle(env, "runc-bundle-berth-spec");
+        string bundle = NewBundle(env, runtime + "-bundle-berth-spec");
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "containers", id, "config.json")))!;
         config["root"] = new JsonObject { ["path"] = Path.Combine(bundle, "rootfs"), ["readonly"] = false };
         config["linux"]!.AsObject().Remove("cgroupsPath");
         File.WriteAllText(Path.Combine(bundle, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return bundle;
+    }
+
+    /// <summary>crun itself, or on a hybrid cgroup layout the launcher that lets it run there (as Berth runs it).</summary>
+    static string CrunCommand(BenchEnvironment env)
+    {
+        string crun = Berth.Engine.Runtime.OciRuntime.FindBinary("crun") ?? throw new BenchmarkFailedException("crun is not installed");
+        return Berth.Engine.Runtime.CgroupLayout.Mode == Berth.Engine.Runtime.CgroupMode.Hybrid
+            ? Berth.Engine.Runtime.CgroupV1ViewLauncher.Ensure(Path.Combine(env.WorkDirectory, "crun-v1-view.sh"), crun)
+            : crun;
     }
 }

@@ -10,28 +10,42 @@ public sealed partial class ContainerService
     /// <summary>`create`: records a container over an image, with Docker's rules for command, environment and mounts.</summary>
     public async Task<ContainerRecord> CreateAsync(ContainerCreateRequest request, CancellationToken cancellationToken = default)
     {
-        for (int attempt = 0; ; attempt++)
+        // An attached run's monitor is launched before anything here reads the database (the command's first use of it
+        // opens it), under the ID the container gets.
+        string? launchedFor = request.StartsAttached ? LaunchMonitorFirst(request) : null;
+        try
         {
-            var imageId = _images.Resolve(request.Image);
-            try
+            for (int attempt = 0; ; attempt++)
             {
-                return await CreateFromAsync(request, imageId, cancellationToken).ConfigureAwait(false);
+                var imageId = _images.Resolve(request.Image);
+                try
+                {
+                    return await CreateFromAsync(request, imageId, launchedFor, cancellationToken).ConfigureAwait(false);
+                }
+                // The name was resolved before any lock: a build may have moved the tag since and a prune deleted the image it
+                // named then. Docker's daemon resolves and creates under one lock; here the name is resolved again.
+                catch (Exception) when (attempt < 3 && !cancellationToken.IsCancellationRequested
+                    && _store.Metadata.GetImage(imageId) is null && _images.TryResolve(request.Image) is { } now && now != imageId)
+                {
+                    launchedFor = null; // the failed attempt removed its directory and monitor; the next one starts afresh
+                }
             }
-            // The name was resolved before any lock: a build may have moved the tag since and a prune deleted the image it
-            // named then. Docker's daemon resolves and creates under one lock; here the name is resolved again.
-            catch (Exception) when (attempt < 3 && !cancellationToken.IsCancellationRequested
-                && _store.Metadata.GetImage(imageId) is null && _images.TryResolve(request.Image) is { } now && now != imageId)
-            {
-            }
+        }
+        catch when (launchedFor is not null)
+        {
+            DiscardLaunchedMonitor(launchedFor);
+            TryDeleteDirectory(ContainerDirectory(launchedFor));
+            throw;
         }
     }
 
-    async Task<ContainerRecord> CreateFromAsync(ContainerCreateRequest request, Digest imageId, CancellationToken cancellationToken)
+    /// <param name="launchedFor">The ID whose monitor <see cref="LaunchMonitorFirst"/> launched, which the container takes.</param>
+    async Task<ContainerRecord> CreateFromAsync(ContainerCreateRequest request, Digest imageId, string? launchedFor, CancellationToken cancellationToken)
     {
         byte[] imageConfig = await _store.Content.ReadAllBytesAsync(imageId, cancellationToken).ConfigureAwait(false);
         var image = ImageJson.ReadContainerConfig(imageConfig, $"config of image {imageId.Short}") ?? new ContainerConfig();
         Diagnostics.PhaseTimer.Mark("create: image config read");
-        string id = ContainerNames.NewId();
+        string id = launchedFor ?? ContainerNames.NewId();
         string network = request.Network switch
         {
             "default" or "bridge" or "" => "default",
@@ -148,9 +162,7 @@ public sealed partial class ContainerService
         Directory.CreateDirectory(ContainerDirectory(id));
         try
         {
-            // The name is settled before the monitor is launched, which takes it; a random one may be drawn again below.
             string firstName = request.Name is { } given ? ContainerNames.Validate(given) : ContainerNames.Random(0);
-            if (request.StartsAttached) LaunchMonitorEarly(id, firstName, settings);
             // The volumes lock covers creating volumes and the row that uses them, so a concurrent volume rm sees the user.
             using (_volumes.Lock())
             using (_store.ReferenceLock())

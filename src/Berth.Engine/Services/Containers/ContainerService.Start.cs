@@ -131,17 +131,20 @@ public sealed partial class ContainerService
     }
 
     /// <summary>How conmon watches a container: its files, stdio, and the exit command (see <see cref="ExitCommand"/>).</summary>
-    MonitorOptions MonitorOptionsFor(string id, string name, ContainerSettings settings, bool removesAfterExit) => new()
+    MonitorOptions MonitorOptionsFor(string id, string name, ContainerSettings settings, bool removesAfterExit) =>
+        MonitorOptionsFor(id, name, settings.Config.Tty, settings.Config.OpenStdin, settings.Config.StdinOnce, removesAfterExit);
+
+    MonitorOptions MonitorOptionsFor(string id, string name, bool tty, bool openStdin, bool stdinOnce, bool removesAfterExit) => new()
     {
         ContainerId = id,
         BundlePath = ContainerDirectory(id),
         LogPath = LogPath(id),
         ExitDir = ExitDirectory,
         Name = name,
-        Terminal = settings.Config.Tty,
-        Stdin = settings.Config.OpenStdin,
+        Terminal = tty,
+        Stdin = openStdin,
         // As Docker: StdinOnce closes stdin when the attached client goes, but never on a terminal (detach keys).
-        LeaveStdinOpen = settings.Config.OpenStdin && (!settings.Config.StdinOnce || settings.Config.Tty),
+        LeaveStdinOpen = openStdin && (!stdinOnce || tty),
         // conmon runs its exit command with SIGCHLD blocked, which would leave .NET's Process waits hanging: env unblocks it.
         ExitCommand = OciRuntime.FindBinary("env") ?? "/usr/bin/env",
         ExitCommandArgs = ["--default-signal", .. ExitCommand(id, removesAfterExit)],
@@ -152,17 +155,29 @@ public sealed partial class ContainerService
     readonly Dictionary<string, (Task<ConmonMonitor.LaunchedMonitor> Monitor, bool RemovesAfterExit)> _launched = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Starts the conmon that will watch a container being created for an attached run, waiting for its bundle, on another
-    /// thread: conmon's process start and its own start-up (loading its libraries) overlap the rest of create and start
-    /// instead of following them (see <see cref="ConmonMonitor.Launch"/>).
+    /// Starts the conmon that will watch a container about to be created for an attached run, waiting for its bundle, on
+    /// another thread, and returns the container's ID (its directory made): conmon's process start and its own start-up
+    /// (loading its libraries) overlap the first use of the database, create and start instead of following them (see
+    /// <see cref="ConmonMonitor.Launch"/>). Everything it takes comes from the request as create will read it; null (no
+    /// early launch) for a request create will refuse anyway (an unknown runtime, an invalid name). The caller removes the
+    /// directory and the monitor if create fails.
     /// </summary>
-    void LaunchMonitorEarly(string id, string name, ContainerSettings settings)
+    string? LaunchMonitorFirst(ContainerCreateRequest request)
     {
-        bool removesAfterExit = settings.HostConfig.AutoRemove;
-        var monitor = MonitorFor(RuntimeNamed(settings.HostConfig.Runtime));
-        var options = MonitorOptionsFor(id, name, settings, removesAfterExit);
+        if (request.Runtime is not ("runc" or "crun")) return null;
+        // conmon's -n (its log tag). An invalid name is refused by create, after the image is looked up (Docker's order).
+        string name;
+        try { name = request.Name is { } given ? ContainerNames.Validate(given) : ""; }
+        catch (InvalidInputException) { return null; }
+        string id = ContainerNames.NewId();
+        Directory.CreateDirectory(ContainerDirectory(id));
+        bool removesAfterExit = request.AutoRemove;
+        var monitor = MonitorFor(RuntimeNamed(request.Runtime));
+        // As create sets them: Tty, OpenStdin and StdinOnce (an attached interactive run).
+        var options = MonitorOptionsFor(id, name.Length > 0 ? name : id, request.Tty, request.Interactive, request.Interactive, removesAfterExit);
         var launching = Task.Run(() => monitor.Launch(options, waitsForBundle: true));
         lock (_launched) _launched[id] = (launching, removesAfterExit);
+        return id;
     }
 
     /// <summary>
