@@ -27,16 +27,24 @@ public sealed partial class ContainerService
                 catch (Exception) when (attempt < 3 && !cancellationToken.IsCancellationRequested
                     && _store.Metadata.GetImage(imageId) is null && _images.TryResolve(request.Image) is { } now && now != imageId)
                 {
-                    launchedFor = null; // the failed attempt removed its directory and monitor; the next one starts afresh
+                    // The next attempt starts afresh (the failed one may have failed before it took the monitor over).
+                    if (launchedFor is not null) DiscardLaunchFirst(launchedFor);
+                    launchedFor = null;
                 }
             }
         }
         catch when (launchedFor is not null)
         {
-            DiscardLaunchedMonitor(launchedFor);
-            TryDeleteDirectory(ContainerDirectory(launchedFor));
+            DiscardLaunchFirst(launchedFor);
             throw;
         }
+    }
+
+    /// <summary>Kills the monitor <see cref="LaunchMonitorFirst"/> launched for <paramref name="id"/> and removes its directory.</summary>
+    void DiscardLaunchFirst(string id)
+    {
+        DiscardLaunchedMonitor(id);
+        TryDeleteDirectory(ContainerDirectory(id));
     }
 
     /// <param name="launchedFor">The ID whose monitor <see cref="LaunchMonitorFirst"/> launched, which the container takes.</param>

@@ -169,10 +169,10 @@ public sealed partial class ContainerService
         string name;
         try { name = request.Name is { } given ? ContainerNames.Validate(given) : ""; }
         catch (InvalidInputException) { return null; }
+        var monitor = MonitorFor(RuntimeNamed(request.Runtime)); // throws for a runtime or conmon not installed: nothing made yet
         string id = ContainerNames.NewId();
         Directory.CreateDirectory(ContainerDirectory(id));
         bool removesAfterExit = request.AutoRemove;
-        var monitor = MonitorFor(RuntimeNamed(request.Runtime));
         // As create sets them: Tty, OpenStdin and StdinOnce (an attached interactive run).
         var options = MonitorOptionsFor(id, name.Length > 0 ? name : id, request.Tty, request.Interactive, request.Interactive, removesAfterExit);
         var launching = Task.Run(() => monitor.Launch(options, waitsForBundle: true));
