@@ -166,7 +166,10 @@ public sealed partial class ContainerService
             if (container is null || container.IsRunning) return;
             await StopPortProxyAsync(container.Id).ConfigureAwait(false);
             await StopHealthcheckAsync(container.Id).ConfigureAwait(false);
-            await TryRuntimeAsync(() => RuntimeOf(container).DeleteAsync(container.Id, force: true, cancellationToken)).ConfigureAwait(false);
+            // Its init has ended (the exit file says so): the runtime's delete in this process where it can be done here.
+            var runtime = RuntimeOf(container);
+            if (!runtime.TryDeleteStopped(container.Id, CgroupDirectories(container.Id)))
+                await TryRuntimeAsync(() => runtime.DeleteAsync(container.Id, force: true, cancellationToken)).ConfigureAwait(false);
             RootfsMount.Unmount(RootfsPath(container.Id));
             remove = container.Settings.HostConfig.AutoRemove;
         }
@@ -177,15 +180,12 @@ public sealed partial class ContainerService
         }
     }
 
-    /// <summary>`rm [-f] [-v]`: a running container only with force (killed first); leaves no mount, process, cgroup or file.</summary>
-    public Task RemoveAsync(string nameOrId, bool force = false, bool volumes = false, CancellationToken cancellationToken = default) =>
-        RemoveAsync(nameOrId, force, volumes, cancellationToken, ended: false);
-
-    /// <param name="ended">
-    /// The container is known to have ended (an `--rm` run this process started and saw exit): the runtime's delete is done
-    /// in this process where the runtime allows (<see cref="IOciRuntime.TryDeleteStopped"/>).
-    /// </param>
-    async Task RemoveAsync(string nameOrId, bool force, bool volumes, CancellationToken cancellationToken, bool ended)
+    /// <summary>
+    /// `rm [-f] [-v]`: a running container only with force (killed first); leaves no mount, process, cgroup or file. The
+    /// runtime's delete of a container that has stopped is done in this process where the runtime allows
+    /// (<see cref="IOciRuntime.TryDeleteStopped"/>; a cgroup still in use leaves it to the runtime's own delete).
+    /// </summary>
+    public async Task RemoveAsync(string nameOrId, bool force = false, bool volumes = false, CancellationToken cancellationToken = default)
     {
         var container = Get(nameOrId);
         DiscardLaunchedMonitor(container.Id);
@@ -207,10 +207,10 @@ public sealed partial class ContainerService
             if (current is null) throw new NotFoundException($"No such container: {nameOrId}");
             _store.Metadata.SetContainerState(current.Id, current.State with { Status = ContainerStatus.Removing });
             Diagnostics.PhaseTimer.Mark("rm: locked");
-            // The container has stopped: the runtime's delete (its state and cgroups) and the removal of our mount and files
-            // touch nothing of each other's, so they overlap (the runtime's delete is a process start of its own), unless
-            // the container is known to have ended and the runtime's delete can be done here.
-            bool deletedHere = ended && !current.IsRunning && runtime.TryDeleteStopped(current.Id, CgroupDirectories(current.Id));
+            // The container has stopped: the runtime's delete (its state and cgroups) is done here where it can be, else it
+            // and the removal of our mount and files touch nothing of each other's, so they overlap (the runtime's delete is
+            // a process start of its own).
+            bool deletedHere = !current.IsRunning && runtime.TryDeleteStopped(current.Id, CgroupDirectories(current.Id));
             var runtimeDeleted = deletedHere ? Task.CompletedTask : runtime.DeleteAsync(current.Id, force: true, cancellationToken);
             Diagnostics.PhaseTimer.Mark("rm: runtime delete spawned");
             try

@@ -46,7 +46,7 @@ public sealed partial class ContainerService
         int code = await WaitAsync(container.Id, cancellationToken).ConfigureAwait(false);
         if (container.Settings.HostConfig.AutoRemove)
         {
-            try { await RemoveAsync(container.Id, force: true, volumes: true, cancellationToken, ended: true).ConfigureAwait(false); }
+            try { await RemoveAsync(container.Id, force: true, volumes: true, cancellationToken).ConfigureAwait(false); }
             catch (NotFoundException) { }
         }
         return code;
