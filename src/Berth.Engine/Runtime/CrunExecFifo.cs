@@ -14,16 +14,9 @@ namespace Berth.Engine.Runtime;
 internal static partial class CrunExecFifo
 {
     const int O_WRONLY = 1, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
-    const int EINTR = 4;
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint write(int fd, ReadOnlySpan<byte> buffer, nuint count);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
 
     /// <summary>The fifo of container <paramref name="id"/> under crun's state root (present while it is "created").</summary>
     public static string PathOf(string stateRoot, string id) => Path.Combine(stateRoot, id, "exec.fifo");
@@ -37,16 +30,13 @@ internal static partial class CrunExecFifo
         try
         {
             File.Delete(fifo);
-            ReadOnlySpan<byte> zero = [0];
-            nint n;
-            do n = write(fd, zero, 1);
-            while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
             // The fifo is gone, so crun would call the container started: init went away between the open and the write.
-            if (n != 1) throw new RuntimeException($"crun start {id}: the container's init exited before it was started (errno {Marshal.GetLastPInvokeError()})");
+            if (!NativeProcess.WriteByte(fd))
+                throw new RuntimeException($"crun start {id}: the container's init exited before it was started (errno {Marshal.GetLastPInvokeError()})");
         }
         finally
         {
-            close(fd);
+            NativeProcess.CloseFd(fd);
         }
         return true;
     }

@@ -49,8 +49,8 @@ public sealed record ContainerCreateRequest
     public bool Detach { get; init; }
     public bool AutoRemove { get; init; }
     /// <summary>
-    /// The caller starts the container attached right after create (`run` without -d): its monitor is started during
-    /// create, waiting for the bundle, so that the monitor's own start-up overlaps the rest of create and start.
+    /// The caller starts the container attached right after create (`run` without -d): its monitor is started first, before
+    /// create reads the database, waiting for the bundle, so that the monitor's own start-up overlaps create and start.
     /// </summary>
     public bool StartsAttached { get; init; }
     /// <summary>The --health-* and --no-healthcheck flags.</summary>

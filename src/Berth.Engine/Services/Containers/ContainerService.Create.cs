@@ -201,7 +201,6 @@ public sealed partial class ContainerService
         }
         catch
         {
-            DiscardLaunchedMonitor(id);
             var created = _store.Metadata.GetContainer(id);
             _store.Metadata.DeleteContainer(id);
             if (created is not null) RemoveAnonymousVolumes(ToRecord(created, settings));
