@@ -76,13 +76,36 @@ public class PortMappingTests
     [Fact]
     public void A_host_range_for_one_port_takes_the_first_free_port_in_it()
     {
-        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        busy.Start();
-        int taken = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
+        // A taken port whose next one is free: the kernel's pick for `busy` can have a neighbour in use by another test's
+        // connection (a CI failure), so the neighbour is checked, and another pair tried when it is not free.
+        System.Net.Sockets.TcpListener? busy = null;
+        int taken = 0;
+        for (int attempt = 0; attempt < 50 && busy is null; attempt++)
+        {
+            var candidate = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            candidate.Start();
+            taken = ((System.Net.IPEndPoint)candidate.LocalEndpoint).Port;
+            if (taken < 65535 && PortIsFree(taken + 1)) busy = candidate;
+            else candidate.Stop();
+        }
+        Assert.NotNull(busy);
+        using var held = busy;
         var b = Assert.Single(PortAllocator.Allocate(PortMapping.Parse($"{taken}-{taken + 1}:80")));
         Assert.Equal(taken + 1, b.HostPort);
         var e = Assert.Throws<ConflictException>(() => PortAllocator.Allocate(PortMapping.ParseAll(["40124:80", "40124:81"])));
         Assert.Equal("Bind for 127.0.0.1:40124 failed: port is already allocated", e.Message);
+    }
+
+    static bool PortIsFree(int port)
+    {
+        try
+        {
+            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            probe.Start();
+            probe.Stop();
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException) { return false; }
     }
 }
 
