@@ -83,6 +83,20 @@ public sealed partial class ImageService
     }
 
     /// <summary>
+    /// `rmi ID` of an image the caller found without tag or digest reference (`image prune`'s dangling candidates): refused
+    /// as in use when it has gained one since. `rmi ID` itself reads the references afresh and, finding the one tag another
+    /// command gave the image meanwhile (a load or build of the same image), would untag and delete it: a lost tag (the
+    /// concurrency test's load, rmi and prune found it). Nothing when the image is gone already.
+    /// </summary>
+    internal IReadOnlyList<ImageDeleteEntry> RemoveUnreferenced(Digest id)
+    {
+        // As `rmi ID`: its users first (a container's image is skipped), then the delete, which checks again under the lock.
+        if (ImageUsers(id).FirstOrDefault() is { } user)
+            throw new ConflictException($"conflict: unable to delete {id.Short} (must be forced) - image is being used by {(user.Running ? "running" : "stopped")} container {user.ContainerId[..12]}");
+        return DeleteImageAndParents(id, prune: true, references: [], id.Short);
+    }
+
+    /// <summary>
     /// Deletes an image, then (with <paramref name="prune"/>) its untagged, childless parents; frees unreferenced layers.
     /// The image must still have only <paramref name="references"/>, no child and no container once the collector lock is
     /// held: the decision was made without it, and another process may have tagged it (a build that gave the same image

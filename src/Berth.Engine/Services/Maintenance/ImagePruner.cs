@@ -61,7 +61,13 @@ public sealed class ImagePruner(BerthStore store, ImageService images)
         {
             var references = c.Tags.Concat(c.Digests).ToList();
             if (references.Count > 0 && !ShouldDeleteReferenced(c, danglingOnly)) continue;
-            foreach (var target in references.Count > 0 ? references : [c.Id.ToString()])
+            if (references.Count == 0)
+            {
+                try { entries.AddRange(images.RemoveUnreferenced(c.Id)); }
+                catch (ConflictException) { } // tagged, built on or run meanwhile: Docker skips it
+                continue;
+            }
+            foreach (var target in references)
             {
                 try { entries.AddRange(images.Remove(target, force: false, prune: true)); }
                 catch (ConflictException) { } // in use or has children now: Docker skips it
