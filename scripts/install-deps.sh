@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Berth and its tests need on Debian 12, only what is missing. Idempotent; run as root.
 set -euo pipefail
-# clang: the linker driver of the Native AOT publish of the berth binary.
-packages=(runc crun conmon busybox-static skopeo umoci docker-registry apache2-utils tmux curl ca-certificates iproute2 procps clang)
+# clang: the linker driver of the Native AOT publish of the berth binary; libsqlite3-dev: the SQLite linked into it.
+packages=(runc crun conmon busybox-static skopeo umoci docker-registry apache2-utils tmux curl ca-certificates iproute2 procps clang libsqlite3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

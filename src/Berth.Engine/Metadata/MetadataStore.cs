@@ -12,16 +12,6 @@ public sealed partial class MetadataStore
 {
     readonly string _connectionString;
 
-    static MetadataStore()
-    {
-        // SQLite's library ships next to berth: it is loaded by that path at once, instead of the runtime trying "e_sqlite3"
-        // in every system library directory first (~45 failed opens in each process). Elsewhere (tests) the usual probing.
-        string local = Path.Combine(AppContext.BaseDirectory, "libe_sqlite3.so");
-        if (File.Exists(local))
-            System.Runtime.InteropServices.NativeLibrary.SetDllImportResolver(typeof(SQLitePCL.SQLite3Provider_e_sqlite3).Assembly,
-                (name, _, _) => name == "e_sqlite3" && System.Runtime.InteropServices.NativeLibrary.TryLoad(local, out nint handle) ? handle : 0);
-    }
-
     public MetadataStore(string databasePath)
     {
         _connectionString = new SqliteConnectionStringBuilder
