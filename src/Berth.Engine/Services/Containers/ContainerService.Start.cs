@@ -134,22 +134,25 @@ public sealed partial class ContainerService
     MonitorOptions MonitorOptionsFor(string id, string name, ContainerSettings settings, bool removesAfterExit) =>
         MonitorOptionsFor(id, name, settings.Config.Tty, settings.Config.OpenStdin, settings.Config.StdinOnce, removesAfterExit);
 
-    MonitorOptions MonitorOptionsFor(string id, string name, bool tty, bool openStdin, bool stdinOnce, bool removesAfterExit) => new()
+    MonitorOptions MonitorOptionsFor(string id, string name, bool tty, bool openStdin, bool stdinOnce, bool removesAfterExit)
     {
-        ContainerId = id,
-        BundlePath = ContainerDirectory(id),
-        LogPath = LogPath(id),
-        ExitDir = ExitDirectory,
-        Name = name,
-        Terminal = tty,
-        Stdin = openStdin,
-        // As Docker: StdinOnce closes stdin when the attached client goes, but never on a terminal (detach keys).
-        LeaveStdinOpen = openStdin && (!stdinOnce || tty),
-        // conmon runs its exit command with SIGCHLD blocked, which would leave .NET's Process waits hanging: env unblocks it.
-        ExitCommand = OciRuntime.FindBinary("env") ?? "/usr/bin/env",
-        ExitCommandArgs = ["--default-signal", .. ExitCommand(id, removesAfterExit)],
-        PersistDir = PersistDirectory(id),
-    };
+        string[] exitCommand = ExitCommand(id, removesAfterExit);
+        return new()
+        {
+            ContainerId = id,
+            BundlePath = ContainerDirectory(id),
+            LogPath = LogPath(id),
+            ExitDir = ExitDirectory,
+            Name = name,
+            Terminal = tty,
+            Stdin = openStdin,
+            // As Docker: StdinOnce closes stdin when the attached client goes, but never on a terminal (detach keys).
+            LeaveStdinOpen = openStdin && (!stdinOnce || tty),
+            ExitCommand = exitCommand[0],
+            ExitCommandArgs = exitCommand[1..],
+            PersistDir = PersistDirectory(id),
+        };
+    }
 
     /// <summary>conmon processes being started by create for a run that starts its container attached next, by container ID.</summary>
     readonly Dictionary<string, (Task<ConmonMonitor.LaunchedMonitor> Monitor, bool RemovesAfterExit)> _launched = new(StringComparer.Ordinal);
@@ -213,14 +216,20 @@ public sealed partial class ContainerService
         catch (Exception) { } // never launched: nothing to kill
     }
 
-    /// <summary>`berth container cleanup ID`, behind a shell guard when this process removes the container itself.</summary>
-    IReadOnlyList<string> ExitCommand(string id, bool removesAfterExit)
+    /// <summary>
+    /// conmon's exit command, program first: `berth container cleanup ID`, behind a shell guard when this process removes
+    /// the container itself.
+    /// </summary>
+    string[] ExitCommand(string id, bool removesAfterExit)
     {
-        IReadOnlyList<string> cleanup = [BerthExecutable.Current.FileName, .. BerthExecutable.Current.Arguments("--root", _store.Root, "container", "cleanup", id)];
+        // conmon runs its exit command with SIGCHLD blocked, which would leave .NET's Process waits hanging: env unblocks it.
+        string[] cleanup = [OciRuntime.FindBinary("env") ?? "/usr/bin/env", "--default-signal",
+            BerthExecutable.Current.FileName, .. BerthExecutable.Current.Arguments("--root", _store.Root, "container", "cleanup", id)];
         if (!removesAfterExit) return cleanup;
         // This process removes the container (runtime state included) once it has ended: the guard waits while this
         // process lives and the container directory exists (the removal deletes it), and runs the cleanup only when this
-        // process went away without removing the container.
+        // process went away without removing the container. The shell itself needs no env (dash clears the blocked
+        // signals at start), so env runs only in that rare case, not next to every `run --rm`'s own removal.
         const string Guard =
             "p=$1 d=$2; shift 2; " +
             "while [ -e \"$d\" ] && kill -0 \"$p\" 2>/dev/null; do sleep 0.02; done; [ -e \"$d\" ] || exit 0; exec \"$@\"";
