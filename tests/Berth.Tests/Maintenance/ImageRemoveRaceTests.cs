@@ -47,6 +47,20 @@ public class ImageRemoveRaceTests
     }
 
     [Fact]
+    public async Task A_prune_candidate_tagged_after_the_listing_is_refused_not_untagged_and_deleted()
+    {
+        // The window before any users query: prune listed the image as dangling, then a load or build tagged it, then
+        // prune removes its candidate. Through `rmi ID` that removal read the tag afresh, untagged it and deleted the image.
+        var (store, id) = await DanglingAsync();
+        using var _ = store;
+        store.Engine.Store.Metadata.SetTag("docker.io/library/loaded:1", id);
+        Assert.Throws<ConflictException>(() => store.Engine.Images.RemoveUnreferenced(id));
+        Assert.Equal(id, store.Engine.Images.Resolve("loaded:1"));
+        var report = await store.Engine.Maintenance.Checker.CheckAsync(repair: false, TimeSpan.Zero);
+        Assert.True(report.Findings.Count == 0, string.Join("\n", report.Findings));
+    }
+
+    [Fact]
     public async Task Rmi_by_id_refuses_as_in_use_when_the_image_was_tagged_meanwhile()
     {
         var (store, id) = await DanglingAsync();
