@@ -27,6 +27,19 @@ public sealed class NativeBinaryTests : IDisposable
     }
 
     [Fact]
+    public void SQLite_is_linked_in_so_berth_is_one_file()
+    {
+        // No libe_sqlite3.so is shipped beside berth, and berth names no SQLite library to the dynamic loader; the
+        // store still opens (version reads nothing from it, so `images` is run).
+        string directory = Path.GetDirectoryName(NativeBinary.FilePath)!;
+        Assert.Empty(Directory.EnumerateFiles(directory, "*sqlite*"));
+        var needed = ProcessRunner.Run("ldd", [NativeBinary.FilePath]);
+        Assert.True(needed.ExitCode == 0, needed.Stderr);
+        Assert.DoesNotContain("sqlite", needed.Stdout, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("REPOSITORY", NativeBinary.Check(Root, "images"));
+    }
+
+    [Fact]
     public async Task Import_build_run_publish_inspect_save_load_and_prune_work_in_the_native_binary()
     {
         NativeBinary.Check(Root, "import", BusyboxRootfs.TarPath, "bb");
