@@ -37,8 +37,7 @@ public class CrunExecFifoTests
         Assert.True(await TestContainer.WaitUntil(() => !NativeProcess.IsRunning(state!.Pid)), "the container's process did not end");
         Assert.Equal("stopped", (await c.Runtime.StateAsync(c.Id))!.Status);
 
-        // The spec's cgroupsPath is /berth/ID: a directory of that name in each hierarchy crun uses.
-        var cgroups = Directory.GetDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup").Select(h => Path.Combine(h, "berth", c.Id)).ToList();
+        var cgroups = c.CgroupDirectories();
         Assert.Contains(cgroups, Directory.Exists);
         Assert.True(c.Runtime.TryDeleteStopped(c.Id, cgroups));
         Assert.DoesNotContain(cgroups, Directory.Exists);

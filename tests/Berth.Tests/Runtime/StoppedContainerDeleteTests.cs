@@ -9,9 +9,6 @@ namespace Berth.Tests.Runtime;
 /// </summary>
 public class StoppedContainerDeleteTests
 {
-    static List<string> Cgroups(TestContainer c) =>
-        Directory.GetDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup").Select(h => Path.Combine(h, "berth", c.Id)).ToList();
-
     [Theory]
     [InlineData("runc")]
     [InlineData("crun")]
@@ -25,11 +22,11 @@ public class StoppedContainerDeleteTests
         var state = await c.Runtime.StateAsync(c.Id);
         await c.Runtime.StartAsync(c.Id);
         Assert.True(await TestContainer.WaitUntil(() => !NativeProcess.IsRunning(state!.Pid)), "the container's process did not end");
-        Assert.Contains(Cgroups(c), Directory.Exists);
+        Assert.Contains(c.CgroupDirectories(), Directory.Exists);
 
-        Assert.True(c.Runtime.TryDeleteStopped(c.Id, Cgroups(c)));
+        Assert.True(c.Runtime.TryDeleteStopped(c.Id, c.CgroupDirectories()));
 
-        Assert.DoesNotContain(Cgroups(c), Directory.Exists);
+        Assert.DoesNotContain(c.CgroupDirectories(), Directory.Exists);
         Assert.False(Directory.Exists(Path.Combine(c.Runtime.StateRoot, c.Id)));
     }
 
@@ -43,12 +40,12 @@ public class StoppedContainerDeleteTests
         await c.Runtime.CreateAsync(c.Id, c.Bundle);
         var state = await c.Runtime.StateAsync(c.Id);
 
-        Assert.False(c.Runtime.TryDeleteStopped(c.Id, Cgroups(c)));
+        Assert.False(c.Runtime.TryDeleteStopped(c.Id, c.CgroupDirectories()));
 
         Assert.True(NativeProcess.IsRunning(state!.Pid));
         Assert.Equal("created", (await c.Runtime.StateAsync(c.Id))!.Status);
         await c.Runtime.DeleteAsync(c.Id, force: true);
         Assert.Null(await c.Runtime.StateAsync(c.Id));
-        Assert.DoesNotContain(Cgroups(c), Directory.Exists);
+        Assert.DoesNotContain(c.CgroupDirectories(), Directory.Exists);
     }
 }

@@ -69,6 +69,9 @@ internal sealed class TestContainer : IAsyncDisposable
 
     public RuntimeSpec WriteSpec(params string[] args) => WriteSpec(null, args);
 
+    /// <summary>The container's cgroup in every hierarchy (the spec's cgroupsPath is /berth/ID), as the engine finds them.</summary>
+    public List<string> CgroupDirectories() => Berth.Engine.Services.Containers.ContainerService.CgroupDirectories(Id).ToList();
+
     /// <summary>Polls until <paramref name="condition"/> holds or the timeout passes.</summary>
     public static async Task<bool> WaitUntil(Func<bool> condition, int timeoutMs = 10_000)
     {

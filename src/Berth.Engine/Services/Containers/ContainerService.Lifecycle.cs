@@ -279,7 +279,7 @@ public sealed partial class ContainerService
     }
 
     /// <summary>Where the container's cgroups are (cgroupsPath /berth/ID) in every hierarchy, v1 or v2; most do not exist.</summary>
-    static IEnumerable<string> CgroupDirectories(string id) =>
+    internal static IEnumerable<string> CgroupDirectories(string id) =>
         new[] { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" }.Concat(SafeDirectories("/sys/fs/cgroup"))
             .Select(root => Path.Combine(root, CgroupParent.Trim('/'), id));
 
