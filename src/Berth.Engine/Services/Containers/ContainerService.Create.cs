@@ -13,6 +13,7 @@ public sealed partial class ContainerService
         // An attached run's monitor is launched before anything here reads the database (the command's first use of it
         // opens it), under the ID the container gets.
         string? launchedFor = request.StartsAttached ? LaunchMonitorFirst(request) : null;
+        Diagnostics.PhaseTimer.Mark("create: monitor launching");
         try
         {
             for (int attempt = 0; ; attempt++)
