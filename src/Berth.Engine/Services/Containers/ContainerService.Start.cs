@@ -28,16 +28,13 @@ public sealed partial class ContainerService
     {
         var container = Get(nameOrId);
         if (container.IsRunning) throw new ConflictException($"container {container.Id} is already running");
-        bool removesAfterExit = container.Settings.HostConfig.AutoRemove;
-        // Held until the removal below is done (or this process is gone): conmon's exit command waits on it (see ExitCommand).
-        using var removing = removesAfterExit ? RemovalLease(container.Id) : null;
         ConmonAttach? attach = null;
         try
         {
             await StartCoreAsync(container, async created =>
             {
                 attach = await MonitorFor(RuntimeOf(container)).AttachAsync(created.AttachSocketPath, cancellationToken).ConfigureAwait(false);
-            }, size, cancellationToken, removesAfterExit).ConfigureAwait(false);
+            }, size, cancellationToken, removesAfterExit: container.Settings.HostConfig.AutoRemove).ConfigureAwait(false);
             started?.Invoke(Get(container.Id));
             await attach!.PumpAsync(streams, cancellationToken).ConfigureAwait(false);
             Diagnostics.PhaseTimer.Mark("attach: streams closed");
@@ -47,7 +44,7 @@ public sealed partial class ContainerService
             if (attach is not null) await attach.DisposeAsync().ConfigureAwait(false);
         }
         int code = await WaitAsync(container.Id, cancellationToken).ConfigureAwait(false);
-        if (removesAfterExit)
+        if (container.Settings.HostConfig.AutoRemove)
         {
             try { await RemoveAsync(container.Id, force: true, volumes: true, cancellationToken).ConfigureAwait(false); }
             catch (NotFoundException) { }
@@ -220,8 +217,8 @@ public sealed partial class ContainerService
     }
 
     /// <summary>
-    /// conmon's exit command, program first: `berth container cleanup ID`, behind a guard when this process removes the
-    /// container itself.
+    /// conmon's exit command, program first: `berth container cleanup ID`, behind a shell guard when this process removes
+    /// the container itself.
     /// </summary>
     string[] ExitCommand(string id, bool removesAfterExit)
     {
@@ -229,27 +226,15 @@ public sealed partial class ContainerService
         string[] cleanup = [OciRuntime.FindBinary("env") ?? "/usr/bin/env", "--default-signal",
             BerthExecutable.Current.FileName, .. BerthExecutable.Current.Arguments("--root", _store.Root, "container", "cleanup", id)];
         if (!removesAfterExit) return cleanup;
-        // This process removes the container (runtime state included) once it has ended, holding the container's removal
-        // lease (RemovalLease) until then. The guard waits for that lock (flock(1), util-linux), so it wakes the moment the
-        // lease is let go, by the removal's end or by this process going away, and runs the cleanup only when the
-        // container's directory is still there (the removal deletes it, and with it the lock file: a guard that starts
-        // after the removal cannot open it and does nothing). No polling process runs beside the removal. The shell needs
-        // no env (dash clears the blocked signals at start), so env runs only in the rare case of a cleanup.
-        const string Guard = "[ -e \"$0\" ] || exit 0; exec \"$@\"";
-        string dir = ContainerDirectory(id);
-        return [OciRuntime.FindBinary("flock") ?? "/usr/bin/flock", RemovalLeasePath(id), "/bin/sh", "-c", Guard, dir, .. cleanup];
+        // This process removes the container (runtime state included) once it has ended: the guard waits while this
+        // process lives and the container directory exists (the removal deletes it), and runs the cleanup only when this
+        // process went away without removing the container. The shell itself needs no env (dash clears the blocked
+        // signals at start), so env runs only in that rare case, not next to every `run --rm`'s own removal.
+        const string Guard =
+            "p=$1 d=$2; shift 2; " +
+            "while [ -e \"$d\" ] && kill -0 \"$p\" 2>/dev/null; do sleep 0.02; done; [ -e \"$d\" ] || exit 0; exec \"$@\"";
+        return ["/bin/sh", "-c", Guard, "sh", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), ContainerDirectory(id), .. cleanup];
     }
-
-    /// <summary>The lock file of a container's removal lease, in the container's directory (removed with it).</summary>
-    string RemovalLeasePath(string id) => Path.Combine(ContainerDirectory(id), RemovalLeaseName + ".lock");
-
-    const string RemovalLeaseName = "removal-lease";
-
-    /// <summary>
-    /// Takes the removal lease of a container this process starts attached and removes after its exit (--rm): conmon's
-    /// exit command waits for it before it looks whether the container still needs removing.
-    /// </summary>
-    StoreLock RemovalLease(string id) => StoreLock.Exclusive(ContainerDirectory(id), RemovalLeaseName);
 
     /// <summary>Docker's exit codes for a container that could not start: 127 command not found, 126 not executable, else 125.</summary>
     static int StartFailureCode(string message)
