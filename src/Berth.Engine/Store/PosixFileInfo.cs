@@ -19,6 +19,13 @@ static partial class PosixFileInfo
     [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lstat(string path, out StatX86_64 buf);
 
+    [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
+    private static partial int fstat(int fd, out StatX86_64 buf);
+
+    /// <summary>Whether the file open as <paramref name="fd"/> is the one linked at <paramref name="path"/> (same device and inode).</summary>
+    public static bool IsLinkedAt(int fd, string path) =>
+        fstat(fd, out var opened) == 0 && lstat(path, out var named) == 0 && opened.st_ino == named.st_ino && opened.st_dev == named.st_dev;
+
     public static bool TryGetInode(string path, out long device, out long inode, out long links)
     {
         device = inode = links = 0;

@@ -7,13 +7,18 @@ namespace Berth.Engine;
 /// Writers that make new references to existing layers hold the "gc" lock shared while they check and
 /// reference; garbage collection holds it exclusive while it decides and unlinks. Each acquisition opens
 /// its own file description, so the lock also works between threads of one process.
+/// A lock file that is no longer needed (a removed container's) is unlinked by its holder before it lets go
+/// (<see cref="RemoveFileOnRelease"/>); whoever was waiting on it then holds a lock on a file no longer at the path, so
+/// every acquisition checks that the file it locked is still the one at the path, and opens the path again if not.
 /// </remarks>
 public sealed partial class StoreLock : IDisposable
 {
     const int LOCK_SH = 1, LOCK_EX = 2;
     const int EINTR = 4;
     const int O_RDWR = 2, O_CREAT = 0x40, O_CLOEXEC = 0x80000;
+    readonly string _path;
     int _fd;
+    bool _removeFile;
 
     // The lock file is opened with open(2), not FileStream: .NET takes a non-blocking flock of its own on every
     // FileStream, so a second process would fail at once ("being used by another process") instead of waiting.
@@ -26,7 +31,7 @@ public sealed partial class StoreLock : IDisposable
     [LibraryImport("libc", SetLastError = true)]
     private static partial int flock(int fd, int operation);
 
-    StoreLock(int fd) => _fd = fd;
+    StoreLock(string path, int fd) => (_path, _fd) = (path, fd);
 
     public static StoreLock Shared(string lockDir, string name) => Acquire(lockDir, name, LOCK_SH);
     public static StoreLock Exclusive(string lockDir, string name) => Acquire(lockDir, name, LOCK_EX);
@@ -35,21 +40,40 @@ public sealed partial class StoreLock : IDisposable
     {
         Directory.CreateDirectory(lockDir);
         string path = Path.Combine(lockDir, name + ".lock");
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0x180 /* 0600 */);
-        if (fd < 0) throw new IOException($"cannot open {path}: errno {Marshal.GetLastPInvokeError()}");
-        while (flock(fd, operation) != 0)
+        while (true)
         {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == EINTR) continue;
+            int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0x180 /* 0600 */);
+            if (fd < 0) throw new IOException($"cannot open {path}: errno {Marshal.GetLastPInvokeError()}");
+            while (flock(fd, operation) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == EINTR) continue;
+                close(fd);
+                throw new IOException($"cannot lock {name}: errno {errno}");
+            }
+            // The holder before us may have removed the file while we waited: a lock on it excludes nobody who opens the
+            // path now, so lock whatever file the path names now instead.
+            if (PosixFileInfo.IsLinkedAt(fd, path)) return new StoreLock(path, fd);
             close(fd);
-            throw new IOException($"cannot lock {name}: errno {errno}");
         }
-        return new StoreLock(fd);
     }
+
+    /// <summary>
+    /// Unlinks the lock file when the lock is let go (before it is), for a lock nothing will need again: a removed
+    /// container's. Only for an exclusive lock, so no other holder is left on the unlinked file.
+    /// </summary>
+    public void RemoveFileOnRelease() => _removeFile = true;
 
     public void Dispose()
     {
         int fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd >= 0) close(fd); // closing the only descriptor releases the lock
+        if (fd < 0) return;
+        if (_removeFile)
+        {
+            try { File.Delete(_path); }
+            catch (IOException) { } // left for the next holder that finds it unneeded
+            catch (UnauthorizedAccessException) { }
+        }
+        close(fd); // closing the only descriptor releases the lock
     }
 }

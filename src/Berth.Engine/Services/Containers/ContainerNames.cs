@@ -76,4 +76,7 @@ public static partial class ContainerNames
             if (!id[..12].All(char.IsAsciiDigit)) return id;
         }
     }
+
+    /// <summary>Whether <paramref name="text"/> has the form of a full container ID (64 lowercase hex digits).</summary>
+    public static bool IsFullId(string text) => text.Length == 64 && text.All(char.IsAsciiHexDigitLower);
 }

@@ -159,11 +159,12 @@ public sealed partial class ContainerService
     {
         bool remove;
         Diagnostics.PhaseTimer.Mark("cleanup: begin");
-        using (Lock(id))
+        using (var held = Lock(id))
         {
             Diagnostics.PhaseTimer.Mark("cleanup: locked");
             var container = GetLocked(id);
-            if (container is null || container.IsRunning) return;
+            if (container is null) { held.RemoveFileOnRelease(); return; } // removed already (by `run --rm` itself, say)
+            if (container.IsRunning) return;
             await StopPortProxyAsync(container.Id).ConfigureAwait(false);
             await StopHealthcheckAsync(container.Id).ConfigureAwait(false);
             // Its init has ended (the exit file says so): the runtime's delete in this process where it can be done here.
@@ -201,10 +202,14 @@ public sealed partial class ContainerService
             if (container.State.Status == ContainerStatus.Paused) await TryRuntimeAsync(() => runtime.ResumeAsync(container.Id, cancellationToken)).ConfigureAwait(false);
             await WaitForExitAsync(container.Id, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
         }
-        using (Lock(container.Id))
+        using (var held = Lock(container.Id))
         {
             var current = GetLocked(container.Id);
-            if (current is null) throw new NotFoundException($"No such container: {nameOrId}");
+            if (current is null)
+            {
+                held.RemoveFileOnRelease(); // removed meanwhile: this acquisition may have made the lock file again
+                throw new NotFoundException($"No such container: {nameOrId}");
+            }
             _store.Metadata.SetContainerState(current.Id, current.State with { Status = ContainerStatus.Removing });
             Diagnostics.PhaseTimer.Mark("rm: locked");
             // The container has stopped: the runtime's delete (its state and cgroups) is done here where it can be, else it
@@ -237,6 +242,7 @@ public sealed partial class ContainerService
             // What a runtime's delete may leave (a cgroup busy for a moment); nothing when it was done here.
             if (!deletedHere) RemoveCgroups(current.Id);
             _store.Metadata.DeleteContainer(current.Id);
+            held.RemoveFileOnRelease(); // the container's lock file goes with it
             if (volumes) RemoveAnonymousVolumes(current);
         }
         Diagnostics.PhaseTimer.Mark("rm: done");
@@ -255,6 +261,7 @@ public sealed partial class ContainerService
             removed.Add(container.Id);
             reclaimed += size;
         }
+        RemoveStaleLocks();
         return (removed, reclaimed);
     }
 

@@ -23,6 +23,21 @@ public sealed partial class ContainerService : IContainerPruner
             removed.Add(container.Id);
             reclaimed += size;
         }
+        if (!dryRun) RemoveStaleLocks();
         return new PruneResult(removed, reclaimed);
+    }
+
+    /// <summary>
+    /// Removes the lock files of containers that no longer exist: removal takes its container's lock file with it, but
+    /// stores written by earlier versions kept one per container ever made.
+    /// </summary>
+    void RemoveStaleLocks()
+    {
+        foreach (string id in ContainerLock.IdsWithLockFiles(_store.LockDirectory).ToList())
+        {
+            if (_store.Metadata.GetContainer(id) is not null) continue;
+            using var held = Lock(id);
+            if (_store.Metadata.GetContainer(id) is null) held.RemoveFileOnRelease();
+        }
     }
 }

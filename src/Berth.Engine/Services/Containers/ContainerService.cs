@@ -107,10 +107,14 @@ public sealed partial class ContainerService
         var settings = ContainerSettings.FromJson(row.Settings);
         if (!row.State.IsRunning) return ToRecord(row, settings);
         if (ObservedExit(row) is null) return ToRecord(row, settings);
-        using (locked ? null : Lock(row.Id))
+        using (var held = locked ? null : Lock(row.Id))
         {
             var fresh = _store.Metadata.GetContainer(row.Id);
-            if (fresh is null) return ToRecord(row with { State = row.State with { Status = ContainerStatus.Exited } }, settings);
+            if (fresh is null)
+            {
+                held?.RemoveFileOnRelease();
+                return ToRecord(row with { State = row.State with { Status = ContainerStatus.Exited } }, settings);
+            }
             if (fresh.State.IsRunning && ObservedExit(fresh) is { } exited)
             {
                 _store.Metadata.SetContainerState(fresh.Id, exited);
