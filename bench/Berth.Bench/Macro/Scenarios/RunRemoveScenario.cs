@@ -97,6 +97,9 @@ public sealed class RunRemoveScenario(RunReference against) : IScenario
         }
         finally
         {
+            // The container kept for its config.json (MakeBundleFromBerthSpec) is removed by berth, not only with the
+            // store's folder: its removal also takes conmon's socket link in /run/berth/socket, which is outside the store.
+            CommandRunner.Run(env.BerthPath, ["--root", root, "container", "prune", "-f"]);
             BenchEnvironment.RemoveRoot(root);
         }
     }
