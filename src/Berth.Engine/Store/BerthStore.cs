@@ -41,11 +41,17 @@ public sealed class BerthStore
     }
 
     /// <summary>Opens (creating if needed) the store at <paramref name="root"/>, or at BERTH_ROOT, or the default.</summary>
-    public static BerthStore Open(string? root = null)
+    public static BerthStore Open(string? root = null) => new(ResolveRoot(root));
+
+    /// <summary>Whether a store exists at <paramref name="root"/> (resolved as <see cref="Open"/> does): its database is there.</summary>
+    public static bool Exists(string? root = null) => File.Exists(Path.Combine(ResolveRoot(root), "berth.db"));
+
+    /// <summary><paramref name="root"/>, else BERTH_ROOT, else the default, as a full path.</summary>
+    static string ResolveRoot(string? root)
     {
         root ??= Environment.GetEnvironmentVariable("BERTH_ROOT");
         if (string.IsNullOrWhiteSpace(root)) root = DefaultRoot;
-        return new BerthStore(Path.GetFullPath(root));
+        return Path.GetFullPath(root);
     }
 
     /// <summary>Held shared by anything that adds references to existing layers or blobs; garbage collection holds it exclusive.</summary>

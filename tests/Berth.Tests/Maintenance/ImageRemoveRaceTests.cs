@@ -37,6 +37,7 @@ public class ImageRemoveRaceTests
     public async Task Image_prune_keeps_a_dangling_image_that_was_tagged_while_it_decided()
     {
         var (store, id) = await DanglingAsync();
+        using var storeOwner = store; // deleted with the test
         using var _ = store;
         TagOnFirstUsersQuery(store, id, "docker.io/library/late:1");
         var result = await store.Engine.Maintenance.ImagePruner.PruneAsync(all: false, PruneFilter.None, dryRun: false);
@@ -52,6 +53,7 @@ public class ImageRemoveRaceTests
         // The window before any users query: prune listed the image as dangling, then a load or build tagged it, then
         // prune removes its candidate. Through `rmi ID` that removal read the tag afresh, untagged it and deleted the image.
         var (store, id) = await DanglingAsync();
+        using var storeOwner = store; // deleted with the test
         using var _ = store;
         store.Engine.Store.Metadata.SetTag("docker.io/library/loaded:1", id);
         Assert.Throws<ConflictException>(() => store.Engine.Images.RemoveUnreferenced(id));
@@ -64,6 +66,7 @@ public class ImageRemoveRaceTests
     public async Task Rmi_by_id_refuses_as_in_use_when_the_image_was_tagged_meanwhile()
     {
         var (store, id) = await DanglingAsync();
+        using var storeOwner = store; // deleted with the test
         using var _ = store;
         TagOnFirstUsersQuery(store, id, "docker.io/library/late:1");
         var e = Assert.Throws<ConflictException>(() => store.Engine.Images.Remove(id.ToString(), force: false));
@@ -75,6 +78,7 @@ public class ImageRemoveRaceTests
     public async Task Rmi_of_the_last_tag_only_untags_when_another_tag_came_meanwhile()
     {
         var (store, id) = await DanglingAsync();
+        using var storeOwner = store; // deleted with the test
         using var _ = store;
         store.Engine.Images.Tag(id.ToString(), "first:1");
         TagOnFirstUsersQuery(store, id, "docker.io/library/late:1");

@@ -35,6 +35,7 @@ public class StoreCheckTests
     public async Task A_fresh_store_with_an_image_is_consistent_and_the_cli_says_so()
     {
         var (store, _) = await StoreWithImageAsync();
+        using var storeOwner = store; // deleted with the test
         using var _s = store;
         var report = await CheckAsync(store);
         Assert.True(report.Consistent, string.Join("\n", report.Findings));
@@ -49,6 +50,7 @@ public class StoreCheckTests
     public async Task A_missing_config_blob_is_damage_that_repair_cannot_fix()
     {
         var (store, id) = await StoreWithImageAsync();
+        using var storeOwner = store; // deleted with the test
         using var _s = store;
         File.Delete(store.Engine.Store.Content.PathOf(id));
         var report = await CheckAsync(store, repair: true);
@@ -64,6 +66,7 @@ public class StoreCheckTests
     public async Task A_corrupt_layer_tar_and_the_images_using_it_are_reported()
     {
         var (store, id) = await StoreWithImageAsync();
+        using var storeOwner = store; // deleted with the test
         using var _s = store;
         var layer = store.Engine.Store.Metadata.ImageLayers(id).Single();
         string path = store.Engine.Store.Content.PathOf(layer.DiffId);
@@ -78,6 +81,7 @@ public class StoreCheckTests
     public async Task A_missing_snapshot_is_damage()
     {
         var (store, id) = await StoreWithImageAsync();
+        using var storeOwner = store; // deleted with the test
         using var _s = store;
         var layer = store.Engine.Store.Metadata.ImageLayers(id).Single();
         Directory.Delete(Path.GetDirectoryName(store.Engine.Store.Snapshots.LayerDirectory(layer.ChainId))!, recursive: true);
@@ -91,6 +95,7 @@ public class StoreCheckTests
     public async Task A_wrong_recorded_size_is_repaired()
     {
         var (store, id) = await StoreWithImageAsync();
+        using var storeOwner = store; // deleted with the test
         using var _s = store;
         var layer = store.Engine.Store.Metadata.ImageLayers(id).Single();
         File.WriteAllBytes(Path.Combine(store.Engine.Store.Snapshots.LayerDirectory(layer.ChainId), "extra"), new byte[100]);
@@ -105,6 +110,7 @@ public class StoreCheckTests
     public async Task A_tag_to_a_missing_image_is_removed_by_repair()
     {
         var (store, _) = await StoreWithImageAsync();
+        using var storeOwner = store; // deleted with the test
         using var _s = store;
         Sql(store, "INSERT INTO tags(name, image_id, added) VALUES ('docker.io/library/ghost:1', 'sha256:" + new string('a', 64) + "', 0)");
         var report = await CheckAsync(store);
@@ -119,6 +125,7 @@ public class StoreCheckTests
     public async Task Orphan_blobs_snapshots_layers_links_leftovers_and_leases_are_found_and_repaired_and_the_image_survives()
     {
         var (store, id) = await StoreWithImageAsync();
+        using var storeOwner = store; // deleted with the test
         using var _s = store;
         var s = store.Engine.Store;
         var orphanBlob = await s.Content.WriteAsync("orphan"u8.ToArray());

@@ -378,6 +378,9 @@ public static class ContainerCommands
         command.Hidden = true;
         command.SetAction(async (parse, ct) =>
         {
+            // A container whose store is gone (a deleted test or benchmark root) leaves nothing to clean up, and its exit
+            // command must not make an empty store where there is none.
+            if (!Berth.Engine.Store.BerthStore.Exists(parse.GetValue(BerthCli.RootOption))) return 0;
             await new CommandContext(parse).Engine.Containers.CleanupAsync(parse.GetValue(id)!, ct);
             return 0;
         });
