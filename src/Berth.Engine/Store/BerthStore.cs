@@ -8,6 +8,7 @@ namespace Berth.Engine.Store;
 public sealed class BerthStore
 {
     public const string DefaultRoot = "/var/lib/berth";
+    const string DatabaseFileName = "berth.db";
 
     public string Root { get; }
     public ContentStore Content { get; }
@@ -36,7 +37,7 @@ public sealed class BerthStore
         RunDirectory = root == DefaultRoot ? "/run/berth" : Path.Combine(root, "run");
         foreach (var d in new[] { LockDirectory, ContainersDirectory, VolumesDirectory, TempDirectory, RunDirectory }) Directory.CreateDirectory(d);
         Diagnostics.PhaseTimer.Mark("store: directories");
-        string database = Path.Combine(root, "berth.db");
+        string database = Path.Combine(root, DatabaseFileName);
         _metadata = new Lazy<MetadataStore>(() => new MetadataStore(database), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -44,7 +45,7 @@ public sealed class BerthStore
     public static BerthStore Open(string? root = null) => new(ResolveRoot(root));
 
     /// <summary>Whether a store exists at <paramref name="root"/> (resolved as <see cref="Open"/> does): its database is there.</summary>
-    public static bool Exists(string? root = null) => File.Exists(Path.Combine(ResolveRoot(root), "berth.db"));
+    public static bool Exists(string? root = null) => File.Exists(Path.Combine(ResolveRoot(root), DatabaseFileName));
 
     /// <summary><paramref name="root"/>, else BERTH_ROOT, else the default, as a full path.</summary>
     static string ResolveRoot(string? root)

@@ -162,9 +162,8 @@ public sealed partial class ContainerService
         using (var held = Lock(id))
         {
             Diagnostics.PhaseTimer.Mark("cleanup: locked");
-            var container = GetLocked(id);
-            if (container is null) { held.RemoveFileOnRelease(); return; } // removed already (by `run --rm` itself, say)
-            if (container.IsRunning) return;
+            var container = GetLocked(held, id);
+            if (container is null || container.IsRunning) return;
             await StopPortProxyAsync(container.Id).ConfigureAwait(false);
             await StopHealthcheckAsync(container.Id).ConfigureAwait(false);
             // Its init has ended (the exit file says so): the runtime's delete in this process where it can be done here.
@@ -204,12 +203,8 @@ public sealed partial class ContainerService
         }
         using (var held = Lock(container.Id))
         {
-            var current = GetLocked(container.Id);
-            if (current is null)
-            {
-                held.RemoveFileOnRelease(); // removed meanwhile: this acquisition may have made the lock file again
-                throw new NotFoundException($"No such container: {nameOrId}");
-            }
+            var current = GetLocked(held, container.Id);
+            if (current is null) throw new NotFoundException($"No such container: {nameOrId}");
             _store.Metadata.SetContainerState(current.Id, current.State with { Status = ContainerStatus.Removing });
             Diagnostics.PhaseTimer.Mark("rm: locked");
             // The container has stopped: the runtime's delete (its state and cgroups) is done here where it can be, else it
@@ -246,23 +241,6 @@ public sealed partial class ContainerService
             if (volumes) RemoveAnonymousVolumes(current);
         }
         Diagnostics.PhaseTimer.Mark("rm: done");
-    }
-
-    /// <summary>`container prune`: removes every stopped container; returns their IDs and the bytes their layers held.</summary>
-    public async Task<(IReadOnlyList<string> Removed, long Reclaimed)> PruneAsync(CancellationToken cancellationToken = default)
-    {
-        var removed = new List<string>();
-        long reclaimed = 0;
-        foreach (var container in List().Where(c => !c.IsRunning))
-        {
-            long size = SizeRw(container);
-            try { await RemoveAsync(container.Id, cancellationToken: cancellationToken).ConfigureAwait(false); }
-            catch (BerthException) { continue; }
-            removed.Add(container.Id);
-            reclaimed += size;
-        }
-        RemoveStaleLocks();
-        return (removed, reclaimed);
     }
 
     /// <summary>Bytes in the container's own layer (ps -s "size").</summary>

@@ -37,7 +37,7 @@ public sealed partial class ContainerService : IContainerPruner
         {
             if (_store.Metadata.GetContainer(id) is not null) continue;
             using var held = Lock(id);
-            if (_store.Metadata.GetContainer(id) is null) held.RemoveFileOnRelease();
+            _ = RowHolding(held, id); // removes the file when the container is still gone
         }
     }
 }

@@ -61,12 +61,7 @@ public sealed partial class ContainerService
         bool removesAfterExit = false)
     {
         using var held = Lock(container.Id);
-        var fresh = GetLocked(container.Id);
-        if (fresh is null)
-        {
-            held.RemoveFileOnRelease();
-            throw new NotFoundException($"No such container: {container.Id}");
-        }
+        var fresh = GetLocked(held, container.Id) ?? throw new NotFoundException($"No such container: {container.Id}");
         if (fresh.IsRunning) return;
         var runtime = RuntimeOf(fresh);
         var monitor = MonitorFor(runtime);

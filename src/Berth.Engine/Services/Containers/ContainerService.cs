@@ -99,8 +99,19 @@ public sealed partial class ContainerService
     /// </summary>
     ContainerRecord Reconcile(ContainerRow row) => Reconcile(row, locked: false);
 
-    /// <summary>Reads a container while holding its lock (reconciling without taking the lock again).</summary>
-    ContainerRecord? GetLocked(string id) => _store.Metadata.GetContainer(id) is { } row ? Reconcile(row, locked: true) : null;
+    /// <summary>Reads a container while holding its lock <paramref name="held"/> (reconciling without taking the lock again).</summary>
+    ContainerRecord? GetLocked(StoreLock held, string id) => RowHolding(held, id) is { } row ? Reconcile(row, locked: true) : null;
+
+    /// <summary>
+    /// Reads a container's row while holding its lock <paramref name="held"/>. For a container that is gone the lock file
+    /// goes when the lock is let go: taking the lock may have made the file again (a cleanup or a racing rm after the removal).
+    /// </summary>
+    ContainerRow? RowHolding(StoreLock held, string id)
+    {
+        var row = _store.Metadata.GetContainer(id);
+        if (row is null) held.RemoveFileOnRelease();
+        return row;
+    }
 
     ContainerRecord Reconcile(ContainerRow row, bool locked)
     {
@@ -109,12 +120,8 @@ public sealed partial class ContainerService
         if (ObservedExit(row) is null) return ToRecord(row, settings);
         using (var held = locked ? null : Lock(row.Id))
         {
-            var fresh = _store.Metadata.GetContainer(row.Id);
-            if (fresh is null)
-            {
-                held?.RemoveFileOnRelease();
-                return ToRecord(row with { State = row.State with { Status = ContainerStatus.Exited } }, settings);
-            }
+            var fresh = held is null ? _store.Metadata.GetContainer(row.Id) : RowHolding(held, row.Id);
+            if (fresh is null) return ToRecord(row with { State = row.State with { Status = ContainerStatus.Exited } }, settings);
             if (fresh.State.IsRunning && ObservedExit(fresh) is { } exited)
             {
                 _store.Metadata.SetContainerState(fresh.Id, exited);
@@ -171,8 +178,8 @@ public sealed partial class ContainerService
         return new RootfsLease(target, () =>
         {
             if (!mountedHere) return;
-            using (Lock(container.Id))
-                if (GetLocked(container.Id) is not { IsRunning: true }) RootfsMount.Unmount(target);
+            using (var held = Lock(container.Id))
+                if (GetLocked(held, container.Id) is not { IsRunning: true }) RootfsMount.Unmount(target);
         });
     }
 
