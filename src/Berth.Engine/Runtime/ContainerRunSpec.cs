@@ -64,7 +64,19 @@ public sealed record ContainerRunSpec
     public ulong? CpuShares { get; init; }
     public long? PidsLimit { get; init; }
     public int OomScoreAdj { get; init; }
-    public int ShmSizeBytes { get; init; } = 64 * 1024 * 1024;
+    public long ShmSizeBytes { get; init; } = 64 * 1024 * 1024;
+    /// <summary><c>--cpuset-cpus</c> and <c>--cpuset-mems</c> lists ("0-2,4"), null for all.</summary>
+    public string? CpusetCpus { get; init; }
+    public string? CpusetMems { get; init; }
+    /// <summary>Resource limits set with <c>--ulimit</c> (RLIMIT_NOFILE replaces the default one).</summary>
+    public IReadOnlyList<OciRlimit> Rlimits { get; init; } = [];
+
+    /// <summary>Namespaces shared with the host instead of the container's own (<c>--pid host</c>, <c>--ipc host</c>, <c>--uts host</c>).</summary>
+    public bool HostPid { get; init; }
+    public bool HostIpc { get; init; }
+    public bool HostUts { get; init; }
+    /// <summary><c>--ipc none</c>: no /dev/shm at all.</summary>
+    public bool NoShm { get; init; }
 
     /// <summary>Host path of an init (tini / docker-init) bind-mounted at /sbin/docker-init and run as PID 1 before Args.</summary>
     public string? InitPath { get; init; }

@@ -95,12 +95,16 @@ public sealed class OciSpecBuilder
             Cwd = string.IsNullOrEmpty(run.WorkingDir) ? "/" : run.WorkingDir,
             // Docker 20.10.14+ leaves inheritable (and ambient) empty: CVE-2022-24769.
             Capabilities = new OciCapabilities { Bounding = caps, Effective = caps, Permitted = caps },
-            Rlimits = [new OciRlimit("RLIMIT_NOFILE", DefaultNofile, DefaultNofile)],
+            Rlimits = [.. (run.Rlimits.Any(r => r.Type == "RLIMIT_NOFILE") ? [] : new[] { new OciRlimit("RLIMIT_NOFILE", DefaultNofile, DefaultNofile) }), .. run.Rlimits],
             NoNewPrivileges = run.NoNewPrivileges ? true : null,
             OomScoreAdj = run.OomScoreAdj,
         };
 
-        var namespaces = new List<OciNamespace> { new("pid"), new("ipc"), new("uts"), new("mount") };
+        var namespaces = new List<OciNamespace>();
+        if (!run.HostPid) namespaces.Add(new("pid"));
+        if (!run.HostIpc) namespaces.Add(new("ipc"));
+        if (!run.HostUts) namespaces.Add(new("uts"));
+        namespaces.Add(new("mount"));
         if (run.Network != NetworkMode.Host) namespaces.Add(new OciNamespace("network"));
         if (userns) namespaces.Add(new OciNamespace("user"));
 
@@ -137,7 +141,8 @@ public sealed class OciSpecBuilder
         {
             Process = process,
             Root = new OciRoot(run.RootfsPath, run.ReadOnlyRootfs ? true : null),
-            Hostname = hostname,
+            // The runtime sets the hostname only in a UTS namespace of the container's own.
+            Hostname = run.HostUts ? null : hostname,
             Mounts = BuildMounts(run, userns),
             Linux = linux,
             Annotations = annotations.Count > 0 ? annotations : null,
@@ -195,7 +200,7 @@ public sealed class OciSpecBuilder
         }
 
         OciCpu? cpu = null;
-        if (run.NanoCpus is > 0 || run.CpuShares is > 0)
+        if (run.NanoCpus is > 0 || run.CpuShares is > 0 || run.CpusetCpus is { Length: > 0 } || run.CpusetMems is { Length: > 0 })
         {
             const ulong period = 100_000; // Docker's fixed CFS period for --cpus, in microseconds
             cpu = new OciCpu
@@ -203,6 +208,8 @@ public sealed class OciSpecBuilder
                 Shares = run.CpuShares is > 0 ? run.CpuShares : null,
                 Period = run.NanoCpus is > 0 ? period : null,
                 Quota = run.NanoCpus is > 0 ? run.NanoCpus.Value * (long)period / 1_000_000_000 : null,
+                Cpus = run.CpusetCpus is { Length: > 0 } cpus ? cpus : null,
+                Mems = run.CpusetMems is { Length: > 0 } mems ? mems : null,
             };
         }
 
@@ -230,8 +237,10 @@ public sealed class OciSpecBuilder
                 : new OciMount { Destination = "/sys", Type = "sysfs", Source = "sysfs", Options = sysOptions },
             new() { Destination = "/sys/fs/cgroup", Type = "cgroup", Source = "cgroup", Options = cgroupOptions },
             new() { Destination = "/dev/mqueue", Type = "mqueue", Source = "mqueue", Options = ["nosuid", "noexec", "nodev"] },
-            new() { Destination = "/dev/shm", Type = "tmpfs", Source = "shm", Options = ["nosuid", "noexec", "nodev", "mode=1777", "size=" + (run.ShmSizeBytes / 1024).ToString(CultureInfo.InvariantCulture) + "k"] },
         };
+        // /dev/shm: the host's own with --ipc host (Docker binds it), none with --ipc none, else a tmpfs of --shm-size.
+        if (run.HostIpc) mounts.Add(new() { Destination = "/dev/shm", Type = "bind", Source = "/dev/shm", Options = ["rbind", "rw", "rprivate"] });
+        else if (!run.NoShm) mounts.Add(new() { Destination = "/dev/shm", Type = "tmpfs", Source = "shm", Options = ["nosuid", "noexec", "nodev", "mode=1777", "size=" + (run.ShmSizeBytes / 1024).ToString(CultureInfo.InvariantCulture) + "k"] });
 
         var user = new List<OciMount>();
         void Bind(string source, string destination, bool readOnly, string? propagation = null, bool recursive = true) =>

@@ -127,7 +127,7 @@ public sealed record OciResources
     [JsonIgnore]
     public bool HasLimits =>
         Memory is { } m && (m.Limit is not null || m.Reservation is not null || m.Swap is not null)
-        || Cpu is { } c && (c.Shares is not null || c.Quota is not null || c.Period is not null || c.Cpus is not null)
+        || Cpu is { } c && (c.Shares is not null || c.Quota is not null || c.Period is not null || c.Cpus is not null || c.Mems is not null)
         || Pids?.Limit is not null;
 
     public string ToJson() => JsonSerializer.Serialize(this, RuntimeSpecJsonContext.Default.OciResources);
@@ -151,6 +151,7 @@ public sealed record OciCpu
     public long? Quota { get; init; }
     public ulong? Period { get; init; }
     public string? Cpus { get; init; }
+    public string? Mems { get; init; }
 }
 
 /// <summary>Pids cgroup limit.</summary>

@@ -178,6 +178,7 @@ public static class RuntimeSpecJson
             NumberUnlessNull(w, "quota", cpu.Quota);
             NumberUnlessNull(w, "period", cpu.Period);
             StringUnlessNull(w, "cpus", cpu.Cpus);
+            StringUnlessNull(w, "mems", cpu.Mems);
             w.WriteEndObject();
         }
         if (resources.Pids is { } pids)

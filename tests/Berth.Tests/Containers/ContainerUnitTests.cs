@@ -18,6 +18,16 @@ public class ContainerUnitTests
         Assert.Equal(expected, CommandLineSplitter.Split(input));
 
     [Fact]
+    public void The_splitter_knows_every_run_option_that_takes_a_value()
+    {
+        var options = typeof(RunOptions).GetFields().Select(f => f.GetValue(new RunOptions())).OfType<System.CommandLine.Option>()
+            .Where(o => o.ValueType != typeof(bool)).ToList();
+        Assert.True(options.Count >= 35, $"only {options.Count} value options found on RunOptions");
+        var missing = options.SelectMany(o => o.Aliases.Append(o.Name)).Where(n => !CommandLineSplitter.RunOptionsTakingValues.Contains(n)).ToList();
+        Assert.True(missing.Count == 0, "not known to CommandLineSplitter: " + string.Join(", ", missing));
+    }
+
+    [Fact]
     public void Port_specs_default_to_loopback_and_expand_ranges()
     {
         static IReadOnlyList<PortBinding> Publish(string spec) => PortAllocator.Allocate(PortMapping.Parse(spec));

@@ -14,7 +14,12 @@ public static class CommandLineSplitter
         "--volume", "-v", "--tmpfs", "--network", "--net", "--memory", "-m", "--cpus", "--pids-limit", "--cap-add", "--cap-drop",
         "--label", "-l", "--stop-signal", "--stop-timeout", "--runtime", "--publish", "-p", "--security-opt", "--root",
         "--health-cmd", "--health-interval", "--health-retries", "--health-start-interval", "--health-start-period", "--health-timeout",
+        "--add-host", "--dns", "--dns-search", "--dns-option", "--dns-opt", "--ulimit", "--sysctl", "--shm-size", "--cpu-shares", "-c",
+        "--cpuset-cpus", "--cpuset-mems", "--pid", "--ipc", "--uts",
     ];
+
+    /// <summary>The options of `run`/`create` this splitter knows to take a value (a test holds it to RunOptions).</summary>
+    internal static IReadOnlySet<string> RunOptionsTakingValues => RunValueOptions;
 
     static readonly HashSet<string> ExecValueOptions = ["--env", "-e", "--env-file", "--user", "-u", "--workdir", "-w", "--root", "--detach-keys"];
 

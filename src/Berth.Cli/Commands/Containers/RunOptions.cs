@@ -45,6 +45,19 @@ public sealed class RunOptions
     public readonly Option<string?> HealthStartPeriod = new("--health-start-period") { Description = "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)" };
     public readonly Option<string?> HealthTimeout = new("--health-timeout") { Description = "Maximum time to allow one check to run (ms|s|m|h) (default 0s)" };
     public readonly Option<bool> NoHealthcheck = new("--no-healthcheck") { Description = "Disable any container-specified HEALTHCHECK" };
+    public readonly Option<string[]> AddHost = new("--add-host") { Description = "Add a custom host-to-IP mapping (host:ip)" };
+    public readonly Option<string[]> Dns = new("--dns") { Description = "Set custom DNS servers" };
+    public readonly Option<string[]> DnsSearch = new("--dns-search") { Description = "Set custom DNS search domains" };
+    public readonly Option<string[]> DnsOption = new("--dns-option", "--dns-opt") { Description = "Set DNS options" };
+    public readonly Option<string[]> Ulimit = new("--ulimit") { Description = "Ulimit options (name=soft[:hard])" };
+    public readonly Option<string[]> Sysctl = new("--sysctl") { Description = "Sysctl options (name=value)" };
+    public readonly Option<string?> ShmSize = new("--shm-size") { Description = "Size of /dev/shm (default 64MB)" };
+    public readonly Option<long?> CpuShares = new("--cpu-shares", "-c") { Description = "CPU shares (relative weight)" };
+    public readonly Option<string?> CpusetCpus = new("--cpuset-cpus") { Description = "CPUs in which to allow execution (0-3, 0,1)" };
+    public readonly Option<string?> CpusetMems = new("--cpuset-mems") { Description = "MEMs in which to allow execution (0-3, 0,1)" };
+    public readonly Option<string?> Pid = new("--pid") { Description = "PID namespace to use (host)" };
+    public readonly Option<string?> Ipc = new("--ipc") { Description = "IPC mode to use (private, shareable, none, host)" };
+    public readonly Option<string?> Uts = new("--uts") { Description = "UTS namespace to use (host)" };
     public readonly Argument<string> Image = new("IMAGE");
     public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
 
@@ -52,7 +65,8 @@ public sealed class RunOptions
     {
         foreach (var o in new Option[] { Name, Hostname, Env, EnvFile, Workdir, User, Entrypoint, Volume, Tmpfs, ReadOnly, Network, Memory, Cpus,
                      PidsLimit, CapAdd, CapDrop, SecurityOpt, Privileged, Init, Label, StopSignal, StopTimeout, Runtime, Publish, Tty, Interactive, Remove,
-                     HealthCmd, HealthInterval, HealthRetries, HealthStartInterval, HealthStartPeriod, HealthTimeout, NoHealthcheck })
+                     HealthCmd, HealthInterval, HealthRetries, HealthStartInterval, HealthStartPeriod, HealthTimeout, NoHealthcheck,
+                     AddHost, Dns, DnsSearch, DnsOption, Ulimit, Sysctl, ShmSize, CpuShares, CpusetCpus, CpusetMems, Pid, Ipc, Uts })
             command.Add(o);
         command.Add(Image);
         command.Add(Command);
@@ -100,5 +114,18 @@ public sealed class RunOptions
             Retries = parse.GetValue(HealthRetries),
             Disable = parse.GetValue(NoHealthcheck),
         },
+        ExtraHosts = parse.GetValue(AddHost) ?? [],
+        Dns = parse.GetValue(Dns) ?? [],
+        DnsSearch = parse.GetValue(DnsSearch) ?? [],
+        DnsOptions = parse.GetValue(DnsOption) ?? [],
+        Ulimits = parse.GetValue(Ulimit) ?? [],
+        Sysctls = parse.GetValue(Sysctl) ?? [],
+        ShmSize = parse.GetValue(ShmSize),
+        CpuShares = parse.GetValue(CpuShares),
+        CpusetCpus = parse.GetValue(CpusetCpus),
+        CpusetMems = parse.GetValue(CpusetMems),
+        Pid = parse.GetValue(Pid),
+        Ipc = parse.GetValue(Ipc),
+        Uts = parse.GetValue(Uts),
     };
 }

@@ -55,6 +55,23 @@ public sealed record ContainerCreateRequest
     public bool StartsAttached { get; init; }
     /// <summary>The --health-* and --no-healthcheck flags.</summary>
     public HealthcheckOptions Healthcheck { get; init; } = new();
+    /// <summary>--add-host values as typed (name:address or name=address).</summary>
+    public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+    public IReadOnlyList<string> Dns { get; init; } = [];
+    public IReadOnlyList<string> DnsSearch { get; init; } = [];
+    public IReadOnlyList<string> DnsOptions { get; init; } = [];
+    /// <summary>--ulimit values as typed (name=soft[:hard]).</summary>
+    public IReadOnlyList<string> Ulimits { get; init; } = [];
+    /// <summary>--sysctl values as typed (name=value).</summary>
+    public IReadOnlyList<string> Sysctls { get; init; } = [];
+    public string? ShmSize { get; init; }
+    public long? CpuShares { get; init; }
+    public string? CpusetCpus { get; init; }
+    public string? CpusetMems { get; init; }
+    /// <summary>--pid, --ipc and --uts as typed.</summary>
+    public string? Pid { get; init; }
+    public string? Ipc { get; init; }
+    public string? Uts { get; init; }
 }
 
 /// <summary>What `exec` asked for.</summary>

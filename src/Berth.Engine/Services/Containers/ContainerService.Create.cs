@@ -107,6 +107,19 @@ public sealed partial class ContainerService
         var duplicate = mounts.GroupBy(m => m.Destination.TrimEnd('/')).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new InvalidInputException($"Duplicate mount point: {duplicate.Key}");
 
+        var namespaces = (Pid: HostFlagParsers.PidMode(request.Pid), Ipc: HostFlagParsers.IpcMode(request.Ipc), Uts: HostFlagParsers.UtsMode(request.Uts));
+        if (namespaces.Uts == "host" && request.Hostname is not null)
+            throw new InvalidInputException("conflicting options: hostname and the UTS mode");
+        var extraHosts = request.ExtraHosts.Select(HostFlagParsers.ExtraHost).ToList();
+        if (extraHosts.Any(h => h.EndsWith(":" + HostFlagParsers.HostGateway, StringComparison.Ordinal))) HostFlagParsers.HostGatewayAddress(network);
+        var sysctls = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var value in request.Sysctls)
+        {
+            var (key, setting) = HostFlagParsers.Sysctl(value, network, namespaces.Ipc);
+            sysctls[key] = setting;
+        }
+        // A later --ulimit of the same resource replaces an earlier one.
+        var ulimits = request.Ulimits.Select(HostFlagParsers.Ulimit).GroupBy(u => u.Name).Select(g => g.Last()).ToList();
         long memory = request.Memory is { } m ? RunFlagParsers.MemoryBytes(m) : 0;
         long cpus = request.Cpus is { } c ? RunFlagParsers.NanoCpus(c) : 0;
         foreach (var cap in request.CapAdd.Concat(request.CapDrop))
@@ -115,7 +128,7 @@ public sealed partial class ContainerService
         bool attached = !request.Detach;
         var config = image with
         {
-            Hostname = request.Hostname ?? (network == "host" ? Environment.MachineName : id[..12]),
+            Hostname = request.Hostname ?? (network == "host" || namespaces.Uts == "host" ? Environment.MachineName : id[..12]),
             Domainname = "",
             User = request.User ?? image.User,
             AttachStdin = attached && request.Interactive,
@@ -161,6 +174,19 @@ public sealed partial class ContainerService
                 Tmpfs = tmpfs,
                 Init = request.Init,
                 Runtime = request.Runtime,
+                ExtraHosts = extraHosts,
+                Dns = request.Dns.Select(HostFlagParsers.DnsServer).ToList(),
+                DnsSearch = request.DnsSearch.Select(HostFlagParsers.DnsSearch).ToList(),
+                DnsOptions = request.DnsOptions,
+                Ulimits = ulimits,
+                Sysctls = sysctls,
+                ShmSize = request.ShmSize is { } shm ? HostFlagParsers.ShmSize(shm) : HostSettings.DefaultShmSize,
+                CpuShares = request.CpuShares ?? 0,
+                CpusetCpus = request.CpusetCpus is { Length: > 0 } cpuset ? HostFlagParsers.Cpuset(cpuset, "cpus", OnlineList("/sys/devices/system/cpu/online")) : "",
+                CpusetMems = request.CpusetMems is { Length: > 0 } mems ? HostFlagParsers.Cpuset(mems, "mems", OnlineList("/sys/devices/system/node/online")) : "",
+                PidMode = namespaces.Pid,
+                IpcMode = namespaces.Ipc,
+                UTSMode = namespaces.Uts,
             },
             Mounts = mounts,
             Ports = ports,
@@ -226,6 +252,9 @@ public sealed partial class ContainerService
             throw new InvalidInputException($"invalid volume specification: '{value}': {source} includes invalid characters for a local volume name; if you intended to pass a host directory, use absolute path");
         return NamedVolume(source, dest, rw, options);
     }
+
+    /// <summary>The kernel's list of online CPUs or memory nodes ("0-1"); "0" where the file is missing (no NUMA).</summary>
+    static string OnlineList(string path) => File.Exists(path) ? File.ReadAllText(path).Trim() : "0";
 
     static string? InitBinary() =>
         OciRuntime.FindBinary("docker-init") ?? OciRuntime.FindBinary("tini-static") ?? OciRuntime.FindBinary("tini");

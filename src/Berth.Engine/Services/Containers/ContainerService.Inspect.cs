@@ -92,6 +92,21 @@ public sealed partial class ContainerService
             ["NanoCpus"] = h.NanoCpus,
             ["PidsLimit"] = h.PidsLimit,
             ["Init"] = h.Init ? true : null,
+            ["Dns"] = Strings(h.Dns),
+            ["DnsOptions"] = Strings(h.DnsOptions),
+            ["DnsSearch"] = Strings(h.DnsSearch),
+            ["ExtraHosts"] = h.ExtraHosts.Count > 0 ? Strings(h.ExtraHosts) : null,
+            ["IpcMode"] = h.IpcMode,
+            ["PidMode"] = h.PidMode,
+            ["UTSMode"] = h.UTSMode,
+            ["ShmSize"] = h.ShmSize,
+            ["Sysctls"] = h.Sysctls.Count > 0 ? new JsonObject(h.Sysctls.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))) : null,
+            ["CpuShares"] = h.CpuShares,
+            ["CpusetCpus"] = h.CpusetCpus,
+            ["CpusetMems"] = h.CpusetMems,
+            ["Ulimits"] = h.Ulimits.Count > 0
+                ? new JsonArray(h.Ulimits.Select(u => (JsonNode)new JsonObject { ["Name"] = u.Name, ["Hard"] = u.Hard, ["Soft"] = u.Soft }).ToArray())
+                : null,
         };
         var config = JsonNode.Parse(JsonSerializer.Serialize(s.Config, ImageJsonContext.Default.ContainerConfig))!.AsObject();
         string sandboxKey = NetworkNamespacePath(c) ?? "";

@@ -261,9 +261,9 @@ public sealed partial class ContainerService
             if (config.WorkingDir is { Length: > 0 } wd) Berth.Engine.Containers.RootfsPath.CreateDirectory(rootfs, wd);
 
             string hostsFile = Path.Combine(dir, "hosts"), hostnameFile = Path.Combine(dir, "hostname"), resolvFile = Path.Combine(dir, "resolv.conf");
-            File.WriteAllText(hostsFile, ContainerFiles.Hosts(host.NetworkMode));
+            File.WriteAllText(hostsFile, ContainerFiles.Hosts(host.NetworkMode, host.ExtraHosts));
             File.WriteAllText(hostnameFile, config.Hostname + "\n");
-            File.WriteAllText(resolvFile, ContainerFiles.ResolvConf(host.NetworkMode));
+            File.WriteAllText(resolvFile, ContainerFiles.ResolvConf(host.NetworkMode, host.Dns, host.DnsSearch, host.DnsOptions));
 
             var env = new List<string>(config.Env ?? []);
             if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) env.Add("HOME=" + user.Home);
@@ -306,6 +306,16 @@ public sealed partial class ContainerService
                 MemoryBytes = host.Memory > 0 ? host.Memory : null,
                 NanoCpus = host.NanoCpus > 0 ? host.NanoCpus : null,
                 PidsLimit = host.PidsLimit,
+                CpuShares = host.CpuShares > 0 ? (ulong)host.CpuShares : null,
+                CpusetCpus = host.CpusetCpus,
+                CpusetMems = host.CpusetMems,
+                ShmSizeBytes = host.ShmSize > 0 ? host.ShmSize : HostSettings.DefaultShmSize,
+                Rlimits = host.Ulimits.Select(ToRlimit).ToList(),
+                Sysctls = host.Sysctls,
+                HostPid = host.PidMode == "host",
+                HostIpc = host.IpcMode == "host",
+                NoShm = host.IpcMode == "none",
+                HostUts = host.UTSMode == "host",
                 InitPath = host.Init ? InitBinary() ?? throw new ContainerStartException("--init: no init binary found: install tini", 125) : null,
                 CgroupParent = CgroupParent,
                 ContainerId = container.Id,
@@ -322,6 +332,13 @@ public sealed partial class ContainerService
             RootfsMount.Unmount(rootfs);
             throw;
         }
+    }
+
+    /// <summary>A --ulimit as the runtime's rlimit: RLIMIT_ and the name in upper case, -1 as unlimited.</summary>
+    static OciRlimit ToRlimit(ContainerUlimit limit)
+    {
+        static ulong Value(long v) => v < 0 ? ulong.MaxValue : (ulong)v;
+        return new OciRlimit("RLIMIT_" + limit.Name.ToUpperInvariant(), Value(limit.Hard), Value(limit.Soft));
     }
 
     /// <summary>Resizes a running container's terminal.</summary>

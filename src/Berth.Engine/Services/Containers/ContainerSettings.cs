@@ -41,7 +41,33 @@ public sealed record HostSettings
     public IReadOnlyDictionary<string, string> Tmpfs { get; init; } = new Dictionary<string, string>();
     public bool Init { get; init; }
     public string Runtime { get; init; } = "runc";
+    /// <summary>--add-host entries as "name:address" (Docker's form, whichever separator was typed).</summary>
+    public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+    /// <summary>--dns servers; empty keeps the host's (as filtered for the container's network).</summary>
+    public IReadOnlyList<string> Dns { get; init; } = [];
+    /// <summary>--dns-search domains; "." alone means none.</summary>
+    public IReadOnlyList<string> DnsSearch { get; init; } = [];
+    public IReadOnlyList<string> DnsOptions { get; init; } = [];
+    public IReadOnlyList<ContainerUlimit> Ulimits { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Sysctls { get; init; } = new Dictionary<string, string>();
+    /// <summary>Size of the container's /dev/shm in bytes (Docker's default 64 MiB).</summary>
+    public long ShmSize { get; init; } = DefaultShmSize;
+    /// <summary>--cpu-shares, relative CPU weight; 0 leaves the kernel's default (1024).</summary>
+    public long CpuShares { get; init; }
+    public string CpusetCpus { get; init; } = "";
+    public string CpusetMems { get; init; } = "";
+    /// <summary>"" (a PID namespace of its own) or "host".</summary>
+    public string PidMode { get; init; } = "";
+    /// <summary>"private" or "shareable" (an IPC namespace and /dev/shm of its own), "none" (no /dev/shm) or "host".</summary>
+    public string IpcMode { get; init; } = "private";
+    /// <summary>"" (a UTS namespace of its own) or "host".</summary>
+    public string UTSMode { get; init; } = "";
+
+    public const long DefaultShmSize = 64L * 1024 * 1024;
 }
+
+/// <summary>One --ulimit: a resource name as Docker spells it (nofile, nproc, ...) and its limits, -1 for unlimited.</summary>
+public sealed record ContainerUlimit(string Name, long Soft, long Hard);
 
 /// <summary>One mount of a container: a host directory (bind), a volume, or a tmpfs.</summary>
 /// <param name="Type">"bind", "volume" or "tmpfs".</param>

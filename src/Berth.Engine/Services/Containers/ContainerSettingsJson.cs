@@ -86,7 +86,50 @@ public static class ContainerSettingsJson
         MapUnlessNull(writer, "Tmpfs", host.Tmpfs);
         writer.WriteBoolean("Init", host.Init);
         StringUnlessNull(writer, "Runtime", host.Runtime);
+        StringsUnlessNull(writer, "ExtraHosts", host.ExtraHosts);
+        StringsUnlessNull(writer, "Dns", host.Dns);
+        StringsUnlessNull(writer, "DnsSearch", host.DnsSearch);
+        StringsUnlessNull(writer, "DnsOptions", host.DnsOptions);
+        if (host.Ulimits is not null)
+        {
+            writer.WriteStartArray("Ulimits");
+            foreach (var limit in host.Ulimits)
+            {
+                writer.WriteStartObject();
+                StringUnlessNull(writer, "Name", limit.Name);
+                writer.WriteNumber("Soft", limit.Soft);
+                writer.WriteNumber("Hard", limit.Hard);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+        }
+        MapUnlessNull(writer, "Sysctls", host.Sysctls);
+        writer.WriteNumber("ShmSize", host.ShmSize);
+        writer.WriteNumber("CpuShares", host.CpuShares);
+        StringUnlessNull(writer, "CpusetCpus", host.CpusetCpus);
+        StringUnlessNull(writer, "CpusetMems", host.CpusetMems);
+        StringUnlessNull(writer, "PidMode", host.PidMode);
+        StringUnlessNull(writer, "IpcMode", host.IpcMode);
+        StringUnlessNull(writer, "UTSMode", host.UTSMode);
         writer.WriteEndObject();
+    }
+
+    static ContainerUlimit ReadUlimit(ref Utf8JsonReader reader)
+    {
+        JsonValues.StartObject(ref reader);
+        string? name = null;
+        long soft = 0, hard = 0;
+        while (JsonValues.NextProperty(ref reader) is { } property)
+        {
+            switch (property.ToUpperInvariant())
+            {
+                case "NAME": name = JsonValues.String(ref reader); break;
+                case "SOFT": soft = JsonValues.Int64(ref reader); break;
+                case "HARD": hard = JsonValues.Int64(ref reader); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new ContainerUlimit(name!, soft, hard);
     }
 
     static HostSettings? ReadHost(ref Utf8JsonReader reader)
@@ -112,6 +155,19 @@ public static class ContainerSettingsJson
                 case "TMPFS": host = host with { Tmpfs = JsonValues.StringMap(ref reader)! }; break;
                 case "INIT": host = host with { Init = JsonValues.Boolean(ref reader) }; break;
                 case "RUNTIME": host = host with { Runtime = JsonValues.String(ref reader)! }; break;
+                case "EXTRAHOSTS": host = host with { ExtraHosts = JsonValues.StringList(ref reader)! }; break;
+                case "DNS": host = host with { Dns = JsonValues.StringList(ref reader)! }; break;
+                case "DNSSEARCH": host = host with { DnsSearch = JsonValues.StringList(ref reader)! }; break;
+                case "DNSOPTIONS": host = host with { DnsOptions = JsonValues.StringList(ref reader)! }; break;
+                case "ULIMITS": host = host with { Ulimits = ReadList(ref reader, ReadUlimit)! }; break;
+                case "SYSCTLS": host = host with { Sysctls = JsonValues.StringMap(ref reader)! }; break;
+                case "SHMSIZE": host = host with { ShmSize = JsonValues.Int64(ref reader) }; break;
+                case "CPUSHARES": host = host with { CpuShares = JsonValues.Int64(ref reader) }; break;
+                case "CPUSETCPUS": host = host with { CpusetCpus = JsonValues.String(ref reader)! }; break;
+                case "CPUSETMEMS": host = host with { CpusetMems = JsonValues.String(ref reader)! }; break;
+                case "PIDMODE": host = host with { PidMode = JsonValues.String(ref reader)! }; break;
+                case "IPCMODE": host = host with { IpcMode = JsonValues.String(ref reader)! }; break;
+                case "UTSMODE": host = host with { UTSMode = JsonValues.String(ref reader)! }; break;
                 default: reader.Skip(); break;
             }
         }

@@ -5,8 +5,17 @@ namespace Berth.Engine.Services.Containers;
 /// <summary>Parsers for `run`/`create` flag values, with Docker's error wording.</summary>
 public static class RunFlagParsers
 {
-    /// <summary>docker/go-units RAMInBytes: "64m", "1g", "512k", "100" (bytes); units are powers of 1024.</summary>
+    /// <summary>`-m, --memory`: <see cref="SizeInBytes"/>, at least 6 MB when not 0.</summary>
     public static long MemoryBytes(string value)
+    {
+        long bytes = SizeInBytes(value, "-m, --memory");
+        if (bytes is > 0 and < 6 * 1024 * 1024)
+            throw new InvalidInputException("Minimum memory limit allowed is 6MB");
+        return bytes;
+    }
+
+    /// <summary>docker/go-units RAMInBytes: "64m", "1g", "512k", "100" (bytes); units are powers of 1024.</summary>
+    public static long SizeInBytes(string value, string flag)
     {
         string text = value.Trim().ToLowerInvariant();
         int end = 0;
@@ -25,11 +34,8 @@ public static class RunFlagParsers
             _ => -1,
         };
         if (end == 0 || multiplier < 0 || !double.TryParse(text[..end], NumberStyles.Float, CultureInfo.InvariantCulture, out double number))
-            throw new InvalidInputException($"invalid argument \"{value}\" for \"-m, --memory\" flag: invalid size: '{value}'");
-        long bytes = (long)(number * multiplier);
-        if (bytes is > 0 and < 6 * 1024 * 1024)
-            throw new InvalidInputException("Minimum memory limit allowed is 6MB");
-        return bytes;
+            throw new InvalidInputException($"invalid argument \"{value}\" for \"{flag}\" flag: invalid size: '{value}'");
+        return (long)(number * multiplier);
     }
 
     /// <summary>`--cpus 1.5` as billionths of a CPU.</summary>

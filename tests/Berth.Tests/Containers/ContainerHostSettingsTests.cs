@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+
+namespace Berth.Tests.Containers;
+
+/// <summary>
+/// run with --add-host, --dns*, --ulimit, --sysctl, --shm-size, --cpu-shares, --cpuset-cpus and the host namespace
+/// modes, end to end: what the process in the container sees, what inspect shows, and the refusals.
+/// </summary>
+public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
+{
+    [Fact]
+    public async Task Names_limits_and_sysctls_reach_the_container()
+    {
+        var (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "none",
+            "--add-host", "db:203.0.113.7", "--add-host", "v6=[2001:db8::1]",
+            "--dns", "203.0.113.53", "--dns-search", "example.com", "--dns-option", "ndots:2",
+            "--ulimit", "nofile=1000:2000", "--ulimit", "nproc=77", "--sysctl", "kernel.shmmax=1048576", "--shm-size", "32m",
+            "-c", "512", "--cpuset-cpus", "0", "bb", "sh", "-c",
+            "tail -2 /etc/hosts; grep -v '^#' /etc/resolv.conf; ulimit -n; ulimit -Hn; ulimit -u; cat /proc/sys/kernel/shmmax; " +
+            "df -k /dev/shm | tail -1 | awk '{print $2}'");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(
+            "203.0.113.7\tdb\n2001:db8::1\tv6\n" +
+            "nameserver 203.0.113.53\nsearch example.com\noptions ndots:2\n" +
+            "1000\n2000\n77\n1048576\n32768\n",
+            KeepOnlyOverriddenResolvLines(stdout));
+    }
+
+    /// <summary>The host's own resolv.conf lines of other kinds (e.g. "sortlist") stay; this test is about the three it replaces.</summary>
+    static string KeepOnlyOverriddenResolvLines(string output) =>
+        string.Concat(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => !char.IsAsciiLetter(l[0]) || l.StartsWith("nameserver ") || l.StartsWith("search ") || l.StartsWith("options ") || l.Contains('\t'))
+            .Select(l => l + "\n"));
+
+    [Fact]
+    public async Task Host_pid_ipc_and_uts_namespaces_are_the_hosts()
+    {
+        string probe = Path.Combine("/dev/shm", "berth-test-ipc-" + Guid.NewGuid().ToString("N")[..8]);
+        await File.WriteAllTextAsync(probe, "from the host\n");
+        try
+        {
+            var (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "--pid", "host", "--ipc", "host", "--uts", "host",
+                "bb", "sh", "-c", $"echo $$; hostname; cat {probe}");
+            Assert.True(code == 0, stderr);
+            var lines = stdout.Split('\n');
+            Assert.NotEqual("1", lines[0]); // in a PID namespace of its own the shell would be PID 1
+            Assert.Equal(Environment.MachineName, lines[1]);
+            Assert.Equal("from the host", lines[2]);
+        }
+        finally
+        {
+            File.Delete(probe);
+        }
+        var own = await bb.CliAsync("run", "--rm", "--network", "none", "--ipc", "none", "bb", "sh", "-c", "echo $$; grep -c ' /dev/shm ' /proc/mounts");
+        Assert.Equal("1\n0\n", own.Stdout);
+    }
+
+    [Fact]
+    public async Task Inspect_shows_the_host_settings_as_docker_names_them()
+    {
+        string id = (await bb.OkAsync("create", "--network", "none", "--add-host", "db:203.0.113.7", "--dns", "203.0.113.53",
+            "--ulimit", "nofile=1000:2000", "--sysctl", "kernel.shmmax=1048576", "--shm-size", "32m", "--ipc", "shareable",
+            "--pid", "host", "-c", "256", "bb", "true")).Trim();
+        try
+        {
+            var host = JsonNode.Parse(await bb.OkAsync("inspect", "--format", "{{json .HostConfig}}", id))!.AsObject();
+            Assert.Equal("db:203.0.113.7", host["ExtraHosts"]![0]!.GetValue<string>());
+            Assert.Equal("203.0.113.53", host["Dns"]![0]!.GetValue<string>());
+            Assert.Equal(("nofile", 1000L, 2000L), (host["Ulimits"]![0]!["Name"]!.GetValue<string>(), host["Ulimits"]![0]!["Soft"]!.GetValue<long>(), host["Ulimits"]![0]!["Hard"]!.GetValue<long>()));
+            Assert.Equal("1048576", host["Sysctls"]!["kernel.shmmax"]!.GetValue<string>());
+            Assert.Equal(32L * 1024 * 1024, host["ShmSize"]!.GetValue<long>());
+            Assert.Equal(("shareable", "host", ""), (host["IpcMode"]!.GetValue<string>(), host["PidMode"]!.GetValue<string>(), host["UTSMode"]!.GetValue<string>()));
+            Assert.Equal(256, host["CpuShares"]!.GetValue<long>());
+        }
+        finally
+        {
+            await bb.CliAsync("rm", id);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "--uts", "host", "-h", "x" }, "Error: conflicting options: hostname and the UTS mode\n")]
+    [InlineData(new[] { "--ulimit", "nofile=x" }, "Error: invalid argument \"nofile=x\" for \"--ulimit\" flag: strconv.ParseInt: parsing \"x\": invalid syntax\n")]
+    [InlineData(new[] { "--sysctl", "kernel.hostname=x" }, "Error: invalid argument \"kernel.hostname=x\" for \"--sysctl\" flag: sysctl 'kernel.hostname=x' is not allowed\n")]
+    [InlineData(new[] { "--network", "host", "--sysctl", "net.ipv4.ip_forward=1" }, "Error: sysctl 'net.ipv4.ip_forward' is not allowed in host network mode\n")]
+    [InlineData(new[] { "--add-host", "db:nowhere" }, "Error: invalid argument \"db:nowhere\" for \"--add-host\" flag: invalid IP address in add-host: \"nowhere\"\n")]
+    [InlineData(new[] { "--cpuset-cpus", "0-4095" }, null)]
+    public async Task Bad_values_are_refused_before_anything_is_made(string[] flags, string? expected)
+    {
+        int before = bb.Store.Engine.Containers.List().Count;
+        var (code, _, stderr) = await bb.CliAsync(["run", "--rm", .. flags, "bb", "true"]);
+        Assert.Equal(125, code);
+        if (expected is not null) Assert.Equal(expected, stderr);
+        else Assert.StartsWith("Error: Requested CPUs are not available - requested 0-4095, available: ", stderr);
+        Assert.Equal(before, bb.Store.Engine.Containers.List().Count);
+    }
+}

@@ -1,0 +1,117 @@
+using Berth.Engine;
+using Berth.Engine.Services.Containers;
+
+namespace Berth.Tests.Containers;
+
+/// <summary>--add-host, --dns*, --ulimit, --sysctl, --shm-size, --cpuset-* and the namespace modes: Docker's forms and errors.</summary>
+public class HostFlagParsersTests
+{
+    [Theory]
+    [InlineData("db:203.0.113.7", "db:203.0.113.7")]
+    [InlineData("db=203.0.113.7", "db:203.0.113.7")]
+    [InlineData("v6=::1", "v6:::1")]
+    [InlineData("v6:[2001:db8::1]", "v6:2001:db8::1")]
+    [InlineData("gw:host-gateway", "gw:host-gateway")]
+    public void Add_host_values_become_docker_name_colon_address(string value, string expected) =>
+        Assert.Equal(expected, HostFlagParsers.ExtraHost(value));
+
+    [Theory]
+    [InlineData("nohost", "bad format for add-host: \"nohost\"")]
+    [InlineData(":203.0.113.7", "bad format for add-host")]
+    [InlineData("db:not-an-ip", "invalid IP address in add-host: \"not-an-ip\"")]
+    [InlineData("db=", "invalid IP address in add-host: \"\"")]
+    public void Bad_add_host_values_are_refused(string value, string message)
+    {
+        var e = Assert.Throws<InvalidInputException>(() => HostFlagParsers.ExtraHost(value));
+        Assert.Contains(message, e.Message);
+        Assert.Contains("--add-host", e.Message);
+    }
+
+    [Fact]
+    public void Host_gateway_is_the_hosts_loopback_in_the_host_network_and_refused_elsewhere()
+    {
+        Assert.Equal("127.0.0.1", HostFlagParsers.HostGatewayAddress("host"));
+        Assert.Contains("no route to the host", Assert.Throws<InvalidInputException>(() => HostFlagParsers.HostGatewayAddress("none")).Message);
+    }
+
+    [Fact]
+    public void Dns_servers_must_be_addresses_and_search_domains_names()
+    {
+        Assert.Equal("203.0.113.53", HostFlagParsers.DnsServer("203.0.113.53"));
+        Assert.Contains("IP address is not correctly formatted: dns.example", Assert.Throws<InvalidInputException>(() => HostFlagParsers.DnsServer("dns.example")).Message);
+        Assert.Equal("example.com", HostFlagParsers.DnsSearch("example.com."));
+        Assert.Equal(".", HostFlagParsers.DnsSearch("."));
+        Assert.Contains("is not a valid domain", Assert.Throws<InvalidInputException>(() => HostFlagParsers.DnsSearch("bad domain")).Message);
+    }
+
+    [Theory]
+    [InlineData("nofile=1024:2048", "nofile", 1024, 2048)]
+    [InlineData("nproc=512", "nproc", 512, 512)]
+    [InlineData("core=-1", "core", -1, -1)]
+    [InlineData("memlock=64:-1", "memlock", 64, -1)]
+    public void Ulimits_take_soft_and_optional_hard(string value, string name, long soft, long hard) =>
+        Assert.Equal(new ContainerUlimit(name, soft, hard), HostFlagParsers.Ulimit(value));
+
+    [Theory]
+    [InlineData("nofile", "invalid ulimit argument: nofile")]
+    [InlineData("files=10", "invalid ulimit type: files")]
+    [InlineData("nofile=2048:1024", "ulimit soft limit must be less than or equal to hard limit: 2048 > 1024")]
+    [InlineData("nofile=1:2:3", "too many limit value arguments - 1:2:3, can only have up to two, `soft[:hard]`")]
+    [InlineData("nofile=ten", "strconv.ParseInt: parsing \"ten\": invalid syntax")]
+    public void Bad_ulimits_are_refused_with_dockers_words(string value, string message) =>
+        Assert.Contains(message, Assert.Throws<InvalidInputException>(() => HostFlagParsers.Ulimit(value)).Message);
+
+    [Theory]
+    [InlineData("net.ipv4.tcp_syncookies=0", "net.ipv4.tcp_syncookies", "0")]
+    [InlineData("kernel.shmmax=1048576", "kernel.shmmax", "1048576")]
+    [InlineData("fs.mqueue.msg_max=20", "fs.mqueue.msg_max", "20")]
+    [InlineData("kernel.sem=250 32000 32 128", "kernel.sem", "250 32000 32 128")]
+    public void Namespaced_sysctls_are_allowed(string value, string name, string setting) =>
+        Assert.Equal((name, setting), HostFlagParsers.Sysctl(value, "none", "private"));
+
+    [Fact]
+    public void Other_sysctls_and_those_of_a_namespace_shared_with_the_host_are_refused()
+    {
+        Assert.Contains("sysctl 'kernel.hostname=x' is not allowed", Assert.Throws<InvalidInputException>(() => HostFlagParsers.Sysctl("kernel.hostname=x", "none", "private")).Message);
+        Assert.Contains("sysctl 'net.ipv4.tcp_syncookies' is not allowed", Assert.Throws<InvalidInputException>(() => HostFlagParsers.Sysctl("net.ipv4.tcp_syncookies", "none", "private")).Message);
+        Assert.Equal("sysctl 'net.ipv4.tcp_syncookies' is not allowed in host network mode",
+            Assert.Throws<InvalidInputException>(() => HostFlagParsers.Sysctl("net.ipv4.tcp_syncookies=0", "host", "private")).Message);
+        Assert.Equal("sysctl 'kernel.shmmax' is not allowed in host IPC mode",
+            Assert.Throws<InvalidInputException>(() => HostFlagParsers.Sysctl("kernel.shmmax=1", "none", "host")).Message);
+    }
+
+    [Fact]
+    public void Shm_size_is_a_size_and_zero_means_dockers_default()
+    {
+        Assert.Equal(128L * 1024 * 1024, HostFlagParsers.ShmSize("128m"));
+        Assert.Equal(HostSettings.DefaultShmSize, HostFlagParsers.ShmSize("0"));
+        Assert.Contains("invalid argument \"lots\" for \"--shm-size\" flag", Assert.Throws<InvalidInputException>(() => HostFlagParsers.ShmSize("lots")).Message);
+    }
+
+    [Fact]
+    public void Cpusets_must_be_lists_of_what_the_host_has()
+    {
+        Assert.Equal("0-1", HostFlagParsers.Cpuset("0-1", "cpus", "0-3"));
+        Assert.Equal("0,2", HostFlagParsers.Cpuset("0,2", "cpus", "0-3"));
+        Assert.Equal("Requested CPUs are not available - requested 0-7, available: 0-1",
+            Assert.Throws<InvalidInputException>(() => HostFlagParsers.Cpuset("0-7", "cpus", "0-1")).Message);
+        Assert.Equal("Requested memory nodes are not available - requested 1, available: 0",
+            Assert.Throws<InvalidInputException>(() => HostFlagParsers.Cpuset("1", "mems", "0")).Message);
+        Assert.Equal("Invalid value 3-1 for cpuset cpus: invalid format: 3-1",
+            Assert.Throws<InvalidInputException>(() => HostFlagParsers.Cpuset("3-1", "cpus", "0-3")).Message);
+    }
+
+    [Fact]
+    public void Namespace_modes_are_docker_values()
+    {
+        Assert.Equal("", HostFlagParsers.PidMode(null));
+        Assert.Equal("host", HostFlagParsers.PidMode("host"));
+        Assert.Equal("--pid: invalid PID mode", Assert.Throws<InvalidInputException>(() => HostFlagParsers.PidMode("shared")).Message);
+        Assert.Contains("not supported", Assert.Throws<InvalidInputException>(() => HostFlagParsers.PidMode("container:web")).Message);
+        Assert.Equal("private", HostFlagParsers.IpcMode(null));
+        foreach (var mode in new[] { "private", "shareable", "none", "host" }) Assert.Equal(mode, HostFlagParsers.IpcMode(mode));
+        Assert.Equal("invalid IPC mode: public", Assert.Throws<InvalidInputException>(() => HostFlagParsers.IpcMode("public")).Message);
+        Assert.Equal("host", HostFlagParsers.UtsMode("host"));
+        Assert.Equal("--uts: invalid UTS mode", Assert.Throws<InvalidInputException>(() => HostFlagParsers.UtsMode("private")).Message);
+    }
+}
