@@ -59,6 +59,8 @@ public sealed record ContainerRunSpec
     public long? MemoryBytes { get; init; }
     /// <summary>Memory+swap in bytes (<c>--memory-swap</c>); -1 means unlimited swap.</summary>
     public long? MemorySwapBytes { get; init; }
+    /// <summary>Soft memory limit in bytes (<c>--memory-reservation</c>).</summary>
+    public long? MemoryReservationBytes { get; init; }
     /// <summary>CPUs in billionths (<c>--cpus 1.5</c> = 1_500_000_000).</summary>
     public long? NanoCpus { get; init; }
     public ulong? CpuShares { get; init; }

@@ -198,6 +198,8 @@ public sealed class OciSpecBuilder
             };
             memory = new OciMemory { Limit = run.MemoryBytes, Swap = _swapAccounting() ? swap : null };
         }
+        if (run.MemoryReservationBytes is > 0)
+            memory = (memory ?? new OciMemory()) with { Reservation = run.MemoryReservationBytes };
 
         OciCpu? cpu = null;
         if (run.NanoCpus is > 0 || run.CpuShares is > 0 || run.CpusetCpus is { Length: > 0 } || run.CpusetMems is { Length: > 0 })

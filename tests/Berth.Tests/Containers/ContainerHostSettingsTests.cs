@@ -78,7 +78,42 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
         }
     }
 
+    [Fact]
+    public async Task Publish_all_publishes_every_exposed_port_on_a_loopback_port_the_host_chose()
+    {
+        string id = (await bb.OkAsync("create", "--network", "none", "--expose", "8080", "--expose", "9000-9001/udp", "-p", "127.0.0.1::7000", "-P", "bb", "true")).Trim();
+        try
+        {
+            var host = JsonNode.Parse(await bb.OkAsync("inspect", "--format", "{{json .HostConfig}}", id))!.AsObject();
+            Assert.True(host["PublishAllPorts"]!.GetValue<bool>());
+            var bindings = host["PortBindings"]!.AsObject();
+            Assert.Equal(["7000/tcp", "8080/tcp", "9000/udp", "9001/udp"], bindings.Select(b => b.Key).Order(StringComparer.Ordinal));
+            foreach (var (_, list) in bindings)
+            {
+                Assert.Equal("127.0.0.1", list![0]!["HostIp"]!.GetValue<string>());
+                Assert.True(int.Parse(list[0]!["HostPort"]!.GetValue<string>()) > 0);
+            }
+            var exposed = JsonNode.Parse(await bb.OkAsync("inspect", "--format", "{{json .Config.ExposedPorts}}", id))!.AsObject();
+            Assert.Equal(["7000/tcp", "8080/tcp", "9000/udp", "9001/udp"], exposed.Select(e => e.Key).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await bb.CliAsync("rm", id);
+        }
+    }
+
+    [Fact]
+    public async Task Memory_reservation_and_swap_reach_the_memory_cgroup()
+    {
+        var (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "--memory", "64m", "--memory-reservation", "32m",
+            "--memory-swap", "-1", "bb", "sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.soft_limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.low");
+        Assert.True(code == 0, stderr);
+        Assert.Equal($"{64 * 1024 * 1024}\n{32 * 1024 * 1024}\n", stdout);
+    }
+
     [Theory]
+    [InlineData(new[] { "--memory-swap", "128m" }, "Error: You should always set the Memory limit when using Memoryswap limit, see usage\n")]
+    [InlineData(new[] { "--expose", "80:80" }, "Error: invalid argument \"80:80\" for \"--expose\" flag: a port to expose has no host side (use -p to publish)\n")]
     [InlineData(new[] { "--uts", "host", "-h", "x" }, "Error: conflicting options: hostname and the UTS mode\n")]
     [InlineData(new[] { "--ulimit", "nofile=x" }, "Error: invalid argument \"nofile=x\" for \"--ulimit\" flag: strconv.ParseInt: parsing \"x\": invalid syntax\n")]
     [InlineData(new[] { "--sysctl", "kernel.hostname=x" }, "Error: invalid argument \"kernel.hostname=x\" for \"--sysctl\" flag: sysctl 'kernel.hostname=x' is not allowed\n")]

@@ -115,3 +115,25 @@ public class HostFlagParsersTests
         Assert.Equal("--uts: invalid UTS mode", Assert.Throws<InvalidInputException>(() => HostFlagParsers.UtsMode("private")).Message);
     }
 }
+
+/// <summary>--memory-swap and --memory-reservation against --memory, with the Docker daemon's checks.</summary>
+public class MemoryFlagsTests
+{
+    const long Mi = 1024 * 1024;
+
+    [Fact]
+    public void Swap_and_reservation_are_sizes_and_minus_one_is_unlimited_swap()
+    {
+        Assert.Equal((128 * Mi, 32 * Mi), RunFlagParsers.MemorySwapAndReservation(64 * Mi, "128m", "32m"));
+        Assert.Equal((-1L, 0L), RunFlagParsers.MemorySwapAndReservation(64 * Mi, "-1", null));
+        Assert.Equal((0L, 32 * Mi), RunFlagParsers.MemorySwapAndReservation(0, null, "32m"));
+    }
+
+    [Theory]
+    [InlineData(0L, "128m", null, "You should always set the Memory limit when using Memoryswap limit, see usage")]
+    [InlineData(64L, "32m", null, "Minimum memoryswap limit should be larger than memory limit, see usage")]
+    [InlineData(64L, null, "128m", "Minimum memory limit can not be less than memory reservation limit, see usage")]
+    [InlineData(0L, null, "1m", "Minimum memory reservation allowed is 6MB")]
+    public void Dockers_checks_refuse_what_cannot_be_set(long memoryMi, string? swap, string? reservation, string message) =>
+        Assert.Equal(message, Assert.Throws<InvalidInputException>(() => RunFlagParsers.MemorySwapAndReservation(memoryMi * Mi, swap, reservation)).Message);
+}

@@ -58,6 +58,10 @@ public sealed class RunOptions
     public readonly Option<string?> Pid = new("--pid") { Description = "PID namespace to use (host)" };
     public readonly Option<string?> Ipc = new("--ipc") { Description = "IPC mode to use (private, shareable, none, host)" };
     public readonly Option<string?> Uts = new("--uts") { Description = "UTS namespace to use (host)" };
+    public readonly Option<string[]> Expose = new("--expose") { Description = "Expose a port or a range of ports" };
+    public readonly Option<bool> PublishAll = new("--publish-all", "-P") { Description = "Publish all exposed ports to random ports (on 127.0.0.1)" };
+    public readonly Option<string?> MemorySwap = new("--memory-swap") { Description = "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" };
+    public readonly Option<string?> MemoryReservation = new("--memory-reservation") { Description = "Memory soft limit" };
     public readonly Argument<string> Image = new("IMAGE");
     public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
 
@@ -66,7 +70,8 @@ public sealed class RunOptions
         foreach (var o in new Option[] { Name, Hostname, Env, EnvFile, Workdir, User, Entrypoint, Volume, Tmpfs, ReadOnly, Network, Memory, Cpus,
                      PidsLimit, CapAdd, CapDrop, SecurityOpt, Privileged, Init, Label, StopSignal, StopTimeout, Runtime, Publish, Tty, Interactive, Remove,
                      HealthCmd, HealthInterval, HealthRetries, HealthStartInterval, HealthStartPeriod, HealthTimeout, NoHealthcheck,
-                     AddHost, Dns, DnsSearch, DnsOption, Ulimit, Sysctl, ShmSize, CpuShares, CpusetCpus, CpusetMems, Pid, Ipc, Uts })
+                     AddHost, Dns, DnsSearch, DnsOption, Ulimit, Sysctl, ShmSize, CpuShares, CpusetCpus, CpusetMems, Pid, Ipc, Uts,
+                     Expose, PublishAll, MemorySwap, MemoryReservation })
             command.Add(o);
         command.Add(Image);
         command.Add(Command);
@@ -127,5 +132,9 @@ public sealed class RunOptions
         Pid = parse.GetValue(Pid),
         Ipc = parse.GetValue(Ipc),
         Uts = parse.GetValue(Uts),
+        Expose = parse.GetValue(Expose) ?? [],
+        PublishAll = parse.GetValue(PublishAll),
+        MemorySwap = parse.GetValue(MemorySwap),
+        MemoryReservation = parse.GetValue(MemoryReservation),
     };
 }

@@ -72,6 +72,12 @@ public sealed record ContainerCreateRequest
     public string? Pid { get; init; }
     public string? Ipc { get; init; }
     public string? Uts { get; init; }
+    /// <summary>--expose values as typed (port[/proto] or a range).</summary>
+    public IReadOnlyList<string> Expose { get; init; } = [];
+    /// <summary>-P, --publish-all.</summary>
+    public bool PublishAll { get; init; }
+    public string? MemorySwap { get; init; }
+    public string? MemoryReservation { get; init; }
 }
 
 /// <summary>What `exec` asked for.</summary>

@@ -89,9 +89,15 @@ public sealed partial class ContainerService
             labels[eq < 0 ? label : label[..eq]] = eq < 0 ? "" : label[(eq + 1)..];
         }
 
-        var ports = Berth.Engine.Containers.Ports.PortAllocator.Allocate(Berth.Engine.Containers.Ports.PortMapping.ParseAll(request.Publish));
+        var mappings = Berth.Engine.Containers.Ports.PortMapping.ParseAll(request.Publish).ToList();
         var exposed = new SortedDictionary<string, EmptyObject>(image.ExposedPorts ?? new SortedDictionary<string, EmptyObject>(), StringComparer.Ordinal);
-        foreach (var p in ports) exposed[$"{p.ContainerPort}/{p.Protocol}"] = new EmptyObject();
+        foreach (var e in request.Expose) foreach (var p in ExposedPorts(e)) exposed[p.ContainerPortKey] = new EmptyObject();
+        foreach (var p in mappings) exposed[p.ContainerPortKey] = new EmptyObject();
+        // -P: every exposed port not published with -p, on a port the host chooses (on Berth's loopback default).
+        if (request.PublishAll)
+            foreach (var key in exposed.Keys.Where(k => !mappings.Any(m => m.ContainerPortKey == k)).ToList())
+                mappings.AddRange(Berth.Engine.Containers.Ports.PortMapping.Parse(key));
+        var ports = Berth.Engine.Containers.Ports.PortAllocator.Allocate(mappings);
 
         var mounts = new List<ContainerMount>();
         foreach (var v in request.Volumes) mounts.Add(ResolveVolume(v));
@@ -121,6 +127,7 @@ public sealed partial class ContainerService
         // A later --ulimit of the same resource replaces an earlier one.
         var ulimits = request.Ulimits.Select(HostFlagParsers.Ulimit).GroupBy(u => u.Name).Select(g => g.Last()).ToList();
         long memory = request.Memory is { } m ? RunFlagParsers.MemoryBytes(m) : 0;
+        var (memorySwap, memoryReservation) = RunFlagParsers.MemorySwapAndReservation(memory, request.MemorySwap, request.MemoryReservation);
         long cpus = request.Cpus is { } c ? RunFlagParsers.NanoCpus(c) : 0;
         foreach (var cap in request.CapAdd.Concat(request.CapDrop))
             if (!cap.Equals("ALL", StringComparison.OrdinalIgnoreCase)) Capabilities.Normalize(cap);
@@ -187,6 +194,9 @@ public sealed partial class ContainerService
                 PidMode = namespaces.Pid,
                 IpcMode = namespaces.Ipc,
                 UTSMode = namespaces.Uts,
+                PublishAllPorts = request.PublishAll,
+                MemorySwap = memorySwap,
+                MemoryReservation = memoryReservation,
             },
             Mounts = mounts,
             Ports = ports,
@@ -251,6 +261,13 @@ public sealed partial class ContainerService
         if (source.StartsWith('.') || source.StartsWith('~'))
             throw new InvalidInputException($"invalid volume specification: '{value}': {source} includes invalid characters for a local volume name; if you intended to pass a host directory, use absolute path");
         return NamedVolume(source, dest, rw, options);
+    }
+
+    /// <summary>An --expose value (port[/proto] or a range) as the container ports it names.</summary>
+    static IReadOnlyList<Berth.Engine.Containers.Ports.PortMapping> ExposedPorts(string value)
+    {
+        if (value.Contains(':')) throw new InvalidInputException($"invalid argument \"{value}\" for \"--expose\" flag: a port to expose has no host side (use -p to publish)");
+        return Berth.Engine.Containers.Ports.PortMapping.Parse(value);
     }
 
     /// <summary>The kernel's list of online CPUs or memory nodes ("0-1"); "0" where the file is missing (no NUMA).</summary>

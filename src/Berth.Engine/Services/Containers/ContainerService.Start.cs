@@ -304,6 +304,8 @@ public sealed partial class ContainerService
                 NoNewPrivileges = host.SecurityOpt.Any(o => o is "no-new-privileges" or "no-new-privileges:true" or "no-new-privileges=true"),
                 Seccomp = !host.SecurityOpt.Any(o => o is "seccomp=unconfined" or "seccomp:unconfined"),
                 MemoryBytes = host.Memory > 0 ? host.Memory : null,
+                MemorySwapBytes = host.MemorySwap != 0 ? host.MemorySwap : null,
+                MemoryReservationBytes = host.MemoryReservation > 0 ? host.MemoryReservation : null,
                 NanoCpus = host.NanoCpus > 0 ? host.NanoCpus : null,
                 PidsLimit = host.PidsLimit,
                 CpuShares = host.CpuShares > 0 ? (ulong)host.CpuShares : null,

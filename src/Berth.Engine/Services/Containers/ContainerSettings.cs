@@ -62,6 +62,12 @@ public sealed record HostSettings
     public string IpcMode { get; init; } = "private";
     /// <summary>"" (a UTS namespace of its own) or "host".</summary>
     public string UTSMode { get; init; } = "";
+    /// <summary>-P: every exposed port was published on a port the host chose.</summary>
+    public bool PublishAllPorts { get; init; }
+    /// <summary>--memory-swap in bytes (memory plus swap; -1 unlimited, 0 Docker's default of twice the memory).</summary>
+    public long MemorySwap { get; init; }
+    /// <summary>--memory-reservation in bytes (a soft limit), 0 for none.</summary>
+    public long MemoryReservation { get; init; }
 
     public const long DefaultShmSize = 64L * 1024 * 1024;
 }

@@ -111,6 +111,9 @@ public static class ContainerSettingsJson
         StringUnlessNull(writer, "PidMode", host.PidMode);
         StringUnlessNull(writer, "IpcMode", host.IpcMode);
         StringUnlessNull(writer, "UTSMode", host.UTSMode);
+        writer.WriteBoolean("PublishAllPorts", host.PublishAllPorts);
+        writer.WriteNumber("MemorySwap", host.MemorySwap);
+        writer.WriteNumber("MemoryReservation", host.MemoryReservation);
         writer.WriteEndObject();
     }
 
@@ -168,6 +171,9 @@ public static class ContainerSettingsJson
                 case "PIDMODE": host = host with { PidMode = JsonValues.String(ref reader)! }; break;
                 case "IPCMODE": host = host with { IpcMode = JsonValues.String(ref reader)! }; break;
                 case "UTSMODE": host = host with { UTSMode = JsonValues.String(ref reader)! }; break;
+                case "PUBLISHALLPORTS": host = host with { PublishAllPorts = JsonValues.Boolean(ref reader) }; break;
+                case "MEMORYSWAP": host = host with { MemorySwap = JsonValues.Int64(ref reader) }; break;
+                case "MEMORYRESERVATION": host = host with { MemoryReservation = JsonValues.Int64(ref reader) }; break;
                 default: reader.Skip(); break;
             }
         }

@@ -14,6 +14,25 @@ public static class RunFlagParsers
         return bytes;
     }
 
+    /// <summary>
+    /// `--memory-swap` (a size or -1 for unlimited) and `--memory-reservation` against the memory limit, with the Docker
+    /// daemon's checks: swap needs a memory limit and at least as much; a reservation at most the limit.
+    /// </summary>
+    public static (long Swap, long Reservation) MemorySwapAndReservation(long memory, string? swapValue, string? reservationValue)
+    {
+        long swap = swapValue is null ? 0 : swapValue.Trim() == "-1" ? -1 : SizeInBytes(swapValue, "--memory-swap");
+        long reservation = reservationValue is null ? 0 : SizeInBytes(reservationValue, "--memory-reservation");
+        if (swap != 0 && memory == 0)
+            throw new InvalidInputException("You should always set the Memory limit when using Memoryswap limit, see usage");
+        if (swap > 0 && swap < memory)
+            throw new InvalidInputException("Minimum memoryswap limit should be larger than memory limit, see usage");
+        if (reservation > 0 && reservation < 6 * 1024 * 1024)
+            throw new InvalidInputException("Minimum memory reservation allowed is 6MB");
+        if (memory > 0 && reservation > memory)
+            throw new InvalidInputException("Minimum memory limit can not be less than memory reservation limit, see usage");
+        return (swap, reservation);
+    }
+
     /// <summary>docker/go-units RAMInBytes: "64m", "1g", "512k", "100" (bytes); units are powers of 1024.</summary>
     public static long SizeInBytes(string value, string flag)
     {
