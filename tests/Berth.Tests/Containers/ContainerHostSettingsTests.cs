@@ -111,7 +111,63 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
         Assert.Equal($"{64 * 1024 * 1024}\n{32 * 1024 * 1024}\n", stdout);
     }
 
+    [Fact]
+    public async Task On_failure_restarts_a_failing_container_up_to_its_maximum()
+    {
+        string id = (await bb.OkAsync("run", "-d", "--network", "none", "--restart", "on-failure:2", "bb", "sh", "-c", "exit 3")).Trim();
+        try
+        {
+            // Three runs: the first and two restarts, 100 and 200 ms apart after each ended.
+            await WaitUntilAsync(async () => await StateAsync(id) == "exited 2 3", TimeSpan.FromSeconds(30));
+            await Task.Delay(1500);
+            Assert.Equal("exited 2 3", await StateAsync(id));
+            Assert.Equal("on-failure 2", (await bb.OkAsync("inspect", "--format", "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}", id)).Trim());
+        }
+        finally
+        {
+            await bb.CliAsync("rm", "-f", id);
+        }
+    }
+
+    [Fact]
+    public async Task Always_restarts_until_a_user_stops_the_container_and_again_after_a_start()
+    {
+        string id = (await bb.OkAsync("run", "-d", "--network", "none", "--restart", "always", "bb", "sh", "-c", "sleep 0.2")).Trim();
+        try
+        {
+            await WaitUntilAsync(async () => RestartCount(await StateAsync(id)) >= 2, TimeSpan.FromSeconds(30));
+            await bb.OkAsync("stop", "-t", "1", id);
+            string stopped = await StateAsync(id);
+            await Task.Delay(2000);
+            Assert.Equal(stopped, await StateAsync(id));
+            Assert.StartsWith("exited ", stopped);
+            await bb.OkAsync("start", id);
+            int before = RestartCount(stopped);
+            await WaitUntilAsync(async () => RestartCount(await StateAsync(id)) > before, TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await bb.CliAsync("rm", "-f", id);
+        }
+    }
+
+    async Task<string> StateAsync(string id) =>
+        (await bb.OkAsync("inspect", "--format", "{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}", id)).Trim();
+
+    static int RestartCount(string state) => int.Parse(state.Split(' ')[1]);
+
+    static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the container's state did not come within " + timeout);
+            await Task.Delay(100);
+        }
+    }
+
     [Theory]
+    [InlineData(new[] { "--restart", "always" }, "Error: Conflicting options: --restart and --rm\n")]
     [InlineData(new[] { "--memory-swap", "128m" }, "Error: You should always set the Memory limit when using Memoryswap limit, see usage\n")]
     [InlineData(new[] { "--expose", "80:80" }, "Error: invalid argument \"80:80\" for \"--expose\" flag: a port to expose has no host side (use -p to publish)\n")]
     [InlineData(new[] { "--uts", "host", "-h", "x" }, "Error: conflicting options: hostname and the UTS mode\n")]

@@ -113,6 +113,8 @@ public sealed partial class ContainerService
         var duplicate = mounts.GroupBy(m => m.Destination.TrimEnd('/')).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new InvalidInputException($"Duplicate mount point: {duplicate.Key}");
 
+        var restart = RestartPolicies.Parse(request.Restart);
+        if (request.AutoRemove && restart.Name != "no") throw new InvalidInputException("Conflicting options: --restart and --rm");
         var namespaces = (Pid: HostFlagParsers.PidMode(request.Pid), Ipc: HostFlagParsers.IpcMode(request.Ipc), Uts: HostFlagParsers.UtsMode(request.Uts));
         if (namespaces.Uts == "host" && request.Hostname is not null)
             throw new InvalidInputException("conflicting options: hostname and the UTS mode");
@@ -197,6 +199,7 @@ public sealed partial class ContainerService
                 PublishAllPorts = request.PublishAll,
                 MemorySwap = memorySwap,
                 MemoryReservation = memoryReservation,
+                RestartPolicy = restart,
             },
             Mounts = mounts,
             Ports = ports,

@@ -79,7 +79,7 @@ public sealed partial class ContainerService
             ["LogConfig"] = new JsonObject { ["Type"] = "k8s-file", ["Config"] = new JsonObject() },
             ["NetworkMode"] = h.NetworkMode,
             ["PortBindings"] = portBindings,
-            ["RestartPolicy"] = new JsonObject { ["Name"] = "no", ["MaximumRetryCount"] = 0 },
+            ["RestartPolicy"] = new JsonObject { ["Name"] = h.RestartPolicy.Name, ["MaximumRetryCount"] = h.RestartPolicy.MaximumRetryCount },
             ["AutoRemove"] = h.AutoRemove,
             ["CapAdd"] = h.CapAdd.Count > 0 ? Strings(h.CapAdd) : null,
             ["CapDrop"] = h.CapDrop.Count > 0 ? Strings(h.CapDrop) : null,

@@ -58,6 +58,7 @@ public sealed partial class ContainerService
     {
         string stopSignal = Signal(string.IsNullOrEmpty(signal) ? Get(nameOrId).Settings.Config.StopSignal ?? "SIGTERM" : signal);
         var container = Get(nameOrId);
+        MarkStoppedByUser(container.Id);
         if (!container.IsRunning) return;
         var runtime = RuntimeOf(container);
         int timeout = timeoutSeconds ?? container.Settings.Config.StopTimeout ?? 10;
@@ -89,6 +90,7 @@ public sealed partial class ContainerService
         if (!container.IsRunning)
             throw new ConflictException($"Cannot kill container: {nameOrId}: Container {container.Id} is not running");
         var runtime = RuntimeOf(container);
+        MarkStoppedByUser(container.Id); // as Docker's kill, whatever the signal
         bool kill = sig is "KILL" or "9";
         await runtime.KillAsync(container.Id, sig, all: kill, cancellationToken).ConfigureAwait(false);
         if (kill)
@@ -158,12 +160,13 @@ public sealed partial class ContainerService
     public async Task CleanupAsync(string id, CancellationToken cancellationToken = default)
     {
         bool remove;
+        ContainerRecord container;
         Diagnostics.PhaseTimer.Mark("cleanup: begin");
         using (var held = Lock(id))
         {
             Diagnostics.PhaseTimer.Mark("cleanup: locked");
-            var container = GetLocked(held, id);
-            if (container is null || container.IsRunning) return;
+            if (GetLocked(held, id) is not { IsRunning: false } ended) return;
+            container = ended;
             await StopPortProxyAsync(container.Id).ConfigureAwait(false);
             await StopHealthcheckAsync(container.Id).ConfigureAwait(false);
             // Its init has ended (the exit file says so): the runtime's delete in this process where it can be done here.
@@ -178,7 +181,47 @@ public sealed partial class ContainerService
             try { await RemoveAsync(id, force: true, volumes: true, cancellationToken).ConfigureAwait(false); }
             catch (NotFoundException) { }
         }
+        else await RestartByPolicyAsync(container, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Starts an ended container again when its restart policy says so, after Docker's back-off; nothing when, by then, it
+    /// was started, stopped by a user or removed (a start that fails ends the restarts, its error recorded as for `start`).
+    /// </summary>
+    async Task RestartByPolicyAsync(ContainerRecord ended, CancellationToken cancellationToken)
+    {
+        var policy = ended.Settings.HostConfig.RestartPolicy ?? ContainerRestartPolicy.None;
+        if (!RestartPolicies.ShouldRestart(policy, ended.State.ExitCode, ended.State.RestartCount, StoppedByUser(ended.Id))) return;
+        var lastRun = ended.State.FinishedAt - ended.State.StartedAt ?? TimeSpan.Zero;
+        var delay = RestartPolicies.Delay(ended.State.RestartCount, lastRun);
+        // The back-off (up to a minute) ends early when a user stops or removes the container meanwhile.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < delay)
+        {
+            if (StoppedByUser(ended.Id) || !Directory.Exists(ContainerDirectory(ended.Id))) return;
+            var left = delay - waited.Elapsed;
+            await Task.Delay(left < PollDuringBackoff ? left : PollDuringBackoff, cancellationToken).ConfigureAwait(false);
+        }
+        try
+        {
+            await StartCoreAsync(ended, null, null, cancellationToken, restartOf: ended.State).ConfigureAwait(false);
+        }
+        catch (NotFoundException) { }
+        catch (ContainerStartException) { }
+    }
+
+    static readonly TimeSpan PollDuringBackoff = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Marks a container as stopped by a user (stop, kill): its restart policy no longer applies until it is started.</summary>
+    void MarkStoppedByUser(string id)
+    {
+        try { File.WriteAllBytes(StoppedByUserFile(id), []); }
+        catch (DirectoryNotFoundException) { }
+    }
+
+    bool StoppedByUser(string id) => File.Exists(StoppedByUserFile(id));
+
+    string StoppedByUserFile(string id) => Path.Combine(ContainerDirectory(id), "stopped-by-user");
 
     /// <summary>
     /// `rm [-f] [-v]`: a running container only with force (killed first); leaves no mount, process, cgroup or file. The
@@ -189,6 +232,7 @@ public sealed partial class ContainerService
     {
         var container = Get(nameOrId);
         DiscardLaunchedMonitor(container.Id);
+        if (container.IsRunning && force) MarkStoppedByUser(container.Id); // its restart policy must not start it again meanwhile
         if (container.IsRunning && !force)
         {
             string state = container.State.Status == ContainerStatus.Paused ? "paused" : "running";

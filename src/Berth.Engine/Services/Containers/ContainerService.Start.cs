@@ -57,12 +57,18 @@ public sealed partial class ContainerService
     /// this process to end or the container to be gone, and starts `berth container cleanup` only when it is not, instead
     /// of a second berth process doing the same removal at the same time.
     /// </param>
+    /// <param name="restartOf">
+    /// A restart by the container's policy of the run that ended in this state: nothing is done when the container has
+    /// changed since (started, stopped by a user), and the restart is counted.
+    /// </param>
     async Task StartCoreAsync(ContainerRecord container, Func<MonitoredContainer, Task>? beforeStart, TerminalSize? size, CancellationToken cancellationToken,
-        bool removesAfterExit = false)
+        bool removesAfterExit = false, ContainerState? restartOf = null)
     {
         using var held = Lock(container.Id);
         var fresh = GetLocked(held, container.Id) ?? throw new NotFoundException($"No such container: {container.Id}");
         if (fresh.IsRunning) return;
+        if (restartOf is not null && (fresh.State.FinishedAt != restartOf.FinishedAt || StoppedByUser(fresh.Id))) return;
+        if (restartOf is null) File.Delete(StoppedByUserFile(fresh.Id)); // a user's start: the restart policy applies again
         var runtime = RuntimeOf(fresh);
         var monitor = MonitorFor(runtime);
         // A conmon already waiting for this container's bundle (create started it for a run): the container was made by
@@ -126,6 +132,7 @@ public sealed partial class ContainerService
             OomKilled = false,
             StartedAt = startedAt,
             FinishedAt = fresh.State.FinishedAt,
+            RestartCount = fresh.State.RestartCount + (restartOf is null ? 0 : 1),
         });
         await StartHealthcheckAsync(fresh, startedAt, cancellationToken).ConfigureAwait(false);
     }

@@ -68,8 +68,16 @@ public sealed record HostSettings
     public long MemorySwap { get; init; }
     /// <summary>--memory-reservation in bytes (a soft limit), 0 for none.</summary>
     public long MemoryReservation { get; init; }
+    /// <summary>--restart: what conmon's exit command does when the container's process ends (see <see cref="RestartPolicies"/>).</summary>
+    public ContainerRestartPolicy RestartPolicy { get; init; } = ContainerRestartPolicy.None;
 
     public const long DefaultShmSize = 64L * 1024 * 1024;
+}
+
+/// <summary>Docker's RestartPolicy: "no", "always", "unless-stopped" or "on-failure" (with at most MaximumRetryCount restarts, 0 for no limit).</summary>
+public sealed record ContainerRestartPolicy(string Name, int MaximumRetryCount)
+{
+    public static readonly ContainerRestartPolicy None = new("no", 0);
 }
 
 /// <summary>One --ulimit: a resource name as Docker spells it (nofile, nproc, ...) and its limits, -1 for unlimited.</summary>

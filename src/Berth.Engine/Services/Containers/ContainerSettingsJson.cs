@@ -114,7 +114,32 @@ public static class ContainerSettingsJson
         writer.WriteBoolean("PublishAllPorts", host.PublishAllPorts);
         writer.WriteNumber("MemorySwap", host.MemorySwap);
         writer.WriteNumber("MemoryReservation", host.MemoryReservation);
+        if (host.RestartPolicy is { } restart)
+        {
+            writer.WriteStartObject("RestartPolicy");
+            StringUnlessNull(writer, "Name", restart.Name);
+            writer.WriteNumber("MaximumRetryCount", restart.MaximumRetryCount);
+            writer.WriteEndObject();
+        }
         writer.WriteEndObject();
+    }
+
+    static ContainerRestartPolicy? ReadRestartPolicy(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        JsonValues.StartObject(ref reader);
+        string? name = null;
+        int count = 0;
+        while (JsonValues.NextProperty(ref reader) is { } property)
+        {
+            switch (property.ToUpperInvariant())
+            {
+                case "NAME": name = JsonValues.String(ref reader); break;
+                case "MAXIMUMRETRYCOUNT": count = JsonValues.Int32(ref reader); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new ContainerRestartPolicy(name!, count);
     }
 
     static ContainerUlimit ReadUlimit(ref Utf8JsonReader reader)
@@ -174,6 +199,7 @@ public static class ContainerSettingsJson
                 case "PUBLISHALLPORTS": host = host with { PublishAllPorts = JsonValues.Boolean(ref reader) }; break;
                 case "MEMORYSWAP": host = host with { MemorySwap = JsonValues.Int64(ref reader) }; break;
                 case "MEMORYRESERVATION": host = host with { MemoryReservation = JsonValues.Int64(ref reader) }; break;
+                case "RESTARTPOLICY": host = host with { RestartPolicy = ReadRestartPolicy(ref reader)! }; break;
                 default: reader.Skip(); break;
             }
         }
