@@ -112,6 +112,33 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
     }
 
     [Fact]
+    public async Task Mount_binds_volumes_and_tmpfs_reach_the_container()
+    {
+        using var host = new Support.TempDirectory();
+        await File.WriteAllTextAsync(host.Combine("note"), "from the host\n");
+        string volume = "mount-test-" + Guid.NewGuid().ToString("N")[..8];
+        var (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "none",
+            "--mount", $"type=bind,source={host.Path},target=/host,readonly",
+            "--mount", $"source={volume},target=/vol",
+            "--mount", "type=tmpfs,target=/scratch,tmpfs-size=2m,tmpfs-mode=1770",
+            "bb", "sh", "-c", "cat /host/note; touch /host/x 2>/dev/null || echo read-only; echo kept > /vol/f; " +
+            "stat -c %a /scratch; df -k /scratch | tail -1 | awk '{print $2}'");
+        try
+        {
+            Assert.True(code == 0, stderr);
+            Assert.Equal("from the host\nread-only\n1770\n2048\n", stdout);
+            Assert.Equal("kept\n", (await bb.OkAsync("run", "--rm", "--network", "none", "-v", $"{volume}:/vol", "bb", "cat", "/vol/f")));
+        }
+        finally
+        {
+            await bb.CliAsync("volume", "rm", volume);
+        }
+        var missing = await bb.CliAsync("run", "--rm", "--mount", "type=bind,source=/no/such/berth/dir,target=/x", "bb", "true");
+        Assert.Equal((125, "Error: invalid mount config for type \"bind\": bind source path does not exist: /no/such/berth/dir\n"), (missing.ExitCode, missing.Stderr));
+        Assert.False(Directory.Exists("/no/such/berth/dir"));
+    }
+
+    [Fact]
     public async Task On_failure_restarts_a_failing_container_up_to_its_maximum()
     {
         string id = (await bb.OkAsync("run", "-d", "--network", "none", "--restart", "on-failure:2", "bb", "sh", "-c", "exit 3")).Trim();

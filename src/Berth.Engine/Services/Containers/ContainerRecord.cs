@@ -78,6 +78,8 @@ public sealed record ContainerCreateRequest
     public bool PublishAll { get; init; }
     public string? MemorySwap { get; init; }
     public string? MemoryReservation { get; init; }
+    /// <summary>--mount values as typed.</summary>
+    public IReadOnlyList<string> Mounts { get; init; } = [];
     /// <summary>--restart as typed.</summary>
     public string? Restart { get; init; }
 }

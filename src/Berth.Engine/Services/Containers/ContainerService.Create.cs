@@ -107,6 +107,17 @@ public sealed partial class ContainerService
             var (dest, options) = RunFlagParsers.Tmpfs(t);
             tmpfs[dest] = options;
         }
+        foreach (var value in request.Mounts)
+        {
+            var mount = MountFlagParser.Parse(value);
+            switch (mount.Type)
+            {
+                case "bind": mounts.Add(new ContainerMount("bind", mount.Source, mount.Target, !mount.ReadOnly, Options: mount.Options)); break;
+                case "volume" when mount.Source.Length == 0: mounts.Add(AnonymousVolume(mount.Target) with { ReadWrite = !mount.ReadOnly, Options = mount.Options }); break;
+                case "volume": mounts.Add(NamedVolume(mount.Source, mount.Target, !mount.ReadOnly, mount.Options)); break;
+                default: tmpfs[mount.Target] = mount.Options; break;
+            }
+        }
         foreach (var dest in (image.Volumes?.Keys ?? Enumerable.Empty<string>()))
             if (!mounts.Any(m => m.Destination.TrimEnd('/') == dest.TrimEnd('/')) && !tmpfs.ContainsKey(dest))
                 mounts.Add(AnonymousVolume(dest));
