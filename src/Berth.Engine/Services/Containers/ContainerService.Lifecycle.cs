@@ -59,6 +59,10 @@ public sealed partial class ContainerService
         string stopSignal = Signal(string.IsNullOrEmpty(signal) ? Get(nameOrId).Settings.Config.StopSignal ?? "SIGTERM" : signal);
         var container = Get(nameOrId);
         MarkStoppedByUser(container.Id);
+        // A restart by the container's policy may be under way (it holds the lock while it starts the container): read
+        // the container again once it has let go, so that a container it started is stopped here.
+        using (var held = Lock(container.Id))
+            container = GetLocked(held, container.Id) ?? throw new NotFoundException($"No such container: {nameOrId}");
         if (!container.IsRunning) return;
         var runtime = RuntimeOf(container);
         int timeout = timeoutSeconds ?? container.Settings.Config.StopTimeout ?? 10;
