@@ -11,6 +11,9 @@ public enum NetworkMode
     Private,
 }
 
+/// <summary>A device node made in the container, with the cgroup access (r, w, m) to it.</summary>
+public sealed record DeviceGrant(OciDevice Node, string Access);
+
 /// <summary>A host path bind-mounted into the container.</summary>
 /// <param name="Propagation">rprivate (default), private, rshared, shared, rslave or slave.</param>
 public sealed record BindMount(string Source, string Destination, bool ReadOnly = false, string? Propagation = null, bool Recursive = true);
@@ -77,6 +80,8 @@ public sealed record ContainerRunSpec
     public bool HostPid { get; init; }
     public bool HostIpc { get; init; }
     public bool HostUts { get; init; }
+    /// <summary>Host devices made in the container (<c>--device</c>): the node as it appears there and the cgroup access allowed.</summary>
+    public IReadOnlyList<DeviceGrant> Devices { get; init; } = [];
     /// <summary><c>--ipc none</c>: no /dev/shm at all.</summary>
     public bool NoShm { get; init; }
 

@@ -130,7 +130,7 @@ public sealed class OciSpecBuilder
             CgroupsPath = run.CgroupsPath
                 ?? (run.ContainerId is { Length: > 0 } cid ? "/" + run.CgroupParent.Trim('/') + "/" + cid : null),
             Namespaces = namespaces,
-            Devices = run.Privileged ? HostDevices() : null,
+            Devices = run.Privileged ? HostDeviceNodes.All() : run.Devices.Count > 0 ? [.. run.Devices.Select(d => d.Node)] : null,
             Seccomp = run.Privileged || !run.Seccomp ? null : _seccomp.Resolve(caps),
             RootfsPropagation = RootfsPropagation(run.Binds),
             MaskedPaths = run.Privileged ? null : MaskedPaths(),
@@ -217,7 +217,8 @@ public sealed class OciSpecBuilder
 
         return new OciResources
         {
-            Devices = run.Privileged ? [new OciDeviceRule(true, Access: "rwm")] : DefaultDeviceRules,
+            Devices = run.Privileged ? [new OciDeviceRule(true, Access: "rwm")]
+                : [.. DefaultDeviceRules, .. run.Devices.Select(d => new OciDeviceRule(true, d.Node.Type, d.Node.Major, d.Node.Minor, d.Access))],
             Memory = memory,
             Cpu = cpu,
             Pids = run.PidsLimit is { } p && p != 0 ? new OciPids(p) : null,
@@ -299,45 +300,5 @@ public sealed class OciSpecBuilder
             else if (!Directory.Exists($"/sys/devices/system/cpu/cpu{cpu}")) break;
         }
         return paths;
-    }
-
-    /// <summary>Every character and block device of the host (for --privileged), read from /sys/dev/*/*/uevent.</summary>
-    internal static List<OciDevice> HostDevices()
-    {
-        var devices = new List<OciDevice>();
-        if (!OperatingSystem.IsLinux()) return devices;
-        foreach (var (kind, type) in new[] { ("char", "c"), ("block", "b") })
-        {
-            string dir = "/sys/dev/" + kind;
-            if (!Directory.Exists(dir)) continue;
-            foreach (var entry in Directory.EnumerateFileSystemEntries(dir))
-            {
-                string? name = null;
-                long major = -1, minor = -1;
-                try
-                {
-                    foreach (var line in File.ReadLines(Path.Combine(entry, "uevent")))
-                    {
-                        if (line.StartsWith("DEVNAME=", StringComparison.Ordinal)) name = line[8..];
-                        else if (line.StartsWith("MAJOR=", StringComparison.Ordinal)) major = long.Parse(line[6..], CultureInfo.InvariantCulture);
-                        else if (line.StartsWith("MINOR=", StringComparison.Ordinal)) minor = long.Parse(line[6..], CultureInfo.InvariantCulture);
-                    }
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-                {
-                    continue;
-                }
-                if (name is null || major < 0 || minor < 0) continue;
-                string path = "/dev/" + name;
-                // The runtime provides its own console, ptmx and pts; /dev/pts/N nodes belong to the host.
-                if (name.StartsWith("pts/", StringComparison.Ordinal) || name is "console" or "ptmx" or "tty") continue;
-                if (!File.Exists(path)) continue;
-                uint mode;
-                try { mode = (uint)File.GetUnixFileMode(path) & 0xFFF; }
-                catch (IOException) { continue; }
-                devices.Add(new OciDevice { Path = path, Type = type, Major = major, Minor = minor, FileMode = mode, Uid = 0, Gid = 0 });
-            }
-        }
-        return devices.OrderBy(d => d.Path, StringComparer.Ordinal).ToList();
     }
 }

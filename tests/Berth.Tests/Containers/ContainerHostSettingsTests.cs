@@ -139,6 +139,23 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
     }
 
     [Fact]
+    public async Task Devices_appear_where_asked_with_the_access_asked()
+    {
+        // A device outside Docker's default device rules (which allow null, zero, random and the like to everyone).
+        string device = new[] { "/dev/fuse", "/dev/loop-control", "/dev/kmsg" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("none of /dev/fuse, /dev/loop-control, /dev/kmsg exists on this host");
+        var (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "--device", $"{device}:/dev/granted:r",
+            "--device", "/dev/zero:/dev/myzero", "bb", "sh", "-c",
+            "(exec 3</dev/granted) && echo read-open; (exec 4>/dev/granted) 2>/dev/null && echo write-open || echo write-refused; " +
+            "head -c 2 /dev/myzero | od -An -tx1");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("read-open\nwrite-refused\n 00 00\n", stdout);
+        var refused = await bb.CliAsync("run", "--rm", "--device", "/etc/hostname", "bb", "true");
+        Assert.Equal((125, "Error: error gathering device information while adding custom device \"/etc/hostname\": not a device node\n"),
+            (refused.ExitCode, refused.Stderr));
+    }
+
+    [Fact]
     public async Task On_failure_restarts_a_failing_container_up_to_its_maximum()
     {
         string id = (await bb.OkAsync("run", "-d", "--network", "none", "--restart", "on-failure:2", "bb", "sh", "-c", "exit 3")).Trim();

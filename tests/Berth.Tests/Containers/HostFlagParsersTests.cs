@@ -101,6 +101,21 @@ public class HostFlagParsersTests
             Assert.Throws<InvalidInputException>(() => HostFlagParsers.Cpuset("3-1", "cpus", "0-3")).Message);
     }
 
+    [Theory]
+    [InlineData("/dev/fuse", "/dev/fuse", "/dev/fuse", "rwm")]
+    [InlineData("/dev/fuse:r", "/dev/fuse", "/dev/fuse", "r")]
+    [InlineData("/dev/fuse:/dev/f", "/dev/fuse", "/dev/f", "rwm")]
+    [InlineData("/dev/fuse:/dev/f:rw", "/dev/fuse", "/dev/f", "rw")]
+    public void Devices_take_an_optional_container_path_and_permissions(string value, string host, string container, string permissions) =>
+        Assert.Equal(new ContainerDevice(host, container, permissions), HostFlagParsers.Device(value));
+
+    [Theory]
+    [InlineData("/dev/fuse:rx", "bad format for path: rx")]
+    [InlineData("/dev/fuse:/dev/f:rx", "bad mode specified: rx")]
+    [InlineData("/dev/a:/dev/b:r:w", "invalid device specification: /dev/a:/dev/b:r:w")]
+    public void Bad_devices_are_refused(string value, string message) =>
+        Assert.Contains(message, Assert.Throws<InvalidInputException>(() => HostFlagParsers.Device(value)).Message);
+
     [Fact]
     public void Namespace_modes_are_docker_values()
     {

@@ -64,6 +64,7 @@ public sealed class RunOptions
     public readonly Option<string?> MemoryReservation = new("--memory-reservation") { Description = "Memory soft limit" };
     public readonly Option<string?> Restart = new("--restart") { Description = "Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:max-retries])" };
     public readonly Option<string[]> Mount = new("--mount") { Description = "Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=…,target=…)" };
+    public readonly Option<string[]> Device = new("--device") { Description = "Add a host device to the container (host[:container][:rwm])" };
     public readonly Argument<string> Image = new("IMAGE");
     public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
 
@@ -73,7 +74,7 @@ public sealed class RunOptions
                      PidsLimit, CapAdd, CapDrop, SecurityOpt, Privileged, Init, Label, StopSignal, StopTimeout, Runtime, Publish, Tty, Interactive, Remove,
                      HealthCmd, HealthInterval, HealthRetries, HealthStartInterval, HealthStartPeriod, HealthTimeout, NoHealthcheck,
                      AddHost, Dns, DnsSearch, DnsOption, Ulimit, Sysctl, ShmSize, CpuShares, CpusetCpus, CpusetMems, Pid, Ipc, Uts,
-                     Expose, PublishAll, MemorySwap, MemoryReservation, Restart, Mount })
+                     Expose, PublishAll, MemorySwap, MemoryReservation, Restart, Mount, Device })
             command.Add(o);
         command.Add(Image);
         command.Add(Command);
@@ -140,5 +141,6 @@ public sealed class RunOptions
         MemoryReservation = parse.GetValue(MemoryReservation),
         Restart = parse.GetValue(Restart),
         Mounts = parse.GetValue(Mount) ?? [],
+        Devices = parse.GetValue(Device) ?? [],
     };
 }

@@ -80,6 +80,8 @@ public sealed record ContainerCreateRequest
     public string? MemoryReservation { get; init; }
     /// <summary>--mount values as typed.</summary>
     public IReadOnlyList<string> Mounts { get; init; } = [];
+    /// <summary>--device values as typed.</summary>
+    public IReadOnlyList<string> Devices { get; init; } = [];
     /// <summary>--restart as typed.</summary>
     public string? Restart { get; init; }
 }

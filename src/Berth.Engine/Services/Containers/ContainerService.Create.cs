@@ -124,6 +124,8 @@ public sealed partial class ContainerService
         var duplicate = mounts.GroupBy(m => m.Destination.TrimEnd('/')).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new InvalidInputException($"Duplicate mount point: {duplicate.Key}");
 
+        var devices = request.Devices.Select(HostFlagParsers.Device).ToList();
+        foreach (var device in devices) HostDeviceNodes.Find(device.PathOnHost);
         var restart = RestartPolicies.Parse(request.Restart);
         if (request.AutoRemove && restart.Name != "no") throw new InvalidInputException("Conflicting options: --restart and --rm");
         var namespaces = (Pid: HostFlagParsers.PidMode(request.Pid), Ipc: HostFlagParsers.IpcMode(request.Ipc), Uts: HostFlagParsers.UtsMode(request.Uts));
@@ -211,6 +213,7 @@ public sealed partial class ContainerService
                 MemorySwap = memorySwap,
                 MemoryReservation = memoryReservation,
                 RestartPolicy = restart,
+                Devices = devices,
             },
             Mounts = mounts,
             Ports = ports,

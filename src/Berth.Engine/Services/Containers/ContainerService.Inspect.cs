@@ -95,6 +95,10 @@ public sealed partial class ContainerService
             ["NanoCpus"] = h.NanoCpus,
             ["PidsLimit"] = h.PidsLimit,
             ["Init"] = h.Init ? true : null,
+            ["Devices"] = new JsonArray(h.Devices.Select(d => (JsonNode)new JsonObject
+            {
+                ["PathOnHost"] = d.PathOnHost, ["PathInContainer"] = d.PathInContainer, ["CgroupPermissions"] = d.CgroupPermissions,
+            }).ToArray()),
             ["Dns"] = Strings(h.Dns),
             ["DnsOptions"] = Strings(h.DnsOptions),
             ["DnsSearch"] = Strings(h.DnsSearch),

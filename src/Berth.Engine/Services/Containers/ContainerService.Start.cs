@@ -325,6 +325,7 @@ public sealed partial class ContainerService
                 HostIpc = host.IpcMode == "host",
                 NoShm = host.IpcMode == "none",
                 HostUts = host.UTSMode == "host",
+                Devices = host.Devices.Select(d => new DeviceGrant(HostDeviceNodes.Find(d.PathOnHost) with { Path = d.PathInContainer }, d.CgroupPermissions)).ToList(),
                 InitPath = host.Init ? InitBinary() ?? throw new ContainerStartException("--init: no init binary found: install tini", 125) : null,
                 CgroupParent = CgroupParent,
                 ContainerId = container.Id,

@@ -68,6 +68,8 @@ public sealed record HostSettings
     public long MemorySwap { get; init; }
     /// <summary>--memory-reservation in bytes (a soft limit), 0 for none.</summary>
     public long MemoryReservation { get; init; }
+    /// <summary>--device mappings, Docker's DeviceMapping.</summary>
+    public IReadOnlyList<ContainerDevice> Devices { get; init; } = [];
     /// <summary>--restart: what conmon's exit command does when the container's process ends (see <see cref="RestartPolicies"/>).</summary>
     public ContainerRestartPolicy RestartPolicy { get; init; } = ContainerRestartPolicy.None;
 
@@ -79,6 +81,9 @@ public sealed record ContainerRestartPolicy(string Name, int MaximumRetryCount)
 {
     public static readonly ContainerRestartPolicy None = new("no", 0);
 }
+
+/// <summary>One --device: a host device node, where it appears in the container, and the cgroup access (r, w, m).</summary>
+public sealed record ContainerDevice(string PathOnHost, string PathInContainer, string CgroupPermissions);
 
 /// <summary>One --ulimit: a resource name as Docker spells it (nofile, nproc, ...) and its limits, -1 for unlimited.</summary>
 public sealed record ContainerUlimit(string Name, long Soft, long Hard);

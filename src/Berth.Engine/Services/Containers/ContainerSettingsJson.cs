@@ -114,6 +114,19 @@ public static class ContainerSettingsJson
         writer.WriteBoolean("PublishAllPorts", host.PublishAllPorts);
         writer.WriteNumber("MemorySwap", host.MemorySwap);
         writer.WriteNumber("MemoryReservation", host.MemoryReservation);
+        if (host.Devices is not null)
+        {
+            writer.WriteStartArray("Devices");
+            foreach (var device in host.Devices)
+            {
+                writer.WriteStartObject();
+                StringUnlessNull(writer, "PathOnHost", device.PathOnHost);
+                StringUnlessNull(writer, "PathInContainer", device.PathInContainer);
+                StringUnlessNull(writer, "CgroupPermissions", device.CgroupPermissions);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+        }
         if (host.RestartPolicy is { } restart)
         {
             writer.WriteStartObject("RestartPolicy");
@@ -122,6 +135,23 @@ public static class ContainerSettingsJson
             writer.WriteEndObject();
         }
         writer.WriteEndObject();
+    }
+
+    static ContainerDevice ReadDevice(ref Utf8JsonReader reader)
+    {
+        JsonValues.StartObject(ref reader);
+        string? host = null, container = null, permissions = null;
+        while (JsonValues.NextProperty(ref reader) is { } property)
+        {
+            switch (property.ToUpperInvariant())
+            {
+                case "PATHONHOST": host = JsonValues.String(ref reader); break;
+                case "PATHINCONTAINER": container = JsonValues.String(ref reader); break;
+                case "CGROUPPERMISSIONS": permissions = JsonValues.String(ref reader); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new ContainerDevice(host!, container!, permissions!);
     }
 
     static ContainerRestartPolicy? ReadRestartPolicy(ref Utf8JsonReader reader)
@@ -199,6 +229,7 @@ public static class ContainerSettingsJson
                 case "PUBLISHALLPORTS": host = host with { PublishAllPorts = JsonValues.Boolean(ref reader) }; break;
                 case "MEMORYSWAP": host = host with { MemorySwap = JsonValues.Int64(ref reader) }; break;
                 case "MEMORYRESERVATION": host = host with { MemoryReservation = JsonValues.Int64(ref reader) }; break;
+                case "DEVICES": host = host with { Devices = ReadList(ref reader, ReadDevice)! }; break;
                 case "RESTARTPOLICY": host = host with { RestartPolicy = ReadRestartPolicy(ref reader)! }; break;
                 default: reader.Skip(); break;
             }

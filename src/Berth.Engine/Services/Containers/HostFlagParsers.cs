@@ -156,6 +156,30 @@ public static class HostFlagParsers
         return numbers;
     }
 
+    /// <summary>
+    /// `--device HOST[:CONTAINER][:PERMISSIONS]` (docker/cli parseDevice and ValidateDevice): a second field made only of
+    /// r, w and m is the permissions; the container path defaults to the host's; permissions default to rwm.
+    /// </summary>
+    public static ContainerDevice Device(string value)
+    {
+        var parts = value.Split(':');
+        string host, container = "", permissions = "rwm";
+        switch (parts.Length)
+        {
+            case 1: host = parts[0]; break;
+            case 2 when IsDeviceMode(parts[1]): host = parts[0]; permissions = parts[1]; break;
+            case 2: host = parts[0]; container = parts[1]; break;
+            case 3: host = parts[0]; container = parts[1]; permissions = parts[2]; break;
+            default: throw new InvalidInputException($"invalid argument \"{value}\" for \"--device\" flag: invalid device specification: {value}");
+        }
+        if (container.Length == 0) container = host;
+        if (!container.StartsWith('/')) throw new InvalidInputException($"invalid argument \"{value}\" for \"--device\" flag: bad format for path: {container}");
+        if (!IsDeviceMode(permissions)) throw new InvalidInputException($"invalid argument \"{value}\" for \"--device\" flag: bad mode specified: {permissions}");
+        return new ContainerDevice(host, container, permissions);
+    }
+
+    static bool IsDeviceMode(string mode) => mode.Length is > 0 and <= 3 && mode.All(c => c is 'r' or 'w' or 'm') && mode.Distinct().Count() == mode.Length;
+
     /// <summary>`--pid`: "" or "host" (another container's namespace, "container:NAME", is not supported).</summary>
     public static string PidMode(string? value) => value switch
     {
