@@ -47,6 +47,15 @@ public static class JsonMembers
         w.WriteEndArray();
     }
 
+    /// <summary>An array of objects, each written by <paramref name="write"/>; nothing when <paramref name="items"/> is null.</summary>
+    public static void Objects<T>(Utf8JsonWriter w, string name, IReadOnlyList<T>? items, Action<Utf8JsonWriter, T> write)
+    {
+        if (items is null) return;
+        w.WriteStartArray(name);
+        foreach (var item in items) write(w, item);
+        w.WriteEndArray();
+    }
+
     public static void StringsUnlessNull(Utf8JsonWriter w, string name, IReadOnlyList<string>? values)
     {
         if (values is not null) Strings(w, name, values);

@@ -215,12 +215,4 @@ public static class RuntimeSpecJson
         });
         w.WriteEndObject();
     }
-
-    static void Objects<T>(Utf8JsonWriter w, string name, IReadOnlyList<T>? items, Action<Utf8JsonWriter, T> write)
-    {
-        if (items is null) return;
-        w.WriteStartArray(name);
-        foreach (var item in items) write(w, item);
-        w.WriteEndArray();
-    }
 }

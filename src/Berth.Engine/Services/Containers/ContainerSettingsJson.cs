@@ -28,18 +28,8 @@ public static class ContainerSettingsJson
                 ContainerConfigJson.Write(writer, settings.Config);
             }
             if (settings.HostConfig is not null) WriteHost(writer, settings.HostConfig);
-            if (settings.Mounts is not null)
-            {
-                writer.WriteStartArray("Mounts");
-                foreach (var mount in settings.Mounts) WriteMount(writer, mount);
-                writer.WriteEndArray();
-            }
-            if (settings.Ports is not null)
-            {
-                writer.WriteStartArray("Ports");
-                foreach (var port in settings.Ports) WritePort(writer, port);
-                writer.WriteEndArray();
-            }
+            Objects(writer, "Mounts", settings.Mounts, WriteMount);
+            Objects(writer, "Ports", settings.Ports, WritePort);
             writer.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -90,19 +80,14 @@ public static class ContainerSettingsJson
         StringsUnlessNull(writer, "Dns", host.Dns);
         StringsUnlessNull(writer, "DnsSearch", host.DnsSearch);
         StringsUnlessNull(writer, "DnsOptions", host.DnsOptions);
-        if (host.Ulimits is not null)
+        Objects(writer, "Ulimits", host.Ulimits, static (w, limit) =>
         {
-            writer.WriteStartArray("Ulimits");
-            foreach (var limit in host.Ulimits)
-            {
-                writer.WriteStartObject();
-                StringUnlessNull(writer, "Name", limit.Name);
-                writer.WriteNumber("Soft", limit.Soft);
-                writer.WriteNumber("Hard", limit.Hard);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
-        }
+            w.WriteStartObject();
+            StringUnlessNull(w, "Name", limit.Name);
+            w.WriteNumber("Soft", limit.Soft);
+            w.WriteNumber("Hard", limit.Hard);
+            w.WriteEndObject();
+        });
         MapUnlessNull(writer, "Sysctls", host.Sysctls);
         writer.WriteNumber("ShmSize", host.ShmSize);
         writer.WriteNumber("CpuShares", host.CpuShares);
@@ -114,19 +99,14 @@ public static class ContainerSettingsJson
         writer.WriteBoolean("PublishAllPorts", host.PublishAllPorts);
         writer.WriteNumber("MemorySwap", host.MemorySwap);
         writer.WriteNumber("MemoryReservation", host.MemoryReservation);
-        if (host.Devices is not null)
+        Objects(writer, "Devices", host.Devices, static (w, device) =>
         {
-            writer.WriteStartArray("Devices");
-            foreach (var device in host.Devices)
-            {
-                writer.WriteStartObject();
-                StringUnlessNull(writer, "PathOnHost", device.PathOnHost);
-                StringUnlessNull(writer, "PathInContainer", device.PathInContainer);
-                StringUnlessNull(writer, "CgroupPermissions", device.CgroupPermissions);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
-        }
+            w.WriteStartObject();
+            StringUnlessNull(w, "PathOnHost", device.PathOnHost);
+            StringUnlessNull(w, "PathInContainer", device.PathInContainer);
+            StringUnlessNull(w, "CgroupPermissions", device.CgroupPermissions);
+            w.WriteEndObject();
+        });
         if (host.RestartPolicy is { } restart)
         {
             writer.WriteStartObject("RestartPolicy");
