@@ -185,6 +185,9 @@ public sealed class OciSpecBuilder
         return env;
     }
 
+    /// <summary>The cgroup limits of <paramref name="run"/> alone, as `update` hands them to a running container's runtime (no device rules).</summary>
+    public OciResources Limits(ContainerRunSpec run) => BuildResources(run) with { Devices = null };
+
     private OciResources BuildResources(ContainerRunSpec run)
     {
         OciMemory? memory = null;

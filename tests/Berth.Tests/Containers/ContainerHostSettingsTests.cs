@@ -156,6 +156,35 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
     }
 
     [Fact]
+    public async Task Update_changes_a_running_containers_limits_now_and_a_stopped_ones_for_its_next_start()
+    {
+        string running = (await bb.OkAsync("run", "-d", "--network", "none", "bb", "sleep", "30")).Trim();
+        string stopped = (await bb.OkAsync("create", "--network", "none", "bb", "sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max")).Trim();
+        try
+        {
+            Assert.Equal(running + "\n", await bb.OkAsync("update", "-m", "64m", "--memory-reservation", "32m", "--pids-limit", "50", "--restart", "on-failure:3", running));
+            string limits = await bb.OkAsync("exec", running, "sh", "-c",
+                "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max");
+            Assert.Equal($"{64 * 1024 * 1024}\n50\n", limits);
+            Assert.Equal("67108864 33554432 50 on-failure:3", (await bb.OkAsync("inspect", "--format",
+                "{{.HostConfig.Memory}} {{.HostConfig.MemoryReservation}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}", running)).Trim());
+
+            await bb.OkAsync("update", "--pids-limit", "42", stopped);
+            Assert.Equal("42\n", await bb.OkAsync("start", "-a", stopped));
+
+            var none = await bb.CliAsync("update", running);
+            Assert.Equal((1, "Error: you must provide one or more flags when using this command\n"), (none.ExitCode, none.Stderr));
+            var swap = await bb.CliAsync("update", "--memory-swap", "1m", running);
+            Assert.Equal((1, "Error: Minimum memoryswap limit should be larger than memory limit, see usage\n"), (swap.ExitCode, swap.Stderr));
+            Assert.Equal("67108864 0", (await bb.OkAsync("inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}", running)).Trim());
+        }
+        finally
+        {
+            await bb.CliAsync("rm", "-f", running, stopped);
+        }
+    }
+
+    [Fact]
     public async Task On_failure_restarts_a_failing_container_up_to_its_maximum()
     {
         string id = (await bb.OkAsync("run", "-d", "--network", "none", "--restart", "on-failure:2", "bb", "sh", "-c", "exit 3")).Trim();

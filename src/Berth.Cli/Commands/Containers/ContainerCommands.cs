@@ -7,7 +7,7 @@ using Berth.Engine.Services.Containers;
 
 namespace Berth.Cli.Commands.Containers;
 
-/// <summary>Container verbs (run, create, start, stop, kill, restart, rm, ps, logs, exec, wait, attach, pause, unpause, rename, port, prune) and their `container X` forms.</summary>
+/// <summary>Container verbs (run, create, start, stop, kill, restart, rm, ps, logs, exec, wait, attach, pause, unpause, rename, port, update, prune) and their `container X` forms.</summary>
 public static class ContainerCommands
 {
     public static IEnumerable<CommandFactory> Create() =>
@@ -33,7 +33,7 @@ public static class ContainerCommands
         new("exec", ContainerExec.Create),
         new("pause", () => Simple("pause", "Pause all processes within one or more containers", (s, n, ct) => s.PauseAsync(n, ct))),
         new("unpause", () => Simple("unpause", "Unpause all processes within one or more containers", (s, n, ct) => s.UnpauseAsync(n, ct))),
-        new("rename", Rename), new("port", Port), .. ContainerFileCommands.Create(), .. ContainerMonitorCommands.Create(),
+        new("rename", Rename), new("port", Port), new("update", Update), .. ContainerFileCommands.Create(), .. ContainerMonitorCommands.Create(),
     ];
 
     /// <summary>Docker exits 125 when the container could not be created or started for a reason of its own.</summary>
@@ -315,6 +315,39 @@ public static class ContainerCommands
         {
             new CommandContext(parse).Engine.Containers.Rename(parse.GetValue(container)!, parse.GetValue(newName)!);
             return 0;
+        });
+        return command;
+    }
+
+    static Command Update()
+    {
+        var memory = new Option<string?>("--memory", "-m") { Description = "Memory limit" };
+        var memorySwap = new Option<string?>("--memory-swap") { Description = "Swap limit equal to memory plus swap: -1 to enable unlimited swap" };
+        var memoryReservation = new Option<string?>("--memory-reservation") { Description = "Memory soft limit" };
+        var cpus = new Option<string?>("--cpus") { Description = "Number of CPUs" };
+        var cpuShares = new Option<long?>("--cpu-shares", "-c") { Description = "CPU shares (relative weight)" };
+        var cpusetCpus = new Option<string?>("--cpuset-cpus") { Description = "CPUs in which to allow execution (0-3, 0,1)" };
+        var cpusetMems = new Option<string?>("--cpuset-mems") { Description = "MEMs in which to allow execution (0-3, 0,1)" };
+        var pidsLimit = new Option<long?>("--pids-limit") { Description = "Tune container pids limit (set -1 for unlimited)" };
+        var restart = new Option<string?>("--restart") { Description = "Restart policy to apply when a container exits" };
+        var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var command = new Command("update", "Update configuration of one or more containers")
+            { memory, memorySwap, memoryReservation, cpus, cpuShares, cpusetCpus, cpusetMems, pidsLimit, restart, containers };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse);
+            var request = new ContainerUpdateRequest
+            {
+                Memory = parse.GetValue(memory), MemorySwap = parse.GetValue(memorySwap), MemoryReservation = parse.GetValue(memoryReservation),
+                Cpus = parse.GetValue(cpus), CpuShares = parse.GetValue(cpuShares), CpusetCpus = parse.GetValue(cpusetCpus),
+                CpusetMems = parse.GetValue(cpusetMems), PidsLimit = parse.GetValue(pidsLimit), Restart = parse.GetValue(restart),
+            };
+            if (request.IsEmpty)
+            {
+                context.Error.WriteLine("Error: you must provide one or more flags when using this command");
+                return 1;
+            }
+            return await ForEach(context, parse.GetValue(containers)!, async n => { await context.Engine.Containers.UpdateAsync(n, request, ct); context.Out.WriteLine(n); });
         });
         return command;
     }

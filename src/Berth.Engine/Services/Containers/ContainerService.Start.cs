@@ -310,14 +310,7 @@ public sealed partial class ContainerService
                 Privileged = host.Privileged,
                 NoNewPrivileges = host.SecurityOpt.Any(o => o is "no-new-privileges" or "no-new-privileges:true" or "no-new-privileges=true"),
                 Seccomp = !host.SecurityOpt.Any(o => o is "seccomp=unconfined" or "seccomp:unconfined"),
-                MemoryBytes = host.Memory > 0 ? host.Memory : null,
-                MemorySwapBytes = host.MemorySwap != 0 ? host.MemorySwap : null,
-                MemoryReservationBytes = host.MemoryReservation > 0 ? host.MemoryReservation : null,
-                NanoCpus = host.NanoCpus > 0 ? host.NanoCpus : null,
-                PidsLimit = host.PidsLimit,
-                CpuShares = host.CpuShares > 0 ? (ulong)host.CpuShares : null,
-                CpusetCpus = host.CpusetCpus,
-                CpusetMems = host.CpusetMems,
+
                 ShmSizeBytes = host.ShmSize > 0 ? host.ShmSize : HostSettings.DefaultShmSize,
                 Rlimits = host.Ulimits.Select(ToRlimit).ToList(),
                 Sysctls = host.Sysctls,
@@ -331,7 +324,7 @@ public sealed partial class ContainerService
                 ContainerId = container.Id,
             };
             Diagnostics.PhaseTimer.Mark("start: etc files, user");
-            var spec = new OciSpecBuilder().Build(run);
+            var spec = new OciSpecBuilder().Build(WithLimits(run, host));
             Diagnostics.PhaseTimer.Mark("start: spec built");
             runtime.Validate(spec);
             OciBundle.Write(dir, spec);
@@ -343,6 +336,19 @@ public sealed partial class ContainerService
             throw;
         }
     }
+
+    /// <summary><paramref name="run"/> with the cgroup limits of <paramref name="host"/> (memory, CPU, pids): what start and update apply.</summary>
+    static ContainerRunSpec WithLimits(ContainerRunSpec run, HostSettings host) => run with
+    {
+        MemoryBytes = host.Memory > 0 ? host.Memory : null,
+        MemorySwapBytes = host.MemorySwap != 0 ? host.MemorySwap : null,
+        MemoryReservationBytes = host.MemoryReservation > 0 ? host.MemoryReservation : null,
+        NanoCpus = host.NanoCpus > 0 ? host.NanoCpus : null,
+        CpuShares = host.CpuShares > 0 ? (ulong)host.CpuShares : null,
+        CpusetCpus = host.CpusetCpus,
+        CpusetMems = host.CpusetMems,
+        PidsLimit = host.PidsLimit,
+    };
 
     /// <summary>A --ulimit as the runtime's rlimit: RLIMIT_ and the name in upper case, -1 as unlimited.</summary>
     static OciRlimit ToRlimit(ContainerUlimit limit)

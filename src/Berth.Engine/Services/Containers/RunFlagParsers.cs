@@ -20,8 +20,18 @@ public static class RunFlagParsers
     /// </summary>
     public static (long Swap, long Reservation) MemorySwapAndReservation(long memory, string? swapValue, string? reservationValue)
     {
-        long swap = swapValue is null ? 0 : swapValue.Trim() == "-1" ? -1 : SizeInBytes(swapValue, "--memory-swap");
+        long swap = swapValue is null ? 0 : MemorySwapBytes(swapValue);
         long reservation = reservationValue is null ? 0 : SizeInBytes(reservationValue, "--memory-reservation");
+        CheckMemory(memory, swap, reservation);
+        return (swap, reservation);
+    }
+
+    /// <summary>`--memory-swap`: a size, or -1 for unlimited swap.</summary>
+    public static long MemorySwapBytes(string value) => value.Trim() == "-1" ? -1 : SizeInBytes(value, "--memory-swap");
+
+    /// <summary>The Docker daemon's checks of a memory limit, its memory+swap limit and its reservation (0 for unset).</summary>
+    public static void CheckMemory(long memory, long swap, long reservation)
+    {
         if (swap != 0 && memory == 0)
             throw new InvalidInputException("You should always set the Memory limit when using Memoryswap limit, see usage");
         if (swap > 0 && swap < memory)
@@ -30,7 +40,6 @@ public static class RunFlagParsers
             throw new InvalidInputException("Minimum memory reservation allowed is 6MB");
         if (memory > 0 && reservation > memory)
             throw new InvalidInputException("Minimum memory limit can not be less than memory reservation limit, see usage");
-        return (swap, reservation);
     }
 
     /// <summary>docker/go-units RAMInBytes: "64m", "1g", "512k", "100" (bytes); units are powers of 1024.</summary>

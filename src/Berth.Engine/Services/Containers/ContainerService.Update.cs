@@ -1,0 +1,57 @@
+using Berth.Engine.Runtime;
+
+namespace Berth.Engine.Services.Containers;
+
+/// <summary>What `update` asked for: null leaves a setting as it is.</summary>
+public sealed record ContainerUpdateRequest
+{
+    public string? Memory { get; init; }
+    public string? MemorySwap { get; init; }
+    public string? MemoryReservation { get; init; }
+    public string? Cpus { get; init; }
+    public long? CpuShares { get; init; }
+    public string? CpusetCpus { get; init; }
+    public string? CpusetMems { get; init; }
+    public long? PidsLimit { get; init; }
+    public string? Restart { get; init; }
+
+    public bool IsEmpty => this == new ContainerUpdateRequest();
+}
+
+public sealed partial class ContainerService
+{
+    /// <summary>
+    /// `update`: new cgroup limits and restart policy, checked as create checks them against the container's other
+    /// settings; recorded for its next start and, for a running container, applied now by the runtime.
+    /// </summary>
+    public async Task UpdateAsync(string nameOrId, ContainerUpdateRequest request, CancellationToken cancellationToken = default)
+    {
+        if (request.IsEmpty) throw new InvalidInputException("you must provide one or more flags when using this command");
+        string id = Get(nameOrId).Id;
+        using var held = Lock(id);
+        var container = GetLocked(held, id) ?? throw new NotFoundException($"No such container: {nameOrId}");
+        var host = container.Settings.HostConfig;
+        var restart = request.Restart is null ? host.RestartPolicy : RestartPolicies.Parse(request.Restart);
+        if (request.Restart is not null && host.AutoRemove && restart.Name != "no")
+            throw new InvalidInputException("Restart policy cannot be updated because AutoRemove is enabled for the container");
+        var updated = host with
+        {
+            Memory = request.Memory is { } m ? RunFlagParsers.MemoryBytes(m) : host.Memory,
+            MemorySwap = request.MemorySwap is { } swap ? RunFlagParsers.MemorySwapBytes(swap) : host.MemorySwap,
+            MemoryReservation = request.MemoryReservation is { } r ? RunFlagParsers.SizeInBytes(r, "--memory-reservation") : host.MemoryReservation,
+            NanoCpus = request.Cpus is { } cpus ? RunFlagParsers.NanoCpus(cpus) : host.NanoCpus,
+            CpuShares = request.CpuShares ?? host.CpuShares,
+            CpusetCpus = request.CpusetCpus is { } set ? HostFlagParsers.Cpuset(set, "cpus", OnlineList("/sys/devices/system/cpu/online")) : host.CpusetCpus,
+            CpusetMems = request.CpusetMems is { } mems ? HostFlagParsers.Cpuset(mems, "mems", OnlineList("/sys/devices/system/node/online")) : host.CpusetMems,
+            PidsLimit = request.PidsLimit ?? host.PidsLimit,
+            RestartPolicy = restart,
+        };
+        RunFlagParsers.CheckMemory(updated.Memory, updated.MemorySwap, updated.MemoryReservation);
+        if (container.IsRunning)
+        {
+            var limits = new OciSpecBuilder().Limits(WithLimits(new ContainerRunSpec { RootfsPath = "/", Args = ["update"] }, updated));
+            await RuntimeOf(container).UpdateAsync(container.Id, limits, cancellationToken).ConfigureAwait(false);
+        }
+        _store.Metadata.SetContainerSettings(container.Id, (container.Settings with { HostConfig = updated }).ToJson());
+    }
+}
