@@ -46,15 +46,20 @@ public static class HostDeviceNodes
     }
 
     /// <summary>
-    /// The device node at <paramref name="path"/> (through symlinks, as /dev/disk/by-id/… are), found among
-    /// <see cref="All"/>; Docker's error when there is none.
+    /// The device nodes at <paramref name="paths"/> (through symlinks, as /dev/disk/by-id/… are), found among
+    /// <see cref="All"/> (read once, and only when there is a path); Docker's error for a path that is none.
     /// </summary>
-    public static OciDevice Find(string path)
+    public static IReadOnlyList<OciDevice> Find(IReadOnlyList<string> paths)
     {
-        string Fail(string why) => throw new InvalidInputException($"error gathering device information while adding custom device \"{path}\": {why}");
-        if (!Path.Exists(path)) Fail("no such file or directory");
-        string real = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
-        return All().FirstOrDefault(d => d.Path == real) ?? throw new InvalidInputException(
-            $"error gathering device information while adding custom device \"{path}\": not a device node");
+        if (paths.Count == 0) return [];
+        var nodes = All();
+        return [.. paths.Select(path =>
+        {
+            string Fail(string why) => throw new InvalidInputException($"error gathering device information while adding custom device \"{path}\": {why}");
+            if (!Path.Exists(path)) Fail("no such file or directory");
+            string real = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+            return nodes.FirstOrDefault(d => d.Path == real) ?? throw new InvalidInputException(
+                $"error gathering device information while adding custom device \"{path}\": not a device node");
+        })];
     }
 }

@@ -221,6 +221,7 @@ public sealed class OciSpecBuilder
         return new OciResources
         {
             Devices = run.Privileged ? [new OciDeviceRule(true, Access: "rwm")]
+                : run.Devices.Count == 0 ? DefaultDeviceRules
                 : [.. DefaultDeviceRules, .. run.Devices.Select(d => new OciDeviceRule(true, d.Node.Type, d.Node.Major, d.Node.Minor, d.Access))],
             Memory = memory,
             Cpu = cpu,

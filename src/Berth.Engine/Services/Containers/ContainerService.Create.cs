@@ -125,7 +125,7 @@ public sealed partial class ContainerService
         if (duplicate is not null) throw new InvalidInputException($"Duplicate mount point: {duplicate.Key}");
 
         var devices = request.Devices.Select(HostFlagParsers.Device).ToList();
-        foreach (var device in devices) HostDeviceNodes.Find(device.PathOnHost);
+        HostDeviceNodes.Find([.. devices.Select(d => d.PathOnHost)]);
         var restart = RestartPolicies.Parse(request.Restart);
         if (request.AutoRemove && restart.Name != "no") throw new InvalidInputException("Conflicting options: --restart and --rm");
         var namespaces = (Pid: HostFlagParsers.PidMode(request.Pid), Ipc: HostFlagParsers.IpcMode(request.Ipc), Uts: HostFlagParsers.UtsMode(request.Uts));
@@ -204,8 +204,8 @@ public sealed partial class ContainerService
                 Sysctls = sysctls,
                 ShmSize = request.ShmSize is { } shm ? HostFlagParsers.ShmSize(shm) : HostSettings.DefaultShmSize,
                 CpuShares = request.CpuShares ?? 0,
-                CpusetCpus = request.CpusetCpus is { Length: > 0 } cpuset ? HostFlagParsers.Cpuset(cpuset, "cpus", OnlineList("/sys/devices/system/cpu/online")) : "",
-                CpusetMems = request.CpusetMems is { Length: > 0 } mems ? HostFlagParsers.Cpuset(mems, "mems", OnlineList("/sys/devices/system/node/online")) : "",
+                CpusetCpus = request.CpusetCpus is { Length: > 0 } cpuset ? HostFlagParsers.CpusetCpus(cpuset) : "",
+                CpusetMems = request.CpusetMems is { Length: > 0 } mems ? HostFlagParsers.CpusetMems(mems) : "",
                 PidMode = namespaces.Pid,
                 IpcMode = namespaces.Ipc,
                 UTSMode = namespaces.Uts,
@@ -286,9 +286,6 @@ public sealed partial class ContainerService
         if (value.Contains(':')) throw new InvalidInputException($"invalid argument \"{value}\" for \"--expose\" flag: a port to expose has no host side (use -p to publish)");
         return Berth.Engine.Containers.Ports.PortMapping.Parse(value);
     }
-
-    /// <summary>The kernel's list of online CPUs or memory nodes ("0-1"); "0" where the file is missing (no NUMA).</summary>
-    static string OnlineList(string path) => File.Exists(path) ? File.ReadAllText(path).Trim() : "0";
 
     static string? InitBinary() =>
         OciRuntime.FindBinary("docker-init") ?? OciRuntime.FindBinary("tini-static") ?? OciRuntime.FindBinary("tini");

@@ -56,8 +56,9 @@ public sealed partial class ContainerService
     /// <summary>`stop [-t] [-s]`: <paramref name="signal"/> (else the container's stop signal, else SIGTERM), then SIGKILL after the timeout.</summary>
     public async Task StopAsync(string nameOrId, int? timeoutSeconds, string? signal, CancellationToken cancellationToken = default)
     {
-        string stopSignal = Signal(string.IsNullOrEmpty(signal) ? Get(nameOrId).Settings.Config.StopSignal ?? "SIGTERM" : signal);
+        string? given = string.IsNullOrEmpty(signal) ? null : Signal(signal);
         var container = Get(nameOrId);
+        string stopSignal = given ?? Signal(container.Settings.Config.StopSignal ?? "SIGTERM");
         MarkStoppedByUser(container.Id);
         // A restart by the container's policy may be under way (it holds the lock while it starts the container): read
         // the container again once it has let go, so that a container it started is stopped here.

@@ -310,7 +310,6 @@ public sealed partial class ContainerService
                 Privileged = host.Privileged,
                 NoNewPrivileges = host.SecurityOpt.Any(o => o is "no-new-privileges" or "no-new-privileges:true" or "no-new-privileges=true"),
                 Seccomp = !host.SecurityOpt.Any(o => o is "seccomp=unconfined" or "seccomp:unconfined"),
-
                 ShmSizeBytes = host.ShmSize > 0 ? host.ShmSize : HostSettings.DefaultShmSize,
                 Rlimits = host.Ulimits.Select(ToRlimit).ToList(),
                 Sysctls = host.Sysctls,
@@ -318,7 +317,8 @@ public sealed partial class ContainerService
                 HostIpc = host.IpcMode == "host",
                 NoShm = host.IpcMode == "none",
                 HostUts = host.UTSMode == "host",
-                Devices = host.Devices.Select(d => new DeviceGrant(HostDeviceNodes.Find(d.PathOnHost) with { Path = d.PathInContainer }, d.CgroupPermissions)).ToList(),
+                Devices = [.. host.Devices.Zip(HostDeviceNodes.Find([.. host.Devices.Select(d => d.PathOnHost)]),
+                    (d, node) => new DeviceGrant(node with { Path = d.PathInContainer }, d.CgroupPermissions))],
                 InitPath = host.Init ? InitBinary() ?? throw new ContainerStartException("--init: no init binary found: install tini", 125) : null,
                 CgroupParent = CgroupParent,
                 ContainerId = container.Id,

@@ -41,8 +41,8 @@ public sealed partial class ContainerService
             MemoryReservation = request.MemoryReservation is { } r ? RunFlagParsers.SizeInBytes(r, "--memory-reservation") : host.MemoryReservation,
             NanoCpus = request.Cpus is { } cpus ? RunFlagParsers.NanoCpus(cpus) : host.NanoCpus,
             CpuShares = request.CpuShares ?? host.CpuShares,
-            CpusetCpus = request.CpusetCpus is { } set ? HostFlagParsers.Cpuset(set, "cpus", OnlineList("/sys/devices/system/cpu/online")) : host.CpusetCpus,
-            CpusetMems = request.CpusetMems is { } mems ? HostFlagParsers.Cpuset(mems, "mems", OnlineList("/sys/devices/system/node/online")) : host.CpusetMems,
+            CpusetCpus = request.CpusetCpus is { } set ? HostFlagParsers.CpusetCpus(set) : host.CpusetCpus,
+            CpusetMems = request.CpusetMems is { } mems ? HostFlagParsers.CpusetMems(mems) : host.CpusetMems,
             PidsLimit = request.PidsLimit ?? host.PidsLimit,
             RestartPolicy = restart,
         };

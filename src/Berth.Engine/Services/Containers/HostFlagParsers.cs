@@ -118,6 +118,15 @@ public static class HostFlagParsers
         return bytes == 0 ? HostSettings.DefaultShmSize : bytes;
     }
 
+    /// <summary>`--cpuset-cpus`: <see cref="Cpuset"/> against the kernel's online CPUs.</summary>
+    public static string CpusetCpus(string value) => Cpuset(value, "cpus", OnlineList("/sys/devices/system/cpu/online"));
+
+    /// <summary>`--cpuset-mems`: <see cref="Cpuset"/> against the kernel's online memory nodes.</summary>
+    public static string CpusetMems(string value) => Cpuset(value, "mems", OnlineList("/sys/devices/system/node/online"));
+
+    /// <summary>The kernel's list of online CPUs or memory nodes ("0-1"); "0" where the file is missing (no NUMA).</summary>
+    static string OnlineList(string path) => File.Exists(path) ? File.ReadAllText(path).Trim() : "0";
+
     /// <summary>
     /// `--cpuset-cpus 0-2,4` / `--cpuset-mems 0`: a list of numbers and ranges, each of them available on this host
     /// (<paramref name="available"/>, the kernel's list of online CPUs or memory nodes).
