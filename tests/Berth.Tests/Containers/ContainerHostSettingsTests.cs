@@ -208,7 +208,7 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
         string id = (await bb.OkAsync("run", "-d", "--network", "none", "--restart", "always", "bb", "sh", "-c", "sleep 0.2")).Trim();
         try
         {
-            await WaitUntilAsync(async () => RestartCount(await StateAsync(id)) >= 2, TimeSpan.FromSeconds(30));
+            await WaitUntilAsync(async () => RestartCount(await StateAsync(id)) >= 2, TimeSpan.FromSeconds(30), () => DiagnosisAsync(id));
             await bb.OkAsync("stop", "-t", "1", id);
             string stopped = await StateAsync(id);
             await Task.Delay(2000);
@@ -216,7 +216,7 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
             Assert.StartsWith("exited ", stopped);
             await bb.OkAsync("start", id);
             int before = RestartCount(stopped);
-            await WaitUntilAsync(async () => RestartCount(await StateAsync(id)) > before, TimeSpan.FromSeconds(30));
+            await WaitUntilAsync(async () => RestartCount(await StateAsync(id)) > before, TimeSpan.FromSeconds(30), () => DiagnosisAsync(id));
         }
         finally
         {
@@ -229,12 +229,18 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
 
     static int RestartCount(string state) => int.Parse(state.Split(' ')[1]);
 
-    static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    /// <summary>What a timed-out wait reports: the container's state, error and files.</summary>
+    async Task<string> DiagnosisAsync(string id) =>
+        (await bb.OkAsync("inspect", "--format", "{{.State.Status}} count {{.RestartCount}} exit {{.State.ExitCode}} error '{{.State.Error}}' started {{.State.StartedAt}} finished {{.State.FinishedAt}}", id)).Trim()
+        + "; files: " + string.Join(' ', Directory.EnumerateFileSystemEntries(Path.Combine(bb.Store.Root, "containers", id)).Select(Path.GetFileName));
+
+    static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<Task<string>>? diagnosis = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the container's state did not come within " + timeout);
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("the container's state did not come within " + timeout + (diagnosis is null ? "" : ": " + await diagnosis()));
             await Task.Delay(100);
         }
     }
