@@ -7,9 +7,12 @@ using Berth.Engine.IO;
 namespace Berth.Engine.Runtime;
 
 /// <summary>
-/// Runs conmon (containers/conmon, as Podman does) as each container's monitor. conmon double-forks away from us, runs the
-/// runtime's create (or exec), writes the container's output to a k8s-file log, serves an attach socket, and writes the exit
-/// code to &lt;exit dir&gt;/&lt;id&gt; when the container ends, then runs the exit command.
+/// Runs conmon (containers/conmon, as Podman does) as each container's monitor. conmon runs the runtime's create (or exec),
+/// writes the container's output to a k8s-file log, serves an attach socket, and writes the exit code to
+/// &lt;exit dir&gt;/&lt;id&gt; when the container ends, then runs the exit command. A container's conmon is started with
+/// --sync in a session of its own: it stays our child instead of forking once more to leave us (that fork of a process
+/// with a dozen libraries mapped, and the first process's exit, were ~2 ms of every `run`), and outlives us like any
+/// orphan; <see cref="ReapEnded"/> collects the ones that end while we still run.
 /// </summary>
 /// <remarks>
 /// Protocol (conmon --api-version 1): the fd named by _OCI_SYNCPIPE receives JSON lines: <c>{"data": PID}</c> once the
@@ -70,8 +73,8 @@ public sealed class ConmonMonitor : IContainerMonitor
         File.Delete(Path.Combine(options.ExitDir, options.ContainerId));
 
         string pidFile = Path.Combine(options.BundlePath, "pidfile");
-        string conmonPidFile = Path.Combine(options.BundlePath, "conmon.pid");
         File.Delete(pidFile);
+        ReapEnded();
         var args = new List<string>
         {
             ConmonPath, "--api-version", "1",
@@ -83,7 +86,7 @@ public sealed class ConmonMonitor : IContainerMonitor
             "-l", "k8s-file:" + options.LogPath,
             "--exit-dir", options.ExitDir,
             "--socket-dir-path", SocketDir,
-            "--conmon-pidfile", conmonPidFile,
+            "--sync",
         };
         foreach (var a in _runtime.GlobalArgs) args.AddRange(["--runtime-arg", a]);
         if (options.Terminal) args.Add("-t");
@@ -112,8 +115,9 @@ public sealed class ConmonMonitor : IContainerMonitor
             var pipes = new List<(string, int)> { ("_OCI_SYNCPIPE", SyncFd) };
             if (start >= 0) { fds.Add(new(startChild, StartFd)); pipes.Add(("_OCI_STARTPIPE", StartFd)); }
             string conmonOutput = Path.Combine(options.BundlePath, "conmon.out");
-            int launcher = NativeProcess.Spawn(ConmonPath, args, Environment([.. pipes]), fds, conmonOutput, options.BundlePath);
-            return new LaunchedMonitor(options, launcher, sync, start, conmonOutput, conmonPidFile);
+            int pid = NativeProcess.Spawn(ConmonPath, args, Environment([.. pipes]), fds, conmonOutput, options.BundlePath, newSession: true);
+            lock (Children) Children.Add(pid);
+            return new LaunchedMonitor(options, pid, sync, start, conmonOutput);
         }
         catch
         {
@@ -150,21 +154,18 @@ public sealed class ConmonMonitor : IContainerMonitor
         }
 
         Diagnostics.PhaseTimer.Mark("conmon spawned");
-        // conmon's first process forks the real monitor, writes its pid file and exits.
-        int launcherExit = await Task.Run(() => NativeProcess.WaitForExit(launched.Launcher), cancellationToken).ConfigureAwait(false);
-        if (launcherExit != 0)
-            throw new RuntimeException($"conmon failed for {options.ContainerId}: {ConmonOutput(launched.OutputPath, launcherExit)}");
-
-        Diagnostics.PhaseTimer.Mark("conmon launcher exited");
         var message = await launched.Sync.ReadAsync(CreateTimeout, cancellationToken).ConfigureAwait(false);
         Diagnostics.PhaseTimer.Mark("conmon reported create");
-        int monitorPid = ReadPid(launched.MonitorPidFile);
         if (message is null)
-            throw new RuntimeException($"conmon exited without creating container {options.ContainerId}: {ConmonOutput(launched.OutputPath, 0)}");
+        {
+            // conmon closed its end without a report: it failed (its arguments, its set-up) and has ended or is ending.
+            int code = await Task.Run(() => WaitForChild(launched.Pid), cancellationToken).ConfigureAwait(false);
+            throw new RuntimeException($"conmon exited without creating container {options.ContainerId}: {ConmonOutput(launched.OutputPath, code)}");
+        }
         if (message.Value.Data < 0)
             throw new RuntimeException($"{_runtime.Name} create {options.ContainerId}: {RuntimeMessage(message.Value.Text)}");
         TryDelete(launched.OutputPath);
-        return new MonitoredContainer(options.ContainerId, message.Value.Data, monitorPid,
+        return new MonitoredContainer(options.ContainerId, message.Value.Data, launched.Pid,
             AttachSocketPath(options.ContainerId), Path.Combine(options.BundlePath, "ctl"));
     }
 
@@ -174,20 +175,19 @@ public sealed class ConmonMonitor : IContainerMonitor
         int _syncFd, _startFd;
         SyncReader? _sync;
 
-        internal LaunchedMonitor(MonitorOptions options, int launcher, int syncFd, int startFd, string outputPath, string monitorPidFile)
+        internal LaunchedMonitor(MonitorOptions options, int pid, int syncFd, int startFd, string outputPath)
         {
             Options = options;
-            Launcher = launcher;
+            Pid = pid;
             _syncFd = syncFd;
             _startFd = startFd;
             OutputPath = outputPath;
-            MonitorPidFile = monitorPidFile;
         }
 
         public MonitorOptions Options { get; }
-        internal int Launcher { get; }
+        /// <summary>conmon's pid: with --sync the process we started is the monitor itself.</summary>
+        internal int Pid { get; }
         internal string OutputPath { get; }
-        internal string MonitorPidFile { get; }
 
         /// <summary>conmon waits on its start pipe for <see cref="LetGo"/>.</summary>
         internal bool WaitsToBeLetGo => _startFd >= 0;
@@ -218,12 +218,11 @@ public sealed class ConmonMonitor : IContainerMonitor
         /// <summary>Kills conmon if it was never let go (it has created nothing then); closes the pipes.</summary>
         public void Dispose()
         {
-            // The start pipe is closed when let go, before anything waits for the launcher, so one still open means a
-            // launcher blocked on it, not yet reaped.
+            // The start pipe is closed when let go, so one still open means a conmon blocked on it, before any fork.
             if (_startFd >= 0)
             {
-                NativeProcess.Signal(Launcher, 9);
-                NativeProcess.WaitForExit(Launcher);
+                NativeProcess.Signal(Pid, 9);
+                WaitForChild(Pid);
                 TryDelete(OutputPath);
                 NativeProcess.CloseFd(_startFd);
                 _startFd = -1;
@@ -232,6 +231,23 @@ public sealed class ConmonMonitor : IContainerMonitor
             else NativeProcess.CloseFd(_syncFd);
             _syncFd = -1;
         }
+    }
+
+    /// <summary>Containers' conmon processes started by this process (our children, see the class remarks), until reaped.</summary>
+    static readonly List<int> Children = [];
+
+    /// <summary>Reaps the conmon processes of ours that have ended (a long-lived process would otherwise keep them as zombies).</summary>
+    public static void ReapEnded()
+    {
+        lock (Children) Children.RemoveAll(NativeProcess.TryReap);
+    }
+
+    /// <summary>Waits for a conmon of ours to end and reaps it; its exit code.</summary>
+    static int WaitForChild(int pid)
+    {
+        int code = NativeProcess.WaitForExit(pid);
+        lock (Children) Children.Remove(pid);
+        return code;
     }
 
     void CheckSpec(MonitorOptions options, RuntimeSpec spec)
@@ -415,12 +431,6 @@ public sealed class ConmonMonitor : IContainerMonitor
         env.Add("LC_ALL=C");
         foreach (var (name, fd) in pipes) env.Add(name + "=" + fd.ToString(CultureInfo.InvariantCulture));
         return env;
-    }
-
-    private static int ReadPid(string path)
-    {
-        try { return int.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture); }
-        catch (Exception e) when (e is IOException or FormatException) { return 0; }
     }
 
     private static string ConmonOutput(string path, int exitCode)

@@ -13,8 +13,9 @@ internal static partial class NativeProcess
     private const int SOCK_CLOEXEC = 0x80000;
     private const int AF_UNIX = 1;
     private const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_TRUNC = 0x200, O_APPEND = 0x400;
-    private const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
+    private const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
     private const int EINTR = 4, ECHILD = 10, ESRCH = 3;
+    private const int WNOHANG = 1;
 
     /// <summary>A file descriptor to hand to the child: our <paramref name="ParentFd"/> becomes its <paramref name="ChildFd"/>.</summary>
     public readonly record struct FdMapping(int ParentFd, int ChildFd);
@@ -123,8 +124,10 @@ internal static partial class NativeProcess
     /// are reset so the child does not inherit .NET's ignored SIGPIPE.
     /// </summary>
     /// <param name="workingDirectory">The child's current directory (conmon writes its "oom" file there), or ours.</param>
+    /// <param name="newSession">The child starts in a session (and process group) of its own, out of reach of the terminal's
+    /// signals to ours (glibc's POSIX_SPAWN_SETSID).</param>
     public static int Spawn(string path, IReadOnlyList<string> argv, IEnumerable<string> env, IReadOnlyList<FdMapping> fds, string? outputFile,
-        string? workingDirectory = null)
+        string? workingDirectory = null, bool newSession = false)
     {
         var allocated = new List<IntPtr>();
         IntPtr fileActions = Marshal.AllocHGlobal(1024), attr = Marshal.AllocHGlobal(1024), sigset = Marshal.AllocHGlobal(256);
@@ -159,7 +162,7 @@ internal static partial class NativeProcess
             sigdelset(sigset, 9);
             sigdelset(sigset, 19);
             posix_spawnattr_setsigdefault(attr, sigset);
-            posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+            posix_spawnattr_setflags(attr, (short)(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (newSession ? POSIX_SPAWN_SETSID : 0)));
 
             int rc = posix_spawn(out int pid, path, fileActions, attr, Strings(argv), Strings(env));
             if (rc != 0)
@@ -201,6 +204,15 @@ internal static partial class NativeProcess
             if (errno == ECHILD) return -1;
             throw new RuntimeException($"waitpid({pid}) failed: errno {errno}");
         }
+    }
+
+    /// <summary>Reaps a child started by <see cref="Spawn"/> if it has ended; false while it runs.</summary>
+    public static bool TryReap(int pid)
+    {
+        int rc;
+        do rc = waitpid(pid, out _, WNOHANG);
+        while (rc < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        return rc != 0; // its pid (reaped now) or -1 (not our child, or reaped already)
     }
 
     /// <summary>Sends a signal; false when the process no longer exists.</summary>

@@ -13,8 +13,8 @@ namespace Berth.Engine;
 /// </remarks>
 public sealed partial class StoreLock : IDisposable
 {
-    const int LOCK_SH = 1, LOCK_EX = 2;
-    const int EINTR = 4;
+    const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4;
+    const int EINTR = 4, ENOENT = 2;
     const int O_RDWR = 2, O_CREAT = 0x40, O_CLOEXEC = 0x80000;
     readonly string _path;
     int _fd;
@@ -55,6 +55,33 @@ public sealed partial class StoreLock : IDisposable
             // path now, so lock whatever file the path names now instead.
             if (PosixFileInfo.IsLinkedAt(fd, path)) return new StoreLock(path, fd);
             close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Whether an exclusive lock on <paramref name="name"/> could be taken now (nobody holds one); null when there is no
+    /// such lock file, which this does not make.
+    /// </summary>
+    public static bool? IsFree(string lockDir, string name)
+    {
+        string path = Path.Combine(lockDir, name + ".lock");
+        int fd = open(path, O_RDWR | O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == ENOENT) return null;
+            throw new IOException($"cannot open {path}: errno {errno}");
+        }
+        try
+        {
+            int rc;
+            do rc = flock(fd, LOCK_EX | LOCK_NB);
+            while (rc != 0 && Marshal.GetLastPInvokeError() == EINTR);
+            return rc == 0;
+        }
+        finally
+        {
+            close(fd); // lets go of the lock if it was taken
         }
     }
 

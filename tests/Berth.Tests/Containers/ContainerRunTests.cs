@@ -79,19 +79,25 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
     }
 
     [Fact]
-    public async Task Run_rm_container_is_removed_by_the_exit_command_when_berth_was_killed()
+    public async Task Run_rm_container_left_by_a_killed_berth_is_removed_by_the_next_lookup_once_it_exits()
     {
-        // The attached `run --rm` removes its container itself; conmon's exit command steps in only when berth went away.
+        // The attached `run --rm` removes its container itself (conmon runs no exit command for it); when that berth process
+        // died, the container's removal lease is free and whoever looks the container up next removes it, once it has exited.
         var berth = Berth.Engine.Processes.BerthExecutable.Current;
         var start = new System.Diagnostics.ProcessStartInfo(berth.FileName) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in berth.Arguments("--root", bb.Store.Root, "run", "--rm", "--name", "killed-client", "--network", "none", "bb", "sleep", "2"))
             start.ArgumentList.Add(a);
         using var client = System.Diagnostics.Process.Start(start)!;
         Assert.True(await TestContainer.WaitUntil(() => bb.Store.Engine.Containers.TryGet("killed-client") is { IsRunning: true }, 30_000), "the container should start");
+        string id = bb.Store.Engine.Containers.Get("killed-client").Id;
         client.Kill();
         await client.WaitForExitAsync();
-        Assert.True(await TestContainer.WaitUntil(() => bb.Store.Engine.Containers.TryGet("killed-client") is null, 30_000),
-            "conmon's exit command should remove the --rm container once berth is gone");
+        Assert.True(bb.Store.Engine.Containers.TryGet("killed-client") is { IsRunning: true }, "a running container is not removed");
+        Assert.True(await TestContainer.WaitUntil(() => bb.Store.Engine.Containers.List().All(c => c.Id != id), 30_000),
+            "ps should remove the --rm container once it has exited");
+        Assert.False(Directory.Exists(bb.Store.Engine.Containers.ContainerDirectory(id)));
+        Assert.False(RootfsMount.IsMounted(bb.Store.Engine.Containers.RootfsPath(id)));
+        Assert.Null(bb.Store.Engine.Containers.TryGet(id));
     }
 
     [Fact]

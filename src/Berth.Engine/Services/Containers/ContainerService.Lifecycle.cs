@@ -235,7 +235,7 @@ public sealed partial class ContainerService
     /// </summary>
     public async Task RemoveAsync(string nameOrId, bool force = false, bool volumes = false, CancellationToken cancellationToken = default)
     {
-        var container = Get(nameOrId);
+        var container = Find(nameOrId) ?? throw new NotFoundException($"No such container: {nameOrId}");
         DiscardLaunchedMonitor(container.Id);
         if (container.IsRunning && force) MarkStoppedByUser(container.Id); // its restart policy must not start it again meanwhile
         if (container.IsRunning && !force)

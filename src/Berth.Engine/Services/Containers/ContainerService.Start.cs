@@ -28,13 +28,16 @@ public sealed partial class ContainerService
     {
         var container = Get(nameOrId);
         if (container.IsRunning) throw new ConflictException($"container {container.Id} is already running");
+        bool removes = container.Settings.HostConfig.AutoRemove;
+        // Held until the removal below is done: conmon runs no exit command for a container this process removes.
+        using var removal = removes ? RemovalLease.Take(ContainerDirectory(container.Id)) : null;
         ConmonAttach? attach = null;
         try
         {
             await StartCoreAsync(container, async created =>
             {
                 attach = await MonitorFor(RuntimeOf(container)).AttachAsync(created.AttachSocketPath, cancellationToken).ConfigureAwait(false);
-            }, size, cancellationToken, removesAfterExit: container.Settings.HostConfig.AutoRemove).ConfigureAwait(false);
+            }, size, cancellationToken, removesAfterExit: removes).ConfigureAwait(false);
             started?.Invoke(Get(container.Id));
             await attach!.PumpAsync(streams, cancellationToken).ConfigureAwait(false);
             Diagnostics.PhaseTimer.Mark("attach: streams closed");
@@ -44,7 +47,7 @@ public sealed partial class ContainerService
             if (attach is not null) await attach.DisposeAsync().ConfigureAwait(false);
         }
         int code = await WaitAsync(container.Id, cancellationToken).ConfigureAwait(false);
-        if (container.Settings.HostConfig.AutoRemove)
+        if (removes)
         {
             try { await RemoveAsync(container.Id, force: true, volumes: true, cancellationToken).ConfigureAwait(false); }
             catch (NotFoundException) { }
@@ -53,9 +56,8 @@ public sealed partial class ContainerService
     }
 
     /// <param name="removesAfterExit">
-    /// The caller waits for the exit and removes the (--rm) container itself: conmon's exit command then only waits for
-    /// this process to end or the container to be gone, and starts `berth container cleanup` only when it is not, instead
-    /// of a second berth process doing the same removal at the same time.
+    /// The caller waits for the exit and removes the (--rm) container itself, holding its <see cref="RemovalLease"/>:
+    /// conmon runs no exit command for it.
     /// </param>
     /// <param name="restartOf">
     /// A restart by the container's policy of the run that ended in this state: nothing is done when the container has
@@ -143,7 +145,7 @@ public sealed partial class ContainerService
 
     MonitorOptions MonitorOptionsFor(string id, string name, bool tty, bool openStdin, bool stdinOnce, bool removesAfterExit)
     {
-        string[] exitCommand = ExitCommand(id, removesAfterExit);
+        string[]? exitCommand = removesAfterExit ? null : ExitCommand(id);
         return new()
         {
             ContainerId = id,
@@ -155,8 +157,8 @@ public sealed partial class ContainerService
             Stdin = openStdin,
             // As Docker: StdinOnce closes stdin when the attached client goes, but never on a terminal (detach keys).
             LeaveStdinOpen = openStdin && (!stdinOnce || tty),
-            ExitCommand = exitCommand[0],
-            ExitCommandArgs = exitCommand[1..],
+            ExitCommand = exitCommand?[0],
+            ExitCommandArgs = exitCommand?[1..] ?? [],
             PersistDir = PersistDirectory(id),
         };
     }
@@ -223,25 +225,11 @@ public sealed partial class ContainerService
         catch (Exception) { } // never launched: nothing to kill
     }
 
-    /// <summary>
-    /// conmon's exit command, program first: `berth container cleanup ID`, behind a shell guard when this process removes
-    /// the container itself.
-    /// </summary>
-    string[] ExitCommand(string id, bool removesAfterExit)
-    {
+    /// <summary>conmon's exit command, program first: `berth container cleanup ID`.</summary>
+    string[] ExitCommand(string id) =>
         // conmon runs its exit command with SIGCHLD blocked, which would leave .NET's Process waits hanging: env unblocks it.
-        string[] cleanup = [OciRuntime.FindBinary("env") ?? "/usr/bin/env", "--default-signal",
+        [OciRuntime.FindBinary("env") ?? "/usr/bin/env", "--default-signal",
             BerthExecutable.Current.FileName, .. BerthExecutable.Current.Arguments("--root", _store.Root, "container", "cleanup", id)];
-        if (!removesAfterExit) return cleanup;
-        // This process removes the container (runtime state included) once it has ended: the guard waits while this
-        // process lives and the container directory exists (the removal deletes it), and runs the cleanup only when this
-        // process went away without removing the container. The shell itself needs no env (dash clears the blocked
-        // signals at start), so env runs only in that rare case, not next to every `run --rm`'s own removal.
-        const string Guard =
-            "p=$1 d=$2; shift 2; " +
-            "while [ -e \"$d\" ] && kill -0 \"$p\" 2>/dev/null; do sleep 0.02; done; [ -e \"$d\" ] || exit 0; exec \"$@\"";
-        return ["/bin/sh", "-c", Guard, "sh", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), ContainerDirectory(id), .. cleanup];
-    }
 
     /// <summary>Docker's exit codes for a container that could not start: 127 command not found, 126 not executable, else 125.</summary>
     static int StartFailureCode(string message)

@@ -72,7 +72,10 @@ public sealed partial class ContainerService
     /// <summary>Finds a container by full ID, name, or unique ID prefix (Docker's order) and reconciles its state.</summary>
     public ContainerRecord Get(string nameOrId) => TryGet(nameOrId) ?? throw new NotFoundException($"No such container: {nameOrId}");
 
-    public ContainerRecord? TryGet(string nameOrId)
+    public ContainerRecord? TryGet(string nameOrId) => Find(nameOrId) is { } found && !RemovedAbandoned(found) ? found : null;
+
+    /// <summary><see cref="TryGet"/> without removing an abandoned --rm container (for rm itself).</summary>
+    ContainerRecord? Find(string nameOrId)
     {
         if (string.IsNullOrEmpty(nameOrId)) return null;
         var row = _store.Metadata.GetContainer(nameOrId) ?? _store.Metadata.GetContainerByName(nameOrId.TrimStart('/'));
@@ -90,7 +93,22 @@ public sealed partial class ContainerService
     {
         var rows = _store.Metadata.ListContainers();
         var health = _store.Metadata.AllHealth();
-        return rows.Select(r => health.TryGetValue(r.Id, out var h) ? Reconcile(r) with { Health = ToHealthState(h) } : Reconcile(r)).ToList();
+        return rows.Select(r => health.TryGetValue(r.Id, out var h) ? Reconcile(r) with { Health = ToHealthState(h) } : Reconcile(r))
+            .Where(c => !RemovedAbandoned(c)).ToList();
+    }
+
+    /// <summary>
+    /// Removes an --rm container that has exited while the berth process that was to remove it is gone (see
+    /// <see cref="RemovalLease"/>); true when it was such a container (removed now, or by someone else meanwhile).
+    /// </summary>
+    bool RemovedAbandoned(ContainerRecord container)
+    {
+        if (!container.Settings.HostConfig.AutoRemove || container.State.Status != ContainerStatus.Exited) return false;
+        if (!RemovalLease.IsAbandoned(ContainerDirectory(container.Id))) return false;
+        // Synchronous, as every lookup is: the removal awaits nothing that needs the caller's thread.
+        try { RemoveAsync(container.Id, force: true, volumes: true).GetAwaiter().GetResult(); }
+        catch (NotFoundException) { }
+        return true;
     }
 
     /// <summary>
