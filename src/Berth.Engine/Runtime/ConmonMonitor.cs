@@ -9,10 +9,11 @@ namespace Berth.Engine.Runtime;
 /// <summary>
 /// Runs conmon (containers/conmon, as Podman does) as each container's monitor. conmon runs the runtime's create (or exec),
 /// writes the container's output to a k8s-file log, serves an attach socket, and writes the exit code to
-/// &lt;exit dir&gt;/&lt;id&gt; when the container ends, then runs the exit command. A container's conmon is started with
-/// --sync in a session of its own: it stays our child instead of forking once more to leave us (that fork of a process
-/// with a dozen libraries mapped, and the first process's exit, were ~2 ms of every `run`), and outlives us like any
-/// orphan; <see cref="ReapEnded"/> collects the ones that end while we still run.
+/// &lt;exit dir&gt;/&lt;id&gt; when the container ends, then runs the exit command. conmon forks once more to leave us
+/// (its first process writes the monitor's pid file and exits), except for a container this process waits for
+/// (<see cref="MonitorOptions.WaitedForHere"/>): that conmon is started with --sync in a session of its own and stays our
+/// child (the fork of a process with a dozen libraries mapped, and the first process's exit, were ~2 ms of every
+/// attached `run`); it outlives us like any orphan, and <see cref="ReapEnded"/> collects the ones that end while we run.
 /// </summary>
 /// <remarks>
 /// Protocol (conmon --api-version 1): the fd named by _OCI_SYNCPIPE receives JSON lines: <c>{"data": PID}</c> once the
@@ -58,10 +59,18 @@ public sealed class ConmonMonitor : IContainerMonitor
     }
 
     /// <summary>
-    /// Starts conmon for <paramref name="options"/>' container. With <paramref name="waitsForBundle"/> it waits on its start
-    /// pipe (it reads it before forking or running anything) until <see cref="CompleteAsync"/> lets it go, so its process
-    /// start (~4 ms of loading libraries here) overlaps whatever the caller does meanwhile; without, the bundle must be
-    /// ready already. Disposing the result before it is let go kills conmon, which then has created nothing.
+    /// Starts conmon for <paramref name="options"/>' container. Without <paramref name="waitsForBundle"/> the bundle must be
+    /// ready already. With it, the bundle is made meanwhile and <see cref="CompleteAsync"/> hands it over, so conmon's start
+    /// overlaps whatever the caller does meanwhile:
+    /// <list type="bullet">
+    /// <item>for a runtime that <see cref="IOciRuntime.ReadsSpecFromFifo"/>, conmon goes on at once, sets itself up and
+    /// starts the runtime's create, which waits on config.json, a FIFO here until the bundle is ready (conmon's start and
+    /// set-up and runc's start, ~10 ms here, no longer precede the create);</item>
+    /// <item>otherwise conmon waits on its start pipe (read before it forks or runs anything) until it is let go (its
+    /// process start, ~4 ms of loading libraries here, is what overlaps).</item>
+    /// </list>
+    /// Disposing the result before the bundle was handed over kills conmon (and the waiting runtime), which have then
+    /// created nothing.
     /// </summary>
     public LaunchedMonitor Launch(MonitorOptions options, bool waitsForBundle)
     {
@@ -73,8 +82,10 @@ public sealed class ConmonMonitor : IContainerMonitor
         File.Delete(Path.Combine(options.ExitDir, options.ContainerId));
 
         string pidFile = Path.Combine(options.BundlePath, "pidfile");
+        string conmonPidFile = Path.Combine(options.BundlePath, "conmon.pid");
         File.Delete(pidFile);
         ReapEnded();
+        bool child = options.WaitedForHere;
         var args = new List<string>
         {
             ConmonPath, "--api-version", "1",
@@ -86,8 +97,8 @@ public sealed class ConmonMonitor : IContainerMonitor
             "-l", "k8s-file:" + options.LogPath,
             "--exit-dir", options.ExitDir,
             "--socket-dir-path", SocketDir,
-            "--sync",
         };
+        args.AddRange(child ? ["--sync"] : ["--conmon-pidfile", conmonPidFile]);
         foreach (var a in _runtime.GlobalArgs) args.AddRange(["--runtime-arg", a]);
         if (options.Terminal) args.Add("-t");
         if (options.Stdin) args.Add("-i");
@@ -106,23 +117,34 @@ public sealed class ConmonMonitor : IContainerMonitor
         }
 
         // Raw descriptors: the sync end becomes a Socket only once conmon runs the runtime's create (see LaunchedMonitor.Sync).
+        // Only a conmon that stays our child can be killed with the runtime it started (its process group) if the bundle
+        // never comes; one that left is in a session of its own we do not know.
+        bool specFifo = waitsForBundle && child && _runtime.ReadsSpecFromFifo;
+        int fifo = -1;
+        if (specFifo)
+        {
+            string config = Path.Combine(options.BundlePath, OciBundle.ConfigFile);
+            File.Delete(config); // a previous run's
+            fifo = NativeProcess.MakeOpenFifo(config);
+        }
         var (sync, syncChild) = NativeProcess.CreateSocketPairFds();
         int start = -1, startChild = -1;
-        if (waitsForBundle) (start, startChild) = NativeProcess.CreateSocketPairFds();
+        if (waitsForBundle && !specFifo) (start, startChild) = NativeProcess.CreateSocketPairFds();
         try
         {
             var fds = new List<NativeProcess.FdMapping> { new(syncChild, SyncFd) };
             var pipes = new List<(string, int)> { ("_OCI_SYNCPIPE", SyncFd) };
             if (start >= 0) { fds.Add(new(startChild, StartFd)); pipes.Add(("_OCI_STARTPIPE", StartFd)); }
             string conmonOutput = Path.Combine(options.BundlePath, "conmon.out");
-            int pid = NativeProcess.Spawn(ConmonPath, args, Environment([.. pipes]), fds, conmonOutput, options.BundlePath, newSession: true);
-            lock (Children) Children.Add(pid);
-            return new LaunchedMonitor(options, pid, sync, start, conmonOutput);
+            int pid = NativeProcess.Spawn(ConmonPath, args, Environment([.. pipes]), fds, conmonOutput, options.BundlePath, newSession: child);
+            if (child) lock (Children) Children.Add(pid);
+            return new LaunchedMonitor(options, pid, child, sync, start, fifo, conmonOutput, Path.Combine(SocketDir, options.ContainerId), conmonPidFile);
         }
         catch
         {
             NativeProcess.CloseFd(sync);
             NativeProcess.CloseFd(start);
+            NativeProcess.CloseFd(fifo);
             throw;
         }
         finally
@@ -134,12 +156,13 @@ public sealed class ConmonMonitor : IContainerMonitor
 
     /// <summary>
     /// Lets a launched conmon create its container: first runs <paramref name="prepareBundle"/> when conmon waits for the
-    /// bundle (conmon is killed if it throws), then waits until the runtime has created the container.
+    /// bundle (conmon is killed if it throws) and hands the bundle over, then waits until the runtime has created the
+    /// container.
     /// </summary>
     public async Task<MonitoredContainer> CompleteAsync(LaunchedMonitor launched, Func<RuntimeSpec>? prepareBundle, CancellationToken cancellationToken = default)
     {
         var options = launched.Options;
-        if (launched.WaitsToBeLetGo)
+        if (launched.WaitsForBundle)
         {
             try
             {
@@ -147,50 +170,77 @@ public sealed class ConmonMonitor : IContainerMonitor
             }
             catch
             {
-                launched.Dispose(); // conmon is still blocked on the start pipe, before its fork: killing it leaves nothing behind
+                launched.Dispose(); // nothing is created before the bundle is handed over: killing conmon leaves nothing behind
                 throw;
             }
-            launched.LetGo();
+            if (!launched.HandOver())
+            {
+                // A spec larger than a FIFO can hold (past a megabyte): conmon again, given the file from the start.
+                launched.Dispose();
+                using var again = Launch(options, waitsForBundle: false);
+                return await CompleteAsync(again, null, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         Diagnostics.PhaseTimer.Mark("conmon spawned");
+        if (!launched.IsMonitor)
+        {
+            // conmon's first process forks the real monitor, writes its pid file and exits.
+            int launcherExit = await Task.Run(() => WaitForChild(launched.Pid), cancellationToken).ConfigureAwait(false);
+            if (launcherExit != 0)
+                throw new RuntimeException($"conmon failed for {options.ContainerId}: {ConmonOutput(launched.OutputPath, launcherExit)}");
+        }
         var message = await launched.Sync.ReadAsync(CreateTimeout, cancellationToken).ConfigureAwait(false);
         Diagnostics.PhaseTimer.Mark("conmon reported create");
         if (message is null)
         {
             // conmon closed its end without a report: it failed (its arguments, its set-up) and has ended or is ending.
-            int code = await Task.Run(() => WaitForChild(launched.Pid), cancellationToken).ConfigureAwait(false);
+            int code = launched.IsMonitor ? await Task.Run(() => WaitForChild(launched.Pid), cancellationToken).ConfigureAwait(false) : 0;
             throw new RuntimeException($"conmon exited without creating container {options.ContainerId}: {ConmonOutput(launched.OutputPath, code)}");
         }
+        int monitorPid = launched.IsMonitor ? launched.Pid : ReadPid(launched.MonitorPidFile);
         if (message.Value.Data < 0)
             throw new RuntimeException($"{_runtime.Name} create {options.ContainerId}: {RuntimeMessage(message.Value.Text)}");
         TryDelete(launched.OutputPath);
-        return new MonitoredContainer(options.ContainerId, message.Value.Data, launched.Pid,
+        return new MonitoredContainer(options.ContainerId, message.Value.Data, monitorPid,
             AttachSocketPath(options.ContainerId), Path.Combine(options.BundlePath, "ctl"));
     }
 
-    /// <summary>A conmon started by <see cref="Launch"/>, waiting to be let go (or already let go) to create its container.</summary>
+    /// <summary>A conmon started by <see cref="Launch"/>, waiting for its bundle (or given it already) to create its container.</summary>
     public sealed class LaunchedMonitor : IDisposable
     {
-        int _syncFd, _startFd;
+        int _syncFd, _startFd, _specFifo;
+        bool _waitsForBundle;
         SyncReader? _sync;
 
-        internal LaunchedMonitor(MonitorOptions options, int pid, int syncFd, int startFd, string outputPath)
+        internal LaunchedMonitor(MonitorOptions options, int pid, bool isMonitor, int syncFd, int startFd, int specFifo, string outputPath,
+            string socketLink, string monitorPidFile)
         {
             Options = options;
             Pid = pid;
+            IsMonitor = isMonitor;
+            MonitorPidFile = monitorPidFile;
             _syncFd = syncFd;
             _startFd = startFd;
+            _specFifo = specFifo;
+            _waitsForBundle = startFd >= 0 || specFifo >= 0;
             OutputPath = outputPath;
+            SocketLink = socketLink;
         }
 
         public MonitorOptions Options { get; }
-        /// <summary>conmon's pid: with --sync the process we started is the monitor itself.</summary>
+        /// <summary>The conmon process we started: the monitor itself (<see cref="IsMonitor"/>) or the one that forks it.</summary>
         internal int Pid { get; }
+        /// <summary>Started with --sync: the process we started is the monitor, and stays our child.</summary>
+        internal bool IsMonitor { get; }
+        /// <summary>Where the first process of a conmon that leaves writes the monitor's pid.</summary>
+        internal string MonitorPidFile { get; }
         internal string OutputPath { get; }
+        /// <summary>The link conmon makes in the socket directory for the attach socket.</summary>
+        string SocketLink { get; }
 
-        /// <summary>conmon waits on its start pipe for <see cref="LetGo"/>.</summary>
-        internal bool WaitsToBeLetGo => _startFd >= 0;
+        /// <summary>conmon (or the runtime it started) waits for the bundle, to be handed over by <see cref="HandOver"/>.</summary>
+        internal bool WaitsForBundle => _waitsForBundle;
 
         /// <summary>conmon's reports (the container's pid, or an error), read once it runs the runtime's create.</summary>
         internal SyncReader Sync
@@ -206,27 +256,51 @@ public sealed class ConmonMonitor : IContainerMonitor
             }
         }
 
-        /// <summary>Sends conmon the byte it waits for on its start pipe: it goes on to fork and run the runtime's create.</summary>
-        internal void LetGo()
+        /// <summary>
+        /// Hands the ready bundle over: the byte conmon waits for on its start pipe (it goes on to fork and run the runtime's
+        /// create), or config.json's content into the FIFO the runtime reads it from (the file written meanwhile replaced the
+        /// FIFO under that name; a runtime that opened it first reads the FIFO). False when the FIFO cannot hold the spec.
+        /// </summary>
+        internal bool HandOver()
         {
+            if (_specFifo >= 0)
+            {
+                if (!NativeProcess.TryFillFifo(_specFifo, File.ReadAllBytes(Path.Combine(Options.BundlePath, OciBundle.ConfigFile)))) return false;
+                // The FIFO stays open until the create is over: a runtime that found it under the name before the file
+                // replaced it must not lose the spec or wait for a writer.
+                _waitsForBundle = false;
+                return true;
+            }
             bool sent = NativeProcess.WriteByte(_startFd);
             NativeProcess.CloseFd(_startFd);
             _startFd = -1;
+            _waitsForBundle = false;
             if (!sent) throw new RuntimeException($"conmon for {Options.ContainerId} went away before it was let go");
+            return true;
         }
 
-        /// <summary>Kills conmon if it was never let go (it has created nothing then); closes the pipes.</summary>
+        /// <summary>Kills conmon (and the runtime waiting for the spec) if the bundle was never handed over; closes the pipes.</summary>
         public void Dispose()
         {
-            // The start pipe is closed when let go, so one still open means a conmon blocked on it, before any fork.
-            if (_startFd >= 0)
+            if (_waitsForBundle)
             {
-                NativeProcess.Signal(Pid, 9);
+                _waitsForBundle = false;
+                // With a spec FIFO conmon has set itself up and its runtime waits on config.json: kill them both.
+                if (_specFifo >= 0) NativeProcess.SignalGroup(Pid, 9);
+                else NativeProcess.Signal(Pid, 9);
                 WaitForChild(Pid);
                 TryDelete(OutputPath);
-                NativeProcess.CloseFd(_startFd);
-                _startFd = -1;
+                if (_specFifo >= 0)
+                {
+                    if (new FileInfo(SocketLink).LinkTarget is not null) TryDelete(SocketLink);
+                    // The FIFO, or a spec never handed over: no reader of the bundle may block on the one or trust the other.
+                    TryDelete(Path.Combine(Options.BundlePath, OciBundle.ConfigFile));
+                }
             }
+            NativeProcess.CloseFd(_startFd);
+            _startFd = -1;
+            NativeProcess.CloseFd(_specFifo);
+            _specFifo = -1;
             if (_sync is not null) _sync.Dispose();
             else NativeProcess.CloseFd(_syncFd);
             _syncFd = -1;
@@ -240,6 +314,12 @@ public sealed class ConmonMonitor : IContainerMonitor
     public static void ReapEnded()
     {
         lock (Children) Children.RemoveAll(NativeProcess.TryReap);
+    }
+
+    private static int ReadPid(string path)
+    {
+        try { return int.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture); }
+        catch (Exception e) when (e is IOException or FormatException) { return 0; }
     }
 
     /// <summary>Waits for a conmon of ours to end and reaps it; its exit code.</summary>

@@ -32,6 +32,12 @@ public sealed record MonitorOptions
     public long? LogSizeMax { get; init; }
     /// <summary>Extra directory for conmon's "exit" and "oom" files.</summary>
     public string? PersistDir { get; init; }
+    /// <summary>
+    /// The caller waits in this process for the container to end (an attached run): the monitor may stay its child instead
+    /// of leaving it (see <see cref="ConmonMonitor"/>). A long-lived container's monitor leaves, so that it never waits as
+    /// a zombie of a long-lived caller for someone to reap it.
+    /// </summary>
+    public bool WaitedForHere { get; init; }
 }
 
 /// <summary>A container created under a monitor, stopped before its process runs until the runtime's start.</summary>

@@ -15,6 +15,12 @@ public interface IOciRuntime
     /// <summary>Arguments placed before every command (<c>--root DIR</c>); the monitor passes them on too.</summary>
     IReadOnlyList<string> GlobalArgs { get; }
 
+    /// <summary>
+    /// Whether <c>create</c> may be started before the bundle is ready, with config.json a FIFO filled later: the runtime
+    /// opens it as a file and decodes one JSON value from it, needing no end of file (runc).
+    /// </summary>
+    bool ReadsSpecFromFifo { get; }
+
     /// <summary>Throws a <see cref="RuntimeException"/> explaining why this runtime cannot run the spec on this machine.</summary>
     void Validate(RuntimeSpec spec);
 

@@ -206,6 +206,45 @@ internal static partial class NativeProcess
         }
     }
 
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mkfifo(string path, int mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags, int mode);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fcntl(int fd, int command, int argument);
+
+    private const int O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000, F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032;
+
+    /// <summary>
+    /// Makes a FIFO at <paramref name="path"/> and opens it for reading and writing without blocking (so a reader's open
+    /// never waits for a writer); the descriptor, to <see cref="CloseFd"/>.
+    /// </summary>
+    public static int MakeOpenFifo(string path)
+    {
+        if (mkfifo(path, 0x1a4 /* 0644 */) != 0)
+            throw new IOException($"cannot make the FIFO {path}: errno {Marshal.GetLastPInvokeError()}");
+        int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+        if (fd < 0) throw new IOException($"cannot open the FIFO {path}: errno {Marshal.GetLastPInvokeError()}");
+        return fd;
+    }
+
+    /// <summary>
+    /// Puts all of <paramref name="bytes"/> into the FIFO <paramref name="fd"/> at once, growing its buffer to hold them; false
+    /// (nothing written) when it cannot hold them.
+    /// </summary>
+    public static bool TryFillFifo(int fd, ReadOnlySpan<byte> bytes)
+    {
+        if (fcntl(fd, F_GETPIPE_SZ, 0) < bytes.Length && fcntl(fd, F_SETPIPE_SZ, bytes.Length) < bytes.Length) return false;
+        nint n;
+        do n = write(fd, bytes, (nuint)bytes.Length);
+        while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        if (n == bytes.Length) return true;
+        if (n > 0) throw new IOException($"a FIFO took {n} of {bytes.Length} bytes"); // cannot happen: it had room for all
+        return false;
+    }
+
     /// <summary>Reaps a child started by <see cref="Spawn"/> if it has ended; false while it runs.</summary>
     public static bool TryReap(int pid)
     {

@@ -42,6 +42,8 @@ public abstract class OciRuntime : IOciRuntime
         _ => throw new InvalidInputException($"unknown runtime \"{name}\": expected runc or crun"),
     };
 
+    public virtual bool ReadsSpecFromFifo => false;
+
     public virtual void Validate(RuntimeSpec spec) { }
 
     private void ValidateBundle(string bundlePath)

@@ -76,6 +76,12 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
                 monitors.Add(string.Join(' ', argv));
         }
         Assert.Empty(monitors);
+        // conmon, let go at once for runc (which waits on a spec FIFO), has made its attach socket link: gone with it.
+        var links = Directory.Exists(ContainerService.SocketDirectory)
+            ? Directory.EnumerateFileSystemEntries(ContainerService.SocketDirectory)
+                .Where(l => new FileInfo(l).LinkTarget is string target && target.StartsWith(store.Root + "/", StringComparison.Ordinal)).ToList()
+            : [];
+        Assert.Empty(links);
     }
 
     [Fact]

@@ -102,6 +102,57 @@ public class ConmonMonitorTests
         Assert.DoesNotContain("\n", e.Message);
     }
 
+    /// <summary>Processes whose command line names <paramref name="word"/> (conmon's and runc's carry the container ID).</summary>
+    static List<int> ProcessesNaming(string word) =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(p => int.TryParse(p, out _)).Where(p =>
+        {
+            try { return File.ReadAllText($"/proc/{p}/cmdline").Split('\0').Contains(word); }
+            catch (IOException) { return false; }
+        }).Select(p => int.Parse(p!)).ToList();
+
+    static bool IsFifo(string path)
+    {
+        var stat = new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%F", path]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = System.Diagnostics.Process.Start(stat)!;
+        string type = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return type == "fifo";
+    }
+
+    [Fact]
+    public async Task Runc_starts_before_the_bundle_is_ready_and_reads_the_spec_from_a_fifo()
+    {
+        await using var c = new TestContainer();
+        Assert.True(c.Runtime.ReadsSpecFromFifo);
+        using var launched = c.Monitor.Launch(Options(c) with { WaitedForHere = true }, waitsForBundle: true);
+        // conmon went on at once: its runc create runs and waits on config.json, which is a FIFO until the bundle is ready.
+        Assert.True(await TestContainer.WaitUntil(() => ProcessesNaming("create").Intersect(ProcessesNaming(c.Id)).Any()), "runc create should be running");
+        Assert.True(IsFifo(Path.Combine(c.Bundle, "config.json")));
+        await Task.Delay(200); // long enough for runc to open the FIFO and wait on it
+        var created = await c.Monitor.CompleteAsync(launched, () => c.WriteSpec("sh", "-c", "echo from-fifo"));
+        c.MonitorPids.Add(created.MonitorPid);
+        await c.Runtime.StartAsync(c.Id);
+        Assert.Equal(0, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains(await Logs(c), e => e.Text == "from-fifo\n");
+        Assert.False(IsFifo(Path.Combine(c.Bundle, "config.json")), "config.json should be a file again");
+        Assert.Equal("sh", OciBundle.Read(c.Bundle).Process!.Args![0]);
+    }
+
+    [Fact]
+    public async Task A_launch_given_up_before_its_bundle_leaves_no_process_socket_link_or_spec()
+    {
+        await using var c = new TestContainer();
+        var launched = c.Monitor.Launch(Options(c) with { WaitedForHere = true }, waitsForBundle: true);
+        Assert.True(await TestContainer.WaitUntil(() => ProcessesNaming("create").Intersect(ProcessesNaming(c.Id)).Any()), "runc create should be running");
+        string link = c.Monitor.AttachSocketPath(c.Id)[..^"/attach".Length];
+        Assert.True(await TestContainer.WaitUntil(() => new FileInfo(link).LinkTarget is not null), "conmon should have made its socket link");
+        launched.Dispose();
+        Assert.Empty(ProcessesNaming(c.Id));
+        Assert.Null(new FileInfo(link).LinkTarget);
+        Assert.False(File.Exists(Path.Combine(c.Bundle, "config.json")) || IsFifo(Path.Combine(c.Bundle, "config.json")));
+        Assert.False(Directory.Exists(Path.Combine(c.Runtime.StateRoot, c.Id)));
+    }
+
     [Fact]
     public async Task Attach_streams_stdout_and_stderr_from_the_start()
     {

@@ -52,6 +52,7 @@ public sealed partial class ContainerService
             try { await RemoveAsync(container.Id, force: true, volumes: true, cancellationToken).ConfigureAwait(false); }
             catch (NotFoundException) { }
         }
+        ConmonMonitor.ReapEnded(); // its conmon, our child, if it has ended by now (else the next launch reaps it)
         return code;
     }
 
@@ -96,7 +97,7 @@ public sealed partial class ContainerService
             }
             created = launched is not null
                 ? await monitor.CompleteAsync(launched, Prepare, cancellationToken).ConfigureAwait(false)
-                : await monitor.CreateAsync(MonitorOptionsFor(fresh.Id, fresh.Name, fresh.Settings, removesAfterExit) with { PrepareBundle = Prepare },
+                : await monitor.CreateAsync(MonitorOptionsFor(fresh.Id, fresh.Name, fresh.Settings, removesAfterExit, attached: beforeStart is not null) with { PrepareBundle = Prepare },
                     cancellationToken).ConfigureAwait(false);
         }
         catch (BerthException e)
@@ -140,10 +141,11 @@ public sealed partial class ContainerService
     }
 
     /// <summary>How conmon watches a container: its files, stdio, and the exit command (see <see cref="ExitCommand"/>).</summary>
-    MonitorOptions MonitorOptionsFor(string id, string name, ContainerSettings settings, bool removesAfterExit) =>
-        MonitorOptionsFor(id, name, settings.Config.Tty, settings.Config.OpenStdin, settings.Config.StdinOnce, removesAfterExit);
+    /// <param name="attached">This process waits for the container to end (see <see cref="MonitorOptions.WaitedForHere"/>).</param>
+    MonitorOptions MonitorOptionsFor(string id, string name, ContainerSettings settings, bool removesAfterExit, bool attached) =>
+        MonitorOptionsFor(id, name, settings.Config.Tty, settings.Config.OpenStdin, settings.Config.StdinOnce, removesAfterExit, attached);
 
-    MonitorOptions MonitorOptionsFor(string id, string name, bool tty, bool openStdin, bool stdinOnce, bool removesAfterExit)
+    MonitorOptions MonitorOptionsFor(string id, string name, bool tty, bool openStdin, bool stdinOnce, bool removesAfterExit, bool attached)
     {
         string[]? exitCommand = removesAfterExit ? null : ExitCommand(id);
         return new()
@@ -157,6 +159,7 @@ public sealed partial class ContainerService
             Stdin = openStdin,
             // As Docker: StdinOnce closes stdin when the attached client goes, but never on a terminal (detach keys).
             LeaveStdinOpen = openStdin && (!stdinOnce || tty),
+            WaitedForHere = attached,
             ExitCommand = exitCommand?[0],
             ExitCommandArgs = exitCommand?[1..] ?? [],
             PersistDir = PersistDirectory(id),
@@ -186,7 +189,7 @@ public sealed partial class ContainerService
         Directory.CreateDirectory(ContainerDirectory(id));
         bool removesAfterExit = request.AutoRemove;
         // As create sets them: Tty, OpenStdin and StdinOnce (an attached interactive run).
-        var options = MonitorOptionsFor(id, name.Length > 0 ? name : id, request.Tty, request.Interactive, request.Interactive, removesAfterExit);
+        var options = MonitorOptionsFor(id, name.Length > 0 ? name : id, request.Tty, request.Interactive, request.Interactive, removesAfterExit, attached: true);
         var launching = Task.Run(() => monitor.Launch(options, waitsForBundle: true));
         lock (_launched) _launched[id] = (launching, removesAfterExit);
         return id;
