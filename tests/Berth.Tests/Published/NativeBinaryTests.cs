@@ -57,10 +57,16 @@ public sealed class NativeBinaryTests : IDisposable
         Assert.Contains("|1 GREETING=hello /bin/sh -c echo \"$GREETING\" > /srv/greeting", NativeBinary.Check(Root, "history", "--no-trunc", "site:v1"));
         Assert.Equal("[\"httpd\",\"-f\",\"-p\",\"80\",\"-h\",\"/srv\"]", NativeBinary.Check(Root, "inspect", "-f", "{{json .Config.Cmd}}", "site:v1").Trim());
 
-        // Exit codes come back through conmon's exit file; --rm removal runs in this process or in the exit command.
+        // Exit codes come back through conmon's exit file; an attached run removes its --rm container itself, a detached
+        // one's is removed by conmon's exit command (`berth container cleanup`, this binary).
         var exit = NativeBinary.Run(Root, "run", "--rm", "--network", "none", "site:v1", "sh", "-c", "cat /srv/greeting; exit 3");
         Assert.Equal(3, exit.ExitCode);
         Assert.Equal("hello\n", exit.Stdout);
+        Assert.Equal("", NativeBinary.Check(Root, "ps", "-aq").Trim());
+        NativeBinary.Check(Root, "run", "-d", "--rm", "--network", "none", "site:v1", "sleep", "0.2");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (NativeBinary.Check(Root, "ps", "-aq").Trim() != "" && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal("", NativeBinary.Check(Root, "ps", "-aq").Trim());
 
         // A published port answers through the port proxy, itself this binary (`berth internal port-proxy`).
         int port = FreePort();

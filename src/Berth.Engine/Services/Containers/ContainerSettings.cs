@@ -26,6 +26,9 @@ public sealed record ContainerSettings
 /// <summary>Docker's HostConfig fields Berth supports.</summary>
 public sealed record HostSettings
 {
+    /// <summary>Every setting at its default (what a missing JSON property reads as).</summary>
+    public static HostSettings Default { get; } = new();
+
     public IReadOnlyList<string> Binds { get; init; } = [];
     /// <summary>"default", "none" or "host".</summary>
     public string NetworkMode { get; init; } = "default";

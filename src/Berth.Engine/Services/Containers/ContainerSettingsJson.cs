@@ -170,51 +170,121 @@ public static class ContainerSettingsJson
         return new ContainerUlimit(name!, soft, hard);
     }
 
+    /// <remarks>
+    /// Values are gathered first and the record made once: a `with` per property copied the whole record each time
+    /// (35 properties), which was most of what `ps -a` allocated for 500 containers.
+    /// </remarks>
     static HostSettings? ReadHost(ref Utf8JsonReader reader)
     {
         if (reader.TokenType == JsonTokenType.Null) return null;
         JsonValues.StartObject(ref reader);
-        var host = new HostSettings();
+        var defaults = HostSettings.Default;
+        var binds = defaults.Binds;
+        var networkMode = defaults.NetworkMode;
+        var autoRemove = defaults.AutoRemove;
+        var privileged = defaults.Privileged;
+        var readonlyRootfs = defaults.ReadonlyRootfs;
+        var capAdd = defaults.CapAdd;
+        var capDrop = defaults.CapDrop;
+        var securityOpt = defaults.SecurityOpt;
+        var memory = defaults.Memory;
+        var nanoCpus = defaults.NanoCpus;
+        var pidsLimit = defaults.PidsLimit;
+        var tmpfs = defaults.Tmpfs;
+        var init = defaults.Init;
+        var runtime = defaults.Runtime;
+        var extraHosts = defaults.ExtraHosts;
+        var dns = defaults.Dns;
+        var dnsSearch = defaults.DnsSearch;
+        var dnsOptions = defaults.DnsOptions;
+        var ulimits = defaults.Ulimits;
+        var sysctls = defaults.Sysctls;
+        var shmSize = defaults.ShmSize;
+        var cpuShares = defaults.CpuShares;
+        var cpusetCpus = defaults.CpusetCpus;
+        var cpusetMems = defaults.CpusetMems;
+        var pidMode = defaults.PidMode;
+        var ipcMode = defaults.IpcMode;
+        var utsMode = defaults.UTSMode;
+        var publishAllPorts = defaults.PublishAllPorts;
+        var memorySwap = defaults.MemorySwap;
+        var memoryReservation = defaults.MemoryReservation;
+        var devices = defaults.Devices;
+        var restartPolicy = defaults.RestartPolicy;
         while (JsonValues.NextProperty(ref reader) is { } name)
         {
             switch (name.ToUpperInvariant())
             {
-                case "BINDS": host = host with { Binds = JsonValues.StringList(ref reader)! }; break;
-                case "NETWORKMODE": host = host with { NetworkMode = JsonValues.String(ref reader)! }; break;
-                case "AUTOREMOVE": host = host with { AutoRemove = JsonValues.Boolean(ref reader) }; break;
-                case "PRIVILEGED": host = host with { Privileged = JsonValues.Boolean(ref reader) }; break;
-                case "READONLYROOTFS": host = host with { ReadonlyRootfs = JsonValues.Boolean(ref reader) }; break;
-                case "CAPADD": host = host with { CapAdd = JsonValues.StringList(ref reader)! }; break;
-                case "CAPDROP": host = host with { CapDrop = JsonValues.StringList(ref reader)! }; break;
-                case "SECURITYOPT": host = host with { SecurityOpt = JsonValues.StringList(ref reader)! }; break;
-                case "MEMORY": host = host with { Memory = JsonValues.Int64(ref reader) }; break;
-                case "NANOCPUS": host = host with { NanoCpus = JsonValues.Int64(ref reader) }; break;
-                case "PIDSLIMIT": host = host with { PidsLimit = JsonValues.NullableInt64(ref reader) }; break;
-                case "TMPFS": host = host with { Tmpfs = JsonValues.StringMap(ref reader)! }; break;
-                case "INIT": host = host with { Init = JsonValues.Boolean(ref reader) }; break;
-                case "RUNTIME": host = host with { Runtime = JsonValues.String(ref reader)! }; break;
-                case "EXTRAHOSTS": host = host with { ExtraHosts = JsonValues.StringList(ref reader)! }; break;
-                case "DNS": host = host with { Dns = JsonValues.StringList(ref reader)! }; break;
-                case "DNSSEARCH": host = host with { DnsSearch = JsonValues.StringList(ref reader)! }; break;
-                case "DNSOPTIONS": host = host with { DnsOptions = JsonValues.StringList(ref reader)! }; break;
-                case "ULIMITS": host = host with { Ulimits = ReadList(ref reader, ReadUlimit)! }; break;
-                case "SYSCTLS": host = host with { Sysctls = JsonValues.StringMap(ref reader)! }; break;
-                case "SHMSIZE": host = host with { ShmSize = JsonValues.Int64(ref reader) }; break;
-                case "CPUSHARES": host = host with { CpuShares = JsonValues.Int64(ref reader) }; break;
-                case "CPUSETCPUS": host = host with { CpusetCpus = JsonValues.String(ref reader)! }; break;
-                case "CPUSETMEMS": host = host with { CpusetMems = JsonValues.String(ref reader)! }; break;
-                case "PIDMODE": host = host with { PidMode = JsonValues.String(ref reader)! }; break;
-                case "IPCMODE": host = host with { IpcMode = JsonValues.String(ref reader)! }; break;
-                case "UTSMODE": host = host with { UTSMode = JsonValues.String(ref reader)! }; break;
-                case "PUBLISHALLPORTS": host = host with { PublishAllPorts = JsonValues.Boolean(ref reader) }; break;
-                case "MEMORYSWAP": host = host with { MemorySwap = JsonValues.Int64(ref reader) }; break;
-                case "MEMORYRESERVATION": host = host with { MemoryReservation = JsonValues.Int64(ref reader) }; break;
-                case "DEVICES": host = host with { Devices = ReadList(ref reader, ReadDevice)! }; break;
-                case "RESTARTPOLICY": host = host with { RestartPolicy = ReadRestartPolicy(ref reader)! }; break;
+                case "BINDS": binds = JsonValues.StringList(ref reader)!; break;
+                case "NETWORKMODE": networkMode = JsonValues.String(ref reader)!; break;
+                case "AUTOREMOVE": autoRemove = JsonValues.Boolean(ref reader); break;
+                case "PRIVILEGED": privileged = JsonValues.Boolean(ref reader); break;
+                case "READONLYROOTFS": readonlyRootfs = JsonValues.Boolean(ref reader); break;
+                case "CAPADD": capAdd = JsonValues.StringList(ref reader)!; break;
+                case "CAPDROP": capDrop = JsonValues.StringList(ref reader)!; break;
+                case "SECURITYOPT": securityOpt = JsonValues.StringList(ref reader)!; break;
+                case "MEMORY": memory = JsonValues.Int64(ref reader); break;
+                case "NANOCPUS": nanoCpus = JsonValues.Int64(ref reader); break;
+                case "PIDSLIMIT": pidsLimit = JsonValues.NullableInt64(ref reader); break;
+                case "TMPFS": tmpfs = JsonValues.StringMap(ref reader)!; break;
+                case "INIT": init = JsonValues.Boolean(ref reader); break;
+                case "RUNTIME": runtime = JsonValues.String(ref reader)!; break;
+                case "EXTRAHOSTS": extraHosts = JsonValues.StringList(ref reader)!; break;
+                case "DNS": dns = JsonValues.StringList(ref reader)!; break;
+                case "DNSSEARCH": dnsSearch = JsonValues.StringList(ref reader)!; break;
+                case "DNSOPTIONS": dnsOptions = JsonValues.StringList(ref reader)!; break;
+                case "ULIMITS": ulimits = ReadList(ref reader, ReadUlimit)!; break;
+                case "SYSCTLS": sysctls = JsonValues.StringMap(ref reader)!; break;
+                case "SHMSIZE": shmSize = JsonValues.Int64(ref reader); break;
+                case "CPUSHARES": cpuShares = JsonValues.Int64(ref reader); break;
+                case "CPUSETCPUS": cpusetCpus = JsonValues.String(ref reader)!; break;
+                case "CPUSETMEMS": cpusetMems = JsonValues.String(ref reader)!; break;
+                case "PIDMODE": pidMode = JsonValues.String(ref reader)!; break;
+                case "IPCMODE": ipcMode = JsonValues.String(ref reader)!; break;
+                case "UTSMODE": utsMode = JsonValues.String(ref reader)!; break;
+                case "PUBLISHALLPORTS": publishAllPorts = JsonValues.Boolean(ref reader); break;
+                case "MEMORYSWAP": memorySwap = JsonValues.Int64(ref reader); break;
+                case "MEMORYRESERVATION": memoryReservation = JsonValues.Int64(ref reader); break;
+                case "DEVICES": devices = ReadList(ref reader, ReadDevice)!; break;
+                case "RESTARTPOLICY": restartPolicy = ReadRestartPolicy(ref reader)!; break;
                 default: reader.Skip(); break;
             }
         }
-        return host;
+        return new HostSettings
+        {
+            Binds = binds,
+            NetworkMode = networkMode,
+            AutoRemove = autoRemove,
+            Privileged = privileged,
+            ReadonlyRootfs = readonlyRootfs,
+            CapAdd = capAdd,
+            CapDrop = capDrop,
+            SecurityOpt = securityOpt,
+            Memory = memory,
+            NanoCpus = nanoCpus,
+            PidsLimit = pidsLimit,
+            Tmpfs = tmpfs,
+            Init = init,
+            Runtime = runtime,
+            ExtraHosts = extraHosts,
+            Dns = dns,
+            DnsSearch = dnsSearch,
+            DnsOptions = dnsOptions,
+            Ulimits = ulimits,
+            Sysctls = sysctls,
+            ShmSize = shmSize,
+            CpuShares = cpuShares,
+            CpusetCpus = cpusetCpus,
+            CpusetMems = cpusetMems,
+            PidMode = pidMode,
+            IpcMode = ipcMode,
+            UTSMode = utsMode,
+            PublishAllPorts = publishAllPorts,
+            MemorySwap = memorySwap,
+            MemoryReservation = memoryReservation,
+            Devices = devices,
+            RestartPolicy = restartPolicy,
+        };
     }
 
     static void WriteMount(Utf8JsonWriter writer, ContainerMount mount)
