@@ -164,9 +164,11 @@ public sealed class ConmonMonitor : IContainerMonitor
         var options = launched.Options;
         if (launched.WaitsForBundle)
         {
+            RuntimeSpec spec;
             try
             {
-                CheckSpec(options, prepareBundle?.Invoke() ?? options.Spec ?? OciBundle.Read(options.BundlePath));
+                spec = prepareBundle?.Invoke() ?? options.Spec ?? OciBundle.Read(options.BundlePath);
+                CheckSpec(options, spec);
             }
             catch
             {
@@ -175,9 +177,11 @@ public sealed class ConmonMonitor : IContainerMonitor
             }
             if (!launched.HandOver())
             {
-                // A spec larger than a FIFO can hold (past a megabyte): conmon again, given the file from the start.
+                // A spec larger than a FIFO can hold: conmon again, given the file from the start (the first one's
+                // Dispose removed config.json with its FIFO, so it is written again).
                 launched.Dispose();
-                using var again = Launch(options, waitsForBundle: false);
+                OciBundle.Write(options.BundlePath, spec);
+                using var again = Launch(options with { Spec = spec }, waitsForBundle: false);
                 return await CompleteAsync(again, null, cancellationToken).ConfigureAwait(false);
             }
         }
