@@ -296,7 +296,7 @@ public sealed class ConmonMonitor : IContainerMonitor
                 TryDelete(OutputPath);
                 if (_specFifo >= 0)
                 {
-                    if (new FileInfo(SocketLink).LinkTarget is not null) TryDelete(SocketLink);
+                    RemoveLink(SocketLink);
                     // The FIFO, or a spec never handed over: no reader of the bundle may block on the one or trust the other.
                     TryDelete(Path.Combine(Options.BundlePath, OciBundle.ConfigFile));
                 }
@@ -480,10 +480,12 @@ public sealed class ConmonMonitor : IContainerMonitor
     }
 
     /// <summary>Removes the link conmon made in the socket directory for container or exec session <paramref name="id"/>, if any.</summary>
-    void RemoveSocketLink(string id)
+    void RemoveSocketLink(string id) => RemoveLink(Path.Combine(SocketDir, id));
+
+    /// <summary>Deletes <paramref name="path"/> if it is a symbolic link (conmon's socket-directory link), else leaves it.</summary>
+    static void RemoveLink(string path)
     {
-        string link = Path.Combine(SocketDir, id);
-        if (new FileInfo(link).LinkTarget is not null) TryDelete(link);
+        if (new FileInfo(path).LinkTarget is not null) TryDelete(path);
     }
 
     public async Task<int> WaitForExitAsync(string exitDir, string containerId, CancellationToken cancellationToken = default)
