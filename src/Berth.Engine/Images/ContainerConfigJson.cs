@@ -52,48 +52,97 @@ public static class ContainerConfigJson
     {
         if (reader.TokenType == JsonTokenType.Null) return null;
         JsonValues.StartObject(ref reader);
-        var config = new ContainerConfig();
+        // Gathered first and the record made once: a `with` per property copied the whole record each time (ps -a reads
+        // one per container).
+        var defaults = ContainerConfig.Default;
+        var hostname = defaults.Hostname;
+        var domainname = defaults.Domainname;
+        var user = defaults.User;
+        var attachStdin = defaults.AttachStdin;
+        var attachStdout = defaults.AttachStdout;
+        var attachStderr = defaults.AttachStderr;
+        var exposedPorts = defaults.ExposedPorts;
+        var tty = defaults.Tty;
+        var openStdin = defaults.OpenStdin;
+        var stdinOnce = defaults.StdinOnce;
+        var env = defaults.Env;
+        var cmd = defaults.Cmd;
+        var healthcheck = defaults.Healthcheck;
+        var argsEscaped = defaults.ArgsEscaped;
+        var image = defaults.Image;
+        var volumes = defaults.Volumes;
+        var workingDir = defaults.WorkingDir;
+        var entrypoint = defaults.Entrypoint;
+        var networkDisabled = defaults.NetworkDisabled;
+        var macAddress = defaults.MacAddress;
+        var onBuild = defaults.OnBuild;
+        var labels = defaults.Labels;
+        var stopSignal = defaults.StopSignal;
+        var stopTimeout = defaults.StopTimeout;
+        var shell = defaults.Shell;
         // Names are matched case-insensitively (as the serializer is told to, like Go's encoding/json): by their upper case.
         while (JsonValues.NextProperty(ref reader) is { } name)
         {
-            config = name.ToUpperInvariant() switch
+            switch (name.ToUpperInvariant())
             {
-                "HOSTNAME" => config with { Hostname = JsonValues.String(ref reader)! },
-                "DOMAINNAME" => config with { Domainname = JsonValues.String(ref reader)! },
-                "USER" => config with { User = JsonValues.String(ref reader)! },
-                "ATTACHSTDIN" => config with { AttachStdin = JsonValues.Boolean(ref reader) },
-                "ATTACHSTDOUT" => config with { AttachStdout = JsonValues.Boolean(ref reader) },
-                "ATTACHSTDERR" => config with { AttachStderr = JsonValues.Boolean(ref reader) },
-                "EXPOSEDPORTS" => config with { ExposedPorts = ReadSet(ref reader) },
-                "TTY" => config with { Tty = JsonValues.Boolean(ref reader) },
-                "OPENSTDIN" => config with { OpenStdin = JsonValues.Boolean(ref reader) },
-                "STDINONCE" => config with { StdinOnce = JsonValues.Boolean(ref reader) },
-                "ENV" => config with { Env = JsonValues.StringList(ref reader) },
-                "CMD" => config with { Cmd = JsonValues.StringList(ref reader) },
-                "HEALTHCHECK" => config with { Healthcheck = ReadHealth(ref reader) },
-                "ARGSESCAPED" => config with { ArgsEscaped = JsonValues.Boolean(ref reader) },
-                "IMAGE" => config with { Image = JsonValues.String(ref reader)! },
-                "VOLUMES" => config with { Volumes = ReadSet(ref reader) },
-                "WORKINGDIR" => config with { WorkingDir = JsonValues.String(ref reader)! },
-                "ENTRYPOINT" => config with { Entrypoint = JsonValues.StringList(ref reader) },
-                "NETWORKDISABLED" => config with { NetworkDisabled = JsonValues.Boolean(ref reader) },
-                "MACADDRESS" => config with { MacAddress = JsonValues.String(ref reader) },
-                "ONBUILD" => config with { OnBuild = JsonValues.StringList(ref reader) },
-                "LABELS" => config with { Labels = JsonValues.StringMap(ref reader) },
-                "STOPSIGNAL" => config with { StopSignal = JsonValues.String(ref reader) },
-                "STOPTIMEOUT" => config with { StopTimeout = JsonValues.NullableInt32(ref reader) },
-                "SHELL" => config with { Shell = JsonValues.StringList(ref reader) },
-                _ => Skipped(ref reader, config),
-            };
+                case "HOSTNAME": hostname = JsonValues.String(ref reader)!; break;
+                case "DOMAINNAME": domainname = JsonValues.String(ref reader)!; break;
+                case "USER": user = JsonValues.String(ref reader)!; break;
+                case "ATTACHSTDIN": attachStdin = JsonValues.Boolean(ref reader); break;
+                case "ATTACHSTDOUT": attachStdout = JsonValues.Boolean(ref reader); break;
+                case "ATTACHSTDERR": attachStderr = JsonValues.Boolean(ref reader); break;
+                case "EXPOSEDPORTS": exposedPorts = ReadSet(ref reader); break;
+                case "TTY": tty = JsonValues.Boolean(ref reader); break;
+                case "OPENSTDIN": openStdin = JsonValues.Boolean(ref reader); break;
+                case "STDINONCE": stdinOnce = JsonValues.Boolean(ref reader); break;
+                case "ENV": env = JsonValues.StringList(ref reader); break;
+                case "CMD": cmd = JsonValues.StringList(ref reader); break;
+                case "HEALTHCHECK": healthcheck = ReadHealth(ref reader); break;
+                case "ARGSESCAPED": argsEscaped = JsonValues.Boolean(ref reader); break;
+                case "IMAGE": image = JsonValues.String(ref reader)!; break;
+                case "VOLUMES": volumes = ReadSet(ref reader); break;
+                case "WORKINGDIR": workingDir = JsonValues.String(ref reader)!; break;
+                case "ENTRYPOINT": entrypoint = JsonValues.StringList(ref reader); break;
+                case "NETWORKDISABLED": networkDisabled = JsonValues.Boolean(ref reader); break;
+                case "MACADDRESS": macAddress = JsonValues.String(ref reader); break;
+                case "ONBUILD": onBuild = JsonValues.StringList(ref reader); break;
+                case "LABELS": labels = JsonValues.StringMap(ref reader); break;
+                case "STOPSIGNAL": stopSignal = JsonValues.String(ref reader); break;
+                case "STOPTIMEOUT": stopTimeout = JsonValues.NullableInt32(ref reader); break;
+                case "SHELL": shell = JsonValues.StringList(ref reader); break;
+                default: reader.Skip(); break;
+            }
         }
-        return config;
+        return new ContainerConfig
+        {
+            Hostname = hostname,
+            Domainname = domainname,
+            User = user,
+            AttachStdin = attachStdin,
+            AttachStdout = attachStdout,
+            AttachStderr = attachStderr,
+            ExposedPorts = exposedPorts,
+            Tty = tty,
+            OpenStdin = openStdin,
+            StdinOnce = stdinOnce,
+            Env = env,
+            Cmd = cmd,
+            Healthcheck = healthcheck,
+            ArgsEscaped = argsEscaped,
+            Image = image,
+            Volumes = volumes,
+            WorkingDir = workingDir,
+            Entrypoint = entrypoint,
+            NetworkDisabled = networkDisabled,
+            MacAddress = macAddress,
+            OnBuild = onBuild,
+            Labels = labels,
+            StopSignal = stopSignal,
+            StopTimeout = stopTimeout,
+            Shell = shell,
+        };
     }
 
-    static ContainerConfig Skipped(ref Utf8JsonReader reader, ContainerConfig config)
-    {
-        reader.Skip();
-        return config;
-    }
 
     static void WriteHealth(Utf8JsonWriter writer, HealthConfig health)
     {

@@ -45,6 +45,9 @@ public sealed record HistoryEntry
 /// <summary>The run configuration of an image or container, in Docker's field order and null rules.</summary>
 public sealed record ContainerConfig
 {
+    /// <summary>Every field at its default (what a missing JSON property reads as).</summary>
+    public static ContainerConfig Default { get; } = new();
+
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string Hostname { get; init; } = "";
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string Domainname { get; init; } = "";
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string User { get; init; } = "";
