@@ -81,9 +81,9 @@ public static class ContainerConfigJson
         var stopTimeout = defaults.StopTimeout;
         var shell = defaults.Shell;
         // Names are matched case-insensitively (as the serializer is told to, like Go's encoding/json): by their upper case.
-        while (JsonValues.NextProperty(ref reader) is { } name)
+        while (JsonValues.NextPropertyKey(ref reader) is { } name)
         {
-            switch (name.ToUpperInvariant())
+            switch (name)
             {
                 case "HOSTNAME": hostname = JsonValues.String(ref reader)!; break;
                 case "DOMAINNAME": domainname = JsonValues.String(ref reader)!; break;
@@ -161,9 +161,9 @@ public static class ContainerConfigJson
         if (reader.TokenType == JsonTokenType.Null) return null;
         JsonValues.StartObject(ref reader);
         var health = new HealthConfig();
-        while (JsonValues.NextProperty(ref reader) is { } name)
+        while (JsonValues.NextPropertyKey(ref reader) is { } name)
         {
-            switch (name.ToUpperInvariant())
+            switch (name)
             {
                 case "TEST": health = health with { Test = JsonValues.StringList(ref reader) }; break;
                 case "INTERVAL": health = health with { Interval = JsonValues.Int64(ref reader) }; break;

@@ -71,6 +71,36 @@ public static class JsonValues
         return name;
     }
 
+    /// <summary>
+    /// <see cref="NextProperty"/> for a reader that matches names without case: the name upper-cased (invariant), or null at
+    /// the object's end. A name seen before comes from <see cref="UpperNames"/> without allocating (`ps -a` reads some forty
+    /// names per container, and the name plus its upper-cased copy were two strings each).
+    /// </summary>
+    public static string? NextPropertyKey(ref Utf8JsonReader reader)
+    {
+        if (Next(ref reader) == JsonTokenType.EndObject) return null;
+        Span<char> buffer = stackalloc char[64];
+        string key;
+        if (reader.ValueIsEscaped || reader.ValueSpan.Length > buffer.Length) key = reader.GetString()!.ToUpperInvariant();
+        else
+        {
+            var name = buffer[..System.Text.Encoding.UTF8.GetChars(reader.ValueSpan, buffer)];
+            if (!UpperNamesLookup.TryGetValue(name, out key!))
+            {
+                key = name.ToString().ToUpperInvariant();
+                if (UpperNames.Count < MaxUpperNames) UpperNames.TryAdd(name.ToString(), key);
+            }
+        }
+        Next(ref reader);
+        return key;
+    }
+
+    /// <summary>Property names as written (ordinal) and their upper-cased forms; bounded, as names come from files.</summary>
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> UpperNames = new(StringComparer.Ordinal);
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> UpperNamesLookup =
+        UpperNames.GetAlternateLookup<ReadOnlySpan<char>>();
+    const int MaxUpperNames = 1024;
+
     /// <summary>Moves to the next token; the end of the input inside a value is malformed JSON.</summary>
     public static JsonTokenType Next(ref Utf8JsonReader reader) =>
         reader.Read() ? reader.TokenType : throw new JsonException("The JSON value ends early.");

@@ -53,6 +53,19 @@ public class ContainerSettingsJsonTests
     }
 
     [Fact]
+    public void Escaped_and_long_member_names_are_matched_as_the_serializer_matches_them()
+    {
+        // An escaped name is unescaped first; a name longer than the reader's stack buffer takes the allocating path.
+        string longName = new('x', 200);
+        string json = $$"""{"\u0050ATH":"sh","{{longName}}":{"Path":"no"},"imagename":"bb","{{longName}}Y":1}""";
+        var read = ContainerSettingsJson.Read(json);
+        var expected = JsonSerializer.Deserialize(json, ContainerJsonContext.Default.ContainerSettings)!;
+        Assert.Equal(("sh", "bb"), (expected.Path, expected.ImageName));
+        Assert.Equal(("sh", "bb"), (read.Path, read.ImageName));
+        Assert.Equal(ContainerSettingsJson.Write(ContainerSettingsJson.Read("""{"Path":"sh","ImageName":"bb"}""")), ContainerSettingsJson.Write(read));
+    }
+
+    [Fact]
     public void A_container_config_is_written_as_image_configs_are()
     {
         var config = Filled<ContainerConfig>();

@@ -12,8 +12,8 @@ public sealed record ContainerSettings
     /// <summary>The program (first of entrypoint + cmd) and its arguments.</summary>
     public string Path { get; init; } = "";
     public IReadOnlyList<string> Args { get; init; } = [];
-    public ContainerConfig Config { get; init; } = new();
-    public HostSettings HostConfig { get; init; } = new();
+    public ContainerConfig Config { get; init; } = ContainerConfig.Default;
+    public HostSettings HostConfig { get; init; } = HostSettings.Default;
     /// <summary>Mounts as resolved at create: binds, volumes and tmpfs.</summary>
     public IReadOnlyList<ContainerMount> Mounts { get; init; } = [];
     /// <summary>Ports published with -p, host ports chosen at create.</summary>
@@ -41,7 +41,7 @@ public sealed record HostSettings
     public long Memory { get; init; }
     public long NanoCpus { get; init; }
     public long? PidsLimit { get; init; }
-    public IReadOnlyDictionary<string, string> Tmpfs { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Tmpfs { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
     public bool Init { get; init; }
     public string Runtime { get; init; } = "runc";
     /// <summary>--add-host entries as "name:address" (Docker's form, whichever separator was typed).</summary>
@@ -52,7 +52,7 @@ public sealed record HostSettings
     public IReadOnlyList<string> DnsSearch { get; init; } = [];
     public IReadOnlyList<string> DnsOptions { get; init; } = [];
     public IReadOnlyList<ContainerUlimit> Ulimits { get; init; } = [];
-    public IReadOnlyDictionary<string, string> Sysctls { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Sysctls { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
     /// <summary>Size of the container's /dev/shm in bytes (Docker's default 64 MiB).</summary>
     public long ShmSize { get; init; } = DefaultShmSize;
     /// <summary>--cpu-shares, relative CPU weight; 0 leaves the kernel's default (1024).</summary>

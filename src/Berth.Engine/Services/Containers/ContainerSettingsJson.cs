@@ -41,22 +41,28 @@ public static class ContainerSettingsJson
         JsonValues.Next(ref reader);
         if (reader.TokenType == JsonTokenType.Null) throw new InvalidInputException("empty container settings");
         JsonValues.StartObject(ref reader);
-        var settings = new ContainerSettings();
-        while (JsonValues.NextProperty(ref reader) is { } name)
+        // Gathered first and the record made once, as ReadHost does: a `with` per property copied the record each time.
+        string imageName = "", path = "";
+        IReadOnlyList<string> args = [];
+        ContainerConfig config = ContainerConfig.Default;
+        HostSettings host = HostSettings.Default;
+        IReadOnlyList<ContainerMount> mounts = [];
+        IReadOnlyList<PortBinding> ports = [];
+        while (JsonValues.NextPropertyKey(ref reader) is { } name)
         {
-            switch (name.ToUpperInvariant())
+            switch (name)
             {
-                case "IMAGENAME": settings = settings with { ImageName = JsonValues.String(ref reader)! }; break;
-                case "PATH": settings = settings with { Path = JsonValues.String(ref reader)! }; break;
-                case "ARGS": settings = settings with { Args = JsonValues.StringList(ref reader)! }; break;
-                case "CONFIG": settings = settings with { Config = ContainerConfigJson.Read(ref reader)! }; break;
-                case "HOSTCONFIG": settings = settings with { HostConfig = ReadHost(ref reader)! }; break;
-                case "MOUNTS": settings = settings with { Mounts = ReadList(ref reader, ReadMount)! }; break;
-                case "PORTS": settings = settings with { Ports = ReadList(ref reader, ReadPort)! }; break;
+                case "IMAGENAME": imageName = JsonValues.String(ref reader)!; break;
+                case "PATH": path = JsonValues.String(ref reader)!; break;
+                case "ARGS": args = JsonValues.StringList(ref reader)!; break;
+                case "CONFIG": config = ContainerConfigJson.Read(ref reader)!; break;
+                case "HOSTCONFIG": host = ReadHost(ref reader)!; break;
+                case "MOUNTS": mounts = ReadList(ref reader, ReadMount)!; break;
+                case "PORTS": ports = ReadList(ref reader, ReadPort)!; break;
                 default: reader.Skip(); break;
             }
         }
-        return settings;
+        return new ContainerSettings { ImageName = imageName, Path = path, Args = args, Config = config, HostConfig = host, Mounts = mounts, Ports = ports };
     }
 
     static void WriteHost(Utf8JsonWriter writer, HostSettings host)
@@ -121,9 +127,9 @@ public static class ContainerSettingsJson
     {
         JsonValues.StartObject(ref reader);
         string? host = null, container = null, permissions = null;
-        while (JsonValues.NextProperty(ref reader) is { } property)
+        while (JsonValues.NextPropertyKey(ref reader) is { } property)
         {
-            switch (property.ToUpperInvariant())
+            switch (property)
             {
                 case "PATHONHOST": host = JsonValues.String(ref reader); break;
                 case "PATHINCONTAINER": container = JsonValues.String(ref reader); break;
@@ -140,9 +146,9 @@ public static class ContainerSettingsJson
         JsonValues.StartObject(ref reader);
         string? name = null;
         int count = 0;
-        while (JsonValues.NextProperty(ref reader) is { } property)
+        while (JsonValues.NextPropertyKey(ref reader) is { } property)
         {
-            switch (property.ToUpperInvariant())
+            switch (property)
             {
                 case "NAME": name = JsonValues.String(ref reader); break;
                 case "MAXIMUMRETRYCOUNT": count = JsonValues.Int32(ref reader); break;
@@ -157,9 +163,9 @@ public static class ContainerSettingsJson
         JsonValues.StartObject(ref reader);
         string? name = null;
         long soft = 0, hard = 0;
-        while (JsonValues.NextProperty(ref reader) is { } property)
+        while (JsonValues.NextPropertyKey(ref reader) is { } property)
         {
-            switch (property.ToUpperInvariant())
+            switch (property)
             {
                 case "NAME": name = JsonValues.String(ref reader); break;
                 case "SOFT": soft = JsonValues.Int64(ref reader); break;
@@ -211,9 +217,9 @@ public static class ContainerSettingsJson
         var memoryReservation = defaults.MemoryReservation;
         var devices = defaults.Devices;
         var restartPolicy = defaults.RestartPolicy;
-        while (JsonValues.NextProperty(ref reader) is { } name)
+        while (JsonValues.NextPropertyKey(ref reader) is { } name)
         {
-            switch (name.ToUpperInvariant())
+            switch (name)
             {
                 case "BINDS": binds = JsonValues.StringList(ref reader)!; break;
                 case "NETWORKMODE": networkMode = JsonValues.String(ref reader)!; break;
@@ -306,9 +312,9 @@ public static class ContainerSettingsJson
         string? type = null, source = null, destination = null, volume = null;
         string options = "";
         bool readWrite = false, anonymous = false;
-        while (JsonValues.NextProperty(ref reader) is { } name)
+        while (JsonValues.NextPropertyKey(ref reader) is { } name)
         {
-            switch (name.ToUpperInvariant())
+            switch (name)
             {
                 case "TYPE": type = JsonValues.String(ref reader); break;
                 case "SOURCE": source = JsonValues.String(ref reader); break;
@@ -338,9 +344,9 @@ public static class ContainerSettingsJson
         JsonValues.StartObject(ref reader);
         string? hostIp = null, protocol = null;
         int hostPort = 0, containerPort = 0;
-        while (JsonValues.NextProperty(ref reader) is { } name)
+        while (JsonValues.NextPropertyKey(ref reader) is { } name)
         {
-            switch (name.ToUpperInvariant())
+            switch (name)
             {
                 case "HOSTIP": hostIp = JsonValues.String(ref reader); break;
                 case "HOSTPORT": hostPort = JsonValues.Int32(ref reader); break;
