@@ -186,9 +186,11 @@ public static class ImageCommands
     /// <summary>docker/cli's stringutils.Ellipsis: at most <paramref name="max"/> runes, the last one "…" when cut.</summary>
     internal static string Ellipsis(string text, int max)
     {
-        var runes = text.EnumerateRunes().ToList();
-        if (runes.Count <= max) return text;
-        return string.Concat(runes.Take(max - 1).Select(r => r.ToString())) + "…";
+        if (TableWriter.CellWidth(text) <= max) return text;
+        int end = 0; // after the first max - 1 runes
+        for (int rune = 0; rune < max - 1; rune++)
+            end += char.IsHighSurrogate(text[end]) && end + 1 < text.Length && char.IsLowSurrogate(text[end + 1]) ? 2 : 1;
+        return text[..end] + "…";
     }
 
     static Command Inspect(string name)

@@ -37,6 +37,34 @@ public sealed class GoTemplate
         return new GoTemplate(text, TemplateParser.Parse(text, Functions.Contains));
     }
 
+    /// <summary>
+    /// The names of the data's fields the template can read (<c>.ID</c>, <c>.Names</c> in <c>{{.ID}} {{.Names}}</c>), so a
+    /// caller can leave out the costly ones it would not show; null when it may read any (it uses <c>.</c> or a variable,
+    /// <c>$</c> being the data itself). Names read from other values (inside <c>range</c>, say) are included too.
+    /// </summary>
+    public IReadOnlySet<string>? ReferencedFields()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        return Collect(_root, names) ? names : null;
+    }
+
+    /// <summary>Adds the field names <paramref name="node"/> reads; false when it may read the whole data.</summary>
+    private static bool Collect(TemplateNode? node, HashSet<string> names)
+    {
+        switch (node)
+        {
+            case FieldNode f: names.Add(f.Idents[0]); return true;
+            case DotNode or VariableNode: return false;
+            case ListNode l: return l.Nodes.All(n => Collect(n, names));
+            case ActionNode a: return Collect(a.Pipe, names);
+            case PipeNode p: return p.Cmds.All(c => Collect(c, names));
+            case CommandNode c: return c.Args.All(a => Collect(a, names));
+            case ChainNode c: return Collect(c.Target, names);
+            case BranchNode b: return Collect(b.Pipe, names) && Collect(b.List, names) && Collect(b.ElseList, names);
+            default: return true; // text, literals, function names, break/continue
+        }
+    }
+
     /// <summary>Executes against <paramref name="data"/> and returns the output; throws <see cref="TemplateException"/> on execution errors.</summary>
     public string Execute(object? data) => Execute(data, headerMode: false);
 
@@ -47,11 +75,14 @@ public sealed class GoTemplate
         output.Write(Execute(data));
     }
 
-    internal string Execute(object? data, bool headerMode)
+    internal string Execute(object? data, bool headerMode) => Execute(data, headerMode, new StringBuilder()).ToString();
+
+    /// <summary>Appends the output of executing against <paramref name="data"/> to <paramref name="output"/> and returns it.</summary>
+    internal StringBuilder Execute(object? data, bool headerMode, StringBuilder output)
     {
-        var state = new ExecState(this, data, headerMode);
+        var state = new ExecState(this, data, headerMode, output);
         state.Walk(data, _root);
-        return state.Output.ToString();
+        return output;
     }
 
     private sealed class BreakSignal : Exception;
@@ -59,9 +90,9 @@ public sealed class GoTemplate
 
     private static readonly object Missing = new();
 
-    private sealed class ExecState(GoTemplate template, object? data, bool headerMode)
+    private sealed class ExecState(GoTemplate template, object? data, bool headerMode, StringBuilder output)
     {
-        public StringBuilder Output { get; } = new();
+        public StringBuilder Output { get; } = output;
         private readonly List<(string Name, object? Value)> _vars = [("$", data)];
         private TemplateNode? _node;
 
@@ -92,7 +123,7 @@ public sealed class GoTemplate
                 case ActionNode a:
                 {
                     object? v = EvalPipeline(dot, a.Pipe);
-                    if (a.Pipe.Decl.Count == 0) Output.Append(GoValues.Print(v));
+                    if (a.Pipe.Decl.Count == 0) GoValues.Print(Output, v);
                     break;
                 }
                 case BranchNode b when b.Kind == BranchKind.Range:

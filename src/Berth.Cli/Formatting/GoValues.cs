@@ -153,11 +153,13 @@ internal static class GoValues
     }
 
     /// <summary>fmt's <c>%v</c>: maps as <c>map[k:v]</c> with sorted keys, slices as <c>[a b]</c>, nil as <c>&lt;nil&gt;</c>.</summary>
-    public static string Print(object? v)
+    public static string Print(object? v) => Print(new StringBuilder(), v).ToString();
+
+    /// <summary><see cref="Print(object?)"/> appended to <paramref name="sb"/>, which is returned.</summary>
+    public static StringBuilder Print(StringBuilder sb, object? v)
     {
-        var sb = new StringBuilder();
         Print(sb, v, top: true);
-        return sb.ToString();
+        return sb;
     }
 
     private static void Print(StringBuilder sb, object? v, bool top)

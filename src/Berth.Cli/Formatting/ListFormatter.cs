@@ -41,6 +41,9 @@ public sealed class ListFormatter
     /// <summary>True when the format is exactly <c>json</c>.</summary>
     public bool IsJson { get; }
 
+    /// <summary>The row fields the format shows (see <see cref="GoTemplate.ReferencedFields"/>); null when it may show any.</summary>
+    public IReadOnlySet<string>? Fields => _template.ReferencedFields();
+
     /// <summary>The template text docker derives from a format: <c>table</c> prefix removed, spaces trimmed, literal <c>\t</c>/<c>\n</c> expanded.</summary>
     public static string TemplateText(string format)
     {
@@ -69,7 +72,7 @@ public sealed class ListFormatter
         {
             try
             {
-                body.Append(_template.Execute(row)).Append('\n');
+                _template.Execute(row, headerMode: false, body).Append('\n');
             }
             catch (TemplateException e)
             {
@@ -78,7 +81,7 @@ public sealed class ListFormatter
         }
         if (!IsTable)
         {
-            output.Write(body.ToString());
+            output.Write(body);
             return;
         }
         var tw = new TableWriter(output);
@@ -94,7 +97,7 @@ public sealed class ListFormatter
         }
         tw.Write(header);
         tw.Write("\n");
-        tw.Write(body.ToString());
+        tw.Write(body);
         tw.Flush();
     }
 }

@@ -32,6 +32,18 @@ public sealed class TableWriter
     public void Write(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        Write(text.AsSpan());
+    }
+
+    /// <summary><see cref="Write(string)"/> for text built in a <see cref="StringBuilder"/>, without copying it into one string first.</summary>
+    public void Write(StringBuilder text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        foreach (var chunk in text.GetChunks()) Write(chunk.Span);
+    }
+
+    private void Write(ReadOnlySpan<char> text)
+    {
         foreach (char c in text)
         {
             switch (c)
@@ -89,7 +101,7 @@ public sealed class TableWriter
         if (_lines.Count == 0) return;
         var sb = new StringBuilder();
         FormatBlock(0, _lines.Count, [], sb, partialLast);
-        _out.Write(sb.ToString());
+        _out.Write(sb);
         _lines.Clear();
     }
 
@@ -128,11 +140,14 @@ public sealed class TableWriter
         }
     }
 
-    // Go measures cells in runes (UTF-8 code points), not UTF-16 units.
-    private static int CellWidth(string cell)
+    /// <summary>Go measures cells in runes (code points), not UTF-16 units: a surrogate pair is one rune, as is a lone surrogate.</summary>
+    internal static int CellWidth(string cell)
     {
-        int n = 0;
-        foreach (var _ in cell.EnumerateRunes()) n++;
+        int n = cell.Length;
+        for (int i = 0; i + 1 < cell.Length; i++)
+        {
+            if (char.IsHighSurrogate(cell[i]) && char.IsLowSurrogate(cell[i + 1])) { n--; i++; }
+        }
         return n;
     }
 }

@@ -26,6 +26,12 @@ public class ContainerListAndAttachTests(BusyboxStore bb) : IClassFixture<Busybo
         Assert.Matches(@"\d+B \(virtual \d+(\.\d+)?MB\)$", sized[1]);
         Assert.Matches("^\"sh -c echo 12345 > /file; exit 2\"$", (await bb.OkAsync("ps", "-a", "--no-trunc", "--filter", "name=second", "--format", "{{.Command}}")).Trim());
         Assert.Equal("second\n", await bb.OkAsync("container", "ls", "-a", "--filter", "id=" + second[..10], "--format", "{{.Names}}"));
+        // Rows hold only the fields a format shows; json and templates over the whole row get every one, in Docker's order.
+        Assert.Equal("tier=web|none|Created|0\n", await bb.OkAsync("ps", "-a", "--filter", "name=first", "--format", "{{.Labels}}|{{.Networks}}|{{.State | title}}|{{.LocalVolumes}}"));
+        using (var json = System.Text.Json.JsonDocument.Parse(await bb.OkAsync("ps", "-a", "--filter", "name=first", "--format", "json")))
+            Assert.Equal("Command,CreatedAt,ID,Image,Labels,LocalVolumes,Mounts,Names,Networks,Ports,RunningFor,Size,State,Status",
+                string.Join(',', json.RootElement.EnumerateObject().Select(p => p.Name)));
+        Assert.Contains("Names:first", await bb.OkAsync("ps", "-a", "--filter", "name=first", "--format", "{{printf \"%v\" .}}"));
         await bb.OkAsync("rm", "first", "second");
     }
 

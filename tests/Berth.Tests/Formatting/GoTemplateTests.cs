@@ -28,6 +28,31 @@ public class GoTemplateTests
     private static string Run(string template, object? data) => GoTemplate.Parse(template).Execute(data);
 
     [Theory]
+    [InlineData("{{.ID}}\t{{.Names}}", "ID,Names")]
+    [InlineData("table {{.ID}}", "ID")]
+    [InlineData("{{range .Ports}}{{.HostPort}}{{end}}", "HostPort,Ports")]
+    [InlineData("{{if .A}}{{.B}}{{else}}{{.C}}{{end}}", "A,B,C")]
+    [InlineData("{{.Image | upper | printf \"%s\"}} {{join .Names \",\"}}", "Image,Names")]
+    [InlineData("{{(.Config).Labels}}", "Config")]
+    [InlineData("{{with .State}}{{.Status}}{{end}}", "State,Status")]
+    [InlineData("plain text", "")]
+    public void The_fields_a_template_reads_are_named(string template, string fields)
+    {
+        var referenced = GoTemplate.Parse(template.StartsWith("table", StringComparison.Ordinal) ? template[6..] : template).ReferencedFields();
+        Assert.NotNull(referenced);
+        Assert.Equal(fields, string.Join(',', referenced.Order(StringComparer.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("{{json .}}")]
+    [InlineData("{{.}}")]
+    [InlineData("{{$.ID}}")]
+    [InlineData("{{range $i, $p := .Ports}}{{$p}}{{end}}")]
+    [InlineData("{{printf \"%v\" .}}")]
+    public void A_template_that_may_read_the_whole_value_names_no_fields(string template) =>
+        Assert.Null(GoTemplate.Parse(template).ReferencedFields());
+
+    [Theory]
     [InlineData("{{.Id}}", "sha256:3f57d9401f8d42f986df300f0c69192fc41da28ccc8d797829467780db3dd741")]
     [InlineData("{{.Config.Env}}", "[PATH=/usr/bin A=b]")]
     [InlineData("{{.Config.Labels}}", "map[a:first com.example.k:v z:last]")]

@@ -49,50 +49,64 @@ public static class ContainerList
             bool withSize = parse.GetValue(size);
             // One lookup per distinct image name, not one query per container.
             var images = rows.Select(r => r.Settings.ImageName).Distinct().ToDictionary(n => n, n => context.Images.TryResolve(n));
-            var objects = rows.Select(r => Row(context, r, images, trunc, withSize, now)).ToList();
             string table = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}" + (withSize ? "\t{{.Size}}" : "");
             string? fmt = parse.GetValue(format);
-            if (fmt is not null && fmt.Contains(".Size", StringComparison.Ordinal) && !withSize)
-                objects = rows.Select(r => Row(context, r, images, trunc, true, now)).ToList();
-            new ListFormatter(string.IsNullOrEmpty(fmt) ? table : fmt, Headers, table).Write(context.Out, objects);
+            var formatter = new ListFormatter(string.IsNullOrEmpty(fmt) ? table : fmt, Headers, table);
+            // Only what the format shows is worked out (the default table shows 7 of the 14 fields; json shows all).
+            var fields = formatter.Fields;
+            bool sizes = withSize || (fmt is not null && fmt.Contains(".Size", StringComparison.Ordinal));
+            formatter.Write(context.Out, rows.Select(r => Row(context, r, images, trunc, sizes, now, fields)).ToList());
             return 0;
         });
         return command;
     }
 
-    static JsonObject Row(CommandContext context, ContainerRecord r, Dictionary<string, Digest?> images, bool trunc, bool withSize, DateTimeOffset now)
+    static JsonObject Row(CommandContext context, ContainerRecord r, Dictionary<string, Digest?> images, bool trunc, bool withSize, DateTimeOffset now,
+        IReadOnlySet<string>? fields)
     {
+        bool Wants(string field) => fields is null || fields.Contains(field);
         var s = r.Settings;
-        string command = string.Join(' ', new[] { s.Path }.Concat(s.Args));
-        if (trunc) command = ImageCommands.Ellipsis(command, 20);
-        string image = s.ImageName;
-        // A name that no longer points at the container's image shows the image ID, as Docker does.
-        if (images[image] is not { } resolved || resolved != r.ImageId) image = r.ImageId.Short;
-        var status = new ContainerStatusInfo(r.IsRunning, r.State.StartedAt, r.State.FinishedAt, r.State.ExitCode,
-            Paused: r.State.Status == ContainerStatus.Paused, Dead: r.State.Status == ContainerStatus.Dead,
-            RemovalInProgress: r.State.Status == ContainerStatus.Removing, Health: r.Health?.Status);
-        string sizeText = "";
-        if (withSize)
+        var row = new JsonObject();
+        if (Wants("Command"))
         {
-            long rw = context.Engine.Containers.SizeRw(r);
-            sizeText = $"{HumanUnits.HumanSize(rw)} (virtual {HumanUnits.HumanSize(rw + context.Engine.Containers.ImageSize(r))})";
+            string command = string.Join(' ', new[] { s.Path }.Concat(s.Args));
+            if (trunc) command = ImageCommands.Ellipsis(command, 20);
+            row["Command"] = "\"" + command.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
         }
-        return new JsonObject
+        if (Wants("CreatedAt")) row["CreatedAt"] = GoTime.Format(r.Created);
+        if (Wants("ID")) row["ID"] = trunc ? r.ShortId : r.Id;
+        if (Wants("Image"))
         {
-            ["Command"] = "\"" + command.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"",
-            ["CreatedAt"] = GoTime.Format(r.Created),
-            ["ID"] = trunc ? r.ShortId : r.Id,
-            ["Image"] = image,
-            ["Labels"] = string.Join(',', (s.Config.Labels ?? new SortedDictionary<string, string>()).Select(kv => kv.Key + "=" + kv.Value)),
-            ["LocalVolumes"] = s.Mounts.Count(m => m.Type == "volume").ToString(CultureInfo.InvariantCulture),
-            ["Mounts"] = string.Join(',', s.Mounts.Select(m => m.Type == "volume" ? m.Name ?? "" : m.Source)),
-            ["Names"] = r.Name,
-            ["Networks"] = s.HostConfig.NetworkMode == "default" ? "bridge" : s.HostConfig.NetworkMode,
-            ["Ports"] = r.IsRunning ? string.Join(", ", s.Ports.Select(p => $"{p.HostIp}:{p.HostPort}->{p.ContainerPort}/{p.Protocol}")) : "",
-            ["RunningFor"] = HumanUnits.TimeAgo(r.Created, now),
-            ["Size"] = sizeText,
-            ["State"] = r.State.StatusText,
-            ["Status"] = HumanUnits.ContainerStatus(status, now),
-        };
+            string image = s.ImageName;
+            // A name that no longer points at the container's image shows the image ID, as Docker does.
+            if (images[image] is not { } resolved || resolved != r.ImageId) image = r.ImageId.Short;
+            row["Image"] = image;
+        }
+        if (Wants("Labels")) row["Labels"] = s.Config.Labels is { } labels ? string.Join(',', labels.Select(kv => kv.Key + "=" + kv.Value)) : "";
+        if (Wants("LocalVolumes")) row["LocalVolumes"] = s.Mounts.Count(m => m.Type == "volume").ToString(CultureInfo.InvariantCulture);
+        if (Wants("Mounts")) row["Mounts"] = string.Join(',', s.Mounts.Select(m => m.Type == "volume" ? m.Name ?? "" : m.Source));
+        if (Wants("Names")) row["Names"] = r.Name;
+        if (Wants("Networks")) row["Networks"] = s.HostConfig.NetworkMode == "default" ? "bridge" : s.HostConfig.NetworkMode;
+        if (Wants("Ports")) row["Ports"] = r.IsRunning ? string.Join(", ", s.Ports.Select(p => $"{p.HostIp}:{p.HostPort}->{p.ContainerPort}/{p.Protocol}")) : "";
+        if (Wants("RunningFor")) row["RunningFor"] = HumanUnits.TimeAgo(r.Created, now);
+        if (Wants("Size"))
+        {
+            string sizeText = "";
+            if (withSize)
+            {
+                long rw = context.Engine.Containers.SizeRw(r);
+                sizeText = $"{HumanUnits.HumanSize(rw)} (virtual {HumanUnits.HumanSize(rw + context.Engine.Containers.ImageSize(r))})";
+            }
+            row["Size"] = sizeText;
+        }
+        if (Wants("State")) row["State"] = r.State.StatusText;
+        if (Wants("Status"))
+        {
+            var status = new ContainerStatusInfo(r.IsRunning, r.State.StartedAt, r.State.FinishedAt, r.State.ExitCode,
+                Paused: r.State.Status == ContainerStatus.Paused, Dead: r.State.Status == ContainerStatus.Dead,
+                RemovalInProgress: r.State.Status == ContainerStatus.Removing, Health: r.Health?.Status);
+            row["Status"] = HumanUnits.ContainerStatus(status, now);
+        }
+        return row;
     }
 }
