@@ -23,5 +23,8 @@ public sealed record ContainerState(
     public string StatusText => Status.ToString().ToLowerInvariant();
 }
 
-/// <summary>A container row: identity, image, state, and the service's settings as JSON text.</summary>
-public sealed record ContainerRow(string Id, string Name, Digest ImageId, DateTimeOffset Created, ContainerState State, string Settings);
+/// <summary>
+/// A container row: identity, image, state, and the service's settings as JSON text, in UTF-8 (the column's text as SQLite
+/// keeps it, which the settings reader reads: no UTF-16 copy of it per container `ps` lists).
+/// </summary>
+public sealed record ContainerRow(string Id, string Name, Digest ImageId, DateTimeOffset Created, ContainerState State, byte[] Settings);

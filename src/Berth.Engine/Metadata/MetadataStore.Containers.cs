@@ -17,7 +17,7 @@ public sealed partial class MetadataStore
         r.GetString(0), r.GetString(1), Digest.Parse(r.GetString(2)), ReadTime(r, 3)!.Value,
         new ContainerState(Enum.Parse<ContainerStatus>(r.GetString(4), ignoreCase: true), r.GetInt32(5), r.GetInt32(6), r.GetInt32(7),
             ReadTime(r, 8), ReadTime(r, 9), r.GetInt64(10) != 0, r.GetString(11), r.GetInt32(12)),
-        r.GetString(13));
+        r.GetFieldValue<byte[]>(13));
 
     /// <summary>Adds a container and the layers it mounts; throws <see cref="ConflictException"/> when the name is taken.</summary>
     public void AddContainer(ContainerRow row, IReadOnlyList<Digest> chainIds, IReadOnlyList<string> volumes, SqliteConnection c, SqliteTransaction t)
@@ -26,7 +26,7 @@ public sealed partial class MetadataStore
             throw NameConflict(row.Name, owner);
         c.Execute($"INSERT INTO containers({ContainerColumns}) VALUES ($id, $name, $image, $created, $status, 0, 0, 0, NULL, NULL, 0, '', 0, $settings)", t,
             ("$id", row.Id), ("$name", row.Name), ("$image", row.ImageId.ToString()), ("$created", Time(row.Created)),
-            ("$status", row.State.StatusText), ("$settings", row.Settings));
+            ("$status", row.State.StatusText), ("$settings", System.Text.Encoding.UTF8.GetString(row.Settings)));
         foreach (var chain in chainIds.Distinct())
             c.Execute("INSERT INTO container_layers(container_id, chain_id) VALUES ($i, $c)", t, ("$i", row.Id), ("$c", chain.ToString()));
         foreach (var volume in volumes.Distinct())

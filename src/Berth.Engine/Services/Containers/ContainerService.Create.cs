@@ -241,7 +241,7 @@ public sealed partial class ContainerService
                 {
                     // Only a random name is drawn again (the catch below retries only those).
                     string name = attempt == 0 ? firstName : ContainerNames.Random(attempt);
-                    var row = new ContainerRow(id, name, imageId, DateTimeOffset.UtcNow, new ContainerState(ContainerStatus.Created), settings.ToJson());
+                    var row = new ContainerRow(id, name, imageId, DateTimeOffset.UtcNow, new ContainerState(ContainerStatus.Created), ContainerSettingsJson.WriteUtf8(settings));
                     try
                     {
                         _store.Metadata.Write((conn, t) => _store.Metadata.AddContainer(row, chains, volumeNames, conn, t));

@@ -21,6 +21,7 @@ public sealed record ContainerSettings
 
     public string ToJson() => ContainerSettingsJson.Write(this);
     public static ContainerSettings FromJson(string json) => ContainerSettingsJson.Read(json);
+    public static ContainerSettings FromJson(ReadOnlySpan<byte> utf8Json) => ContainerSettingsJson.Read(utf8Json);
 }
 
 /// <summary>Docker's HostConfig fields Berth supports.</summary>

@@ -13,7 +13,9 @@ namespace Berth.Engine.Services.Containers;
 /// <remarks>Every container command reads its container's row; why not through the serializer: see <see cref="ContainerConfigJson"/>.</remarks>
 public static class ContainerSettingsJson
 {
-    public static string Write(ContainerSettings settings)
+    public static string Write(ContainerSettings settings) => System.Text.Encoding.UTF8.GetString(WriteUtf8(settings));
+
+    public static byte[] WriteUtf8(ContainerSettings settings)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(2048);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -32,12 +34,14 @@ public static class ContainerSettingsJson
             Objects(writer, "Ports", settings.Ports, WritePort);
             writer.WriteEndObject();
         }
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return buffer.WrittenSpan.ToArray();
     }
 
-    public static ContainerSettings Read(string json)
+    public static ContainerSettings Read(string json) => Read(System.Text.Encoding.UTF8.GetBytes(json));
+
+    public static ContainerSettings Read(ReadOnlySpan<byte> utf8Json)
     {
-        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json));
+        var reader = new Utf8JsonReader(utf8Json);
         JsonValues.Next(ref reader);
         if (reader.TokenType == JsonTokenType.Null) throw new InvalidInputException("empty container settings");
         JsonValues.StartObject(ref reader);
