@@ -95,7 +95,9 @@ public static class BerthCli
         Engine.Diagnostics.PhaseTimer.Mark("parsed");
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            int code = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            Engine.Diagnostics.PhaseTimer.Mark("command done");
+            return code;
         }
         catch (BerthException e)
         {
