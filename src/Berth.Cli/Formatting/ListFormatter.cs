@@ -31,6 +31,7 @@ public sealed class ListFormatter
             throw new TemplateException("template parsing error: " + e.Message);
         }
         _headers = headers is null ? [] : new Dictionary<string, string>(headers);
+        Fields = _template.ReferencedFields();
     }
 
     public string Format { get; }
@@ -42,7 +43,7 @@ public sealed class ListFormatter
     public bool IsJson { get; }
 
     /// <summary>The row fields the format shows (see <see cref="GoTemplate.ReferencedFields"/>); null when it may show any.</summary>
-    public IReadOnlySet<string>? Fields => _template.ReferencedFields();
+    public IReadOnlySet<string>? Fields { get; }
 
     /// <summary>The template text docker derives from a format: <c>table</c> prefix removed, spaces trimmed, literal <c>\t</c>/<c>\n</c> expanded.</summary>
     public static string TemplateText(string format)

@@ -81,7 +81,7 @@ public static class JsonValues
         if (Next(ref reader) == JsonTokenType.EndObject) return null;
         Span<char> buffer = stackalloc char[64];
         string key;
-        if (reader.ValueIsEscaped || reader.ValueSpan.Length > buffer.Length) key = reader.GetString()!.ToUpperInvariant();
+        if (reader.HasValueSequence || reader.ValueIsEscaped || reader.ValueSpan.Length > buffer.Length) key = reader.GetString()!.ToUpperInvariant();
         else
         {
             var name = buffer[..System.Text.Encoding.UTF8.GetChars(reader.ValueSpan, buffer)];

@@ -20,7 +20,6 @@ public sealed record ContainerSettings
     public IReadOnlyList<Berth.Engine.Containers.Ports.PortBinding> Ports { get; init; } = [];
 
     public string ToJson() => ContainerSettingsJson.Write(this);
-    public static ContainerSettings FromJson(string json) => ContainerSettingsJson.Read(json);
     public static ContainerSettings FromJson(ReadOnlySpan<byte> utf8Json) => ContainerSettingsJson.Read(utf8Json);
 }
 
