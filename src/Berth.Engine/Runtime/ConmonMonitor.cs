@@ -293,6 +293,8 @@ public sealed class ConmonMonitor : IContainerMonitor
                 if (_specFifo >= 0) NativeProcess.SignalGroup(Pid, 9);
                 else NativeProcess.Signal(Pid, 9);
                 WaitForChild(Pid);
+                // The runtime under conmon is not our child: make sure it has ended before its bundle goes.
+                if (_specFifo >= 0) NativeProcess.WaitForGroupToEnd(Pid, TimeSpan.FromSeconds(5));
                 TryDelete(OutputPath);
                 if (_specFifo >= 0)
                 {

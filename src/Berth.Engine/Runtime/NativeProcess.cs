@@ -263,6 +263,41 @@ internal static partial class NativeProcess
     /// <summary>Sends a signal to every process of group <paramref name="groupId"/>; false when there is none.</summary>
     public static bool SignalGroup(int groupId, int signal) => groupId > 0 && kill(-groupId, signal) == 0;
 
+    /// <summary>
+    /// Waits until no process of group <paramref name="groupId"/> runs any more (zombies have ended), at most
+    /// <paramref name="timeout"/>; false if one still runs then. A SIGKILL is delivered at once but the process takes a
+    /// while to end (a Go runtime's threads, its memory), so a killed group is not gone when the signal call returns.
+    /// </summary>
+    public static bool WaitForGroupToEnd(int groupId, TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            if (!GroupHasRunningMember(groupId)) return true;
+            if (Environment.TickCount64 >= deadline) return false;
+            Thread.Sleep(2);
+        }
+    }
+
+    static bool GroupHasRunningMember(int groupId)
+    {
+        if (groupId <= 0 || (kill(-groupId, 0) != 0 && Marshal.GetLastPInvokeError() == ESRCH)) return false;
+        // Members left: running ones, or zombies whose new parent has not reaped them yet. /proc/PID/stat after the
+        // command's closing parenthesis: " STATE PPID PGRP ...".
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir.AsSpan()), out _)) continue;
+            string stat;
+            try { stat = File.ReadAllText(dir + "/stat"); }
+            catch (IOException) { continue; } // it ended while we looked
+            int close = stat.LastIndexOf(')');
+            if (close < 0 || close + 2 >= stat.Length || stat[close + 2] is 'Z' or 'X') continue;
+            string[] fields = stat[(close + 2)..].Split(' ', 4);
+            if (fields.Length >= 3 && int.TryParse(fields[2], out int group) && group == groupId) return true;
+        }
+        return false;
+    }
+
     /// <summary>True while the process exists and has not ended (a zombie, or a dead task, has ended).</summary>
     public static bool IsRunning(int pid)
     {
