@@ -129,6 +129,7 @@ public sealed class ConmonMonitor : IContainerMonitor
         }
         var (sync, syncChild) = NativeProcess.CreateSocketPairFds();
         int start = -1, startChild = -1;
+        bool needsEndOfFile = specFifo && _runtime.SpecFifoNeedsEndOfFile;
         if (waitsForBundle && !specFifo) (start, startChild) = NativeProcess.CreateSocketPairFds();
         try
         {
@@ -138,7 +139,10 @@ public sealed class ConmonMonitor : IContainerMonitor
             string conmonOutput = Path.Combine(options.BundlePath, "conmon.out");
             int pid = NativeProcess.Spawn(ConmonPath, args, Environment([.. pipes]), fds, conmonOutput, options.BundlePath, newSession: child);
             if (child) lock (Children) Children.Add(pid);
-            return new LaunchedMonitor(options, pid, child, sync, start, fifo, conmonOutput, Path.Combine(SocketDir, options.ContainerId), conmonPidFile);
+            return new LaunchedMonitor(options, pid, child, sync, start, fifo, conmonOutput, Path.Combine(SocketDir, options.ContainerId), conmonPidFile)
+            {
+                SpecFifoNeedsEndOfFile = needsEndOfFile,
+            };
         }
         catch
         {
@@ -194,7 +198,9 @@ public sealed class ConmonMonitor : IContainerMonitor
             if (launcherExit != 0)
                 throw new RuntimeException($"conmon failed for {options.ContainerId}: {ConmonOutput(launched.OutputPath, launcherExit)}");
         }
-        var message = await launched.Sync.ReadAsync(CreateTimeout, cancellationToken).ConfigureAwait(false);
+        var reading = launched.Sync.ReadAsync(CreateTimeout, cancellationToken);
+        if (launched.SpecFifoNeedsEndOfFile) await launched.CloseSpecFifoOnceDrainedAsync(reading).ConfigureAwait(false);
+        var message = await reading.ConfigureAwait(false);
         Diagnostics.PhaseTimer.Mark("conmon reported create");
         if (message is null)
         {
@@ -246,6 +252,36 @@ public sealed class ConmonMonitor : IContainerMonitor
         /// <summary>conmon (or the runtime it started) waits for the bundle, to be handed over by <see cref="HandOver"/>.</summary>
         internal bool WaitsForBundle => _waitsForBundle;
 
+        /// <summary>The runtime reads the spec FIFO to its end: see <see cref="CloseSpecFifoOnceDrainedAsync"/>.</summary>
+        internal bool SpecFifoNeedsEndOfFile { get; init; }
+
+        /// <summary>
+        /// After <see cref="HandOver"/>, for a runtime that reads the spec to its end of file: closes our end of the FIFO as
+        /// soon as the runtime has drained it (the runtime's next read then ends the file), checking every millisecond until
+        /// <paramref name="created"/> completes (the runtime read the file that replaced the FIFO, or failed; <see cref="Dispose"/>
+        /// closes it then). Never before it is drained: only a reader that has the FIFO open can drain it, whereas a runtime
+        /// that found the FIFO under the name just before the file replaced it, and opened it after our close, would wait
+        /// for a writer forever.
+        /// </summary>
+        internal async Task CloseSpecFifoOnceDrainedAsync(Task created)
+        {
+            while (!created.IsCompleted && _specFifo >= 0)
+            {
+                if (NativeProcess.BytesInPipe(_specFifo) == 0)
+                {
+                    CloseSpecFifo();
+                    return;
+                }
+                await Task.WhenAny(created, Task.Delay(1)).ConfigureAwait(false);
+            }
+        }
+
+        void CloseSpecFifo()
+        {
+            NativeProcess.CloseFd(_specFifo);
+            _specFifo = -1;
+        }
+
         /// <summary>conmon's reports (the container's pid, or an error), read once it runs the runtime's create.</summary>
         internal SyncReader Sync
         {
@@ -270,8 +306,9 @@ public sealed class ConmonMonitor : IContainerMonitor
             if (_specFifo >= 0)
             {
                 if (!NativeProcess.TryFillFifo(_specFifo, File.ReadAllBytes(Path.Combine(Options.BundlePath, OciBundle.ConfigFile)))) return false;
-                // The FIFO stays open until the create is over: a runtime that found it under the name before the file
-                // replaced it must not lose the spec or wait for a writer.
+                // The FIFO stays open until the create is over (or, for a runtime that reads it to its end, until it is
+                // drained: CloseSpecFifoOnceDrainedAsync): a runtime that found it under the name before the file replaced it
+                // must not lose the spec or wait for a writer.
                 _waitsForBundle = false;
                 return true;
             }
@@ -305,8 +342,7 @@ public sealed class ConmonMonitor : IContainerMonitor
             }
             NativeProcess.CloseFd(_startFd);
             _startFd = -1;
-            NativeProcess.CloseFd(_specFifo);
-            _specFifo = -1;
+            CloseSpecFifo();
             if (_sync is not null) _sync.Dispose();
             else NativeProcess.CloseFd(_syncFd);
             _syncFd = -1;

@@ -13,6 +13,14 @@ public sealed class CrunRuntime(string? binaryPath = null, string? stateRoot = n
     /// <summary>The crun binary itself (<see cref="OciRuntime.BinaryPath"/> is the launcher on a hybrid layout).</summary>
     public string CrunPath { get; } = ResolveBinary(binaryPath);
 
+    /// <summary>
+    /// crun 1.8 reads config.json with read_all_file: a read loop until end of file, whatever fstat says of its size. From a
+    /// FIFO it gets the spec, then its end of file once the writer closes (see <see cref="SpecFifoNeedsEndOfFile"/>).
+    /// </summary>
+    public override bool ReadsSpecFromFifo => true;
+
+    public override bool SpecFifoNeedsEndOfFile => true;
+
     /// <summary>`crun start`'s own work done in this process when the container is as crun leaves it (see <see cref="CrunExecFifo"/>).</summary>
     public override Task StartAsync(string id, int initPid = 0, CancellationToken cancellationToken = default) =>
         CrunExecFifo.TryStart(StateRoot, id) ? Task.CompletedTask : base.StartAsync(id, initPid, cancellationToken);

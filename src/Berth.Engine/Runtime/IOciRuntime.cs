@@ -17,9 +17,15 @@ public interface IOciRuntime
 
     /// <summary>
     /// Whether <c>create</c> may be started before the bundle is ready, with config.json a FIFO filled later: the runtime
-    /// opens it as a file and decodes one JSON value from it, needing no end of file (runc).
+    /// opens it as a file and reads the spec from it (see <see cref="SpecFifoNeedsEndOfFile"/>).
     /// </summary>
     bool ReadsSpecFromFifo { get; }
+
+    /// <summary>
+    /// Whether the runtime reads config.json to its end (crun), so a spec FIFO's writer must close it once the runtime has
+    /// drained it; runc decodes one JSON value and needs no end of file.
+    /// </summary>
+    bool SpecFifoNeedsEndOfFile { get; }
 
     /// <summary>Throws a <see cref="RuntimeException"/> explaining why this runtime cannot run the spec on this machine.</summary>
     void Validate(RuntimeSpec spec);

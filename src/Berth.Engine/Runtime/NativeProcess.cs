@@ -230,6 +230,19 @@ internal static partial class NativeProcess
         return fd;
     }
 
+    /// <summary>How many bytes the pipe or FIFO <paramref name="fd"/> holds that no reader has taken yet.</summary>
+    public static int BytesInPipe(int fd)
+    {
+        if (ioctl(fd, FIONREAD, out int count) != 0)
+            throw new IOException($"cannot read how much pipe {fd} holds: errno {Marshal.GetLastPInvokeError()}");
+        return count;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int ioctl(int fd, nuint request, out int value);
+
+    private const nuint FIONREAD = 0x541B;
+
     /// <summary>
     /// Puts all of <paramref name="bytes"/> into the FIFO <paramref name="fd"/> at once, growing its buffer to hold them; false
     /// (nothing written) when it cannot hold them.

@@ -44,6 +44,8 @@ public abstract class OciRuntime : IOciRuntime
 
     public virtual bool ReadsSpecFromFifo => false;
 
+    public virtual bool SpecFifoNeedsEndOfFile => false;
+
     public virtual void Validate(RuntimeSpec spec) { }
 
     private void ValidateBundle(string bundlePath)

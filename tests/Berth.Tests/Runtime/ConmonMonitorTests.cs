@@ -119,31 +119,62 @@ public class ConmonMonitorTests
         return type == "fifo";
     }
 
-    [Fact]
-    public async Task Runc_starts_before_the_bundle_is_ready_and_reads_the_spec_from_a_fifo()
+    [Theory]
+    [InlineData("runc")]
+    [InlineData("crun")]
+    public async Task The_runtime_starts_before_the_bundle_is_ready_and_reads_the_spec_from_a_fifo(string runtime)
     {
-        await using var c = new TestContainer();
+        await using var c = new TestContainer(runtime);
         Assert.True(c.Runtime.ReadsSpecFromFifo);
+        Assert.Equal(runtime == "crun", c.Runtime.SpecFifoNeedsEndOfFile);
         using var launched = c.Monitor.Launch(Options(c) with { WaitedForHere = true }, waitsForBundle: true);
-        // conmon went on at once: its runc create runs and waits on config.json, which is a FIFO until the bundle is ready.
-        Assert.True(await TestContainer.WaitUntil(() => ProcessesNaming("create").Intersect(ProcessesNaming(c.Id)).Any()), "runc create should be running");
+        // conmon went on at once: its create runs and waits on config.json, which is a FIFO until the bundle is ready.
+        Assert.True(await TestContainer.WaitUntil(() => ProcessesNaming("create").Intersect(ProcessesNaming(c.Id)).Any()), "the runtime's create should be running");
         Assert.True(IsFifo(Path.Combine(c.Bundle, "config.json")));
-        await Task.Delay(200); // long enough for runc to open the FIFO and wait on it
-        var created = await c.Monitor.CompleteAsync(launched, () => c.WriteSpec("sh", "-c", "echo from-fifo"));
-        c.MonitorPids.Add(created.MonitorPid);
-        await c.Runtime.StartAsync(c.Id);
-        Assert.Equal(0, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
-        Assert.Contains(await Logs(c), e => e.Text == "from-fifo\n");
-        Assert.False(IsFifo(Path.Combine(c.Bundle, "config.json")), "config.json should be a file again");
-        Assert.Equal("sh", OciBundle.Read(c.Bundle).Process!.Args![0]);
+        await Task.Delay(200); // long enough for the runtime (or crun's launcher) to open the FIFO and wait on it
+        // The root filesystem is mounted while the bundle is made, after the runtime started (as `berth run` does): the
+        // runtime must see it, also where crun runs in a mount namespace of its own (CgroupV1ViewLauncher).
+        string mounted = Path.Combine(c.Dir, "mounted-rootfs");
+        var created = await c.Monitor.CompleteAsync(launched, () =>
+        {
+            Directory.CreateDirectory(mounted);
+            Mount("--bind", c.Rootfs, mounted);
+            return c.WriteSpec(r => r with { RootfsPath = mounted }, "sh", "-c", "echo from-fifo");
+        });
+        try
+        {
+            c.MonitorPids.Add(created.MonitorPid);
+            await c.Runtime.StartAsync(c.Id);
+            Assert.Equal(0, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Contains(await Logs(c), e => e.Text == "from-fifo\n");
+            Assert.False(IsFifo(Path.Combine(c.Bundle, "config.json")), "config.json should be a file again");
+            Assert.Equal("sh", OciBundle.Read(c.Bundle).Process!.Args![0]);
+        }
+        finally
+        {
+            await c.Runtime.DeleteAsync(c.Id, force: true);
+            Mount("-l", mounted, umount: true);
+        }
     }
 
-    [Fact]
-    public async Task A_launch_given_up_before_its_bundle_leaves_no_process_socket_link_or_spec()
+    static void Mount(string option, string first, string? second = null, bool umount = false)
     {
-        await using var c = new TestContainer();
+        var info = new System.Diagnostics.ProcessStartInfo(umount ? "umount" : "mount") { RedirectStandardError = true };
+        foreach (var a in second is null ? new[] { option, first } : [option, first, second]) info.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        string error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{info.FileName} {string.Join(' ', info.ArgumentList)}: {error}");
+    }
+
+    [Theory]
+    [InlineData("runc")]
+    [InlineData("crun")]
+    public async Task A_launch_given_up_before_its_bundle_leaves_no_process_socket_link_or_spec(string runtime)
+    {
+        await using var c = new TestContainer(runtime);
         var launched = c.Monitor.Launch(Options(c) with { WaitedForHere = true }, waitsForBundle: true);
-        Assert.True(await TestContainer.WaitUntil(() => ProcessesNaming("create").Intersect(ProcessesNaming(c.Id)).Any()), "runc create should be running");
+        Assert.True(await TestContainer.WaitUntil(() => ProcessesNaming("create").Intersect(ProcessesNaming(c.Id)).Any()), "the runtime's create should be running");
         string link = c.Monitor.AttachSocketPath(c.Id)[..^"/attach".Length];
         Assert.True(await TestContainer.WaitUntil(() => new FileInfo(link).LinkTarget is not null), "conmon should have made its socket link");
         launched.Dispose();
