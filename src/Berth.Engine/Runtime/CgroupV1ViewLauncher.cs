@@ -10,9 +10,10 @@ namespace Berth.Engine.Runtime;
 /// any controller, e.g. hugetlb when no v1 hugetlb hierarchy is mounted. Seeing a v1 host it manages the v1 controllers
 /// (cgroupfs, limits included) exactly as runc does on this layout. The unmount happens in the launcher's own namespace
 /// only: the host keeps its cgroup2 mount. conmon calls the runtime by path, hence a file rather than arguments.
-/// The namespace is a copy of the host's mounts when it is made, and the host's mounts are private here: a create started
-/// before its bundle was ready (config.json a FIFO, see <see cref="ConmonMonitor.Launch"/>) therefore waits in the script
-/// until the FIFO has been filled and closed, which happens after the root filesystem is mounted.
+/// The namespace is a copy of the host's mounts when it is made, with propagation from the host (slave): a create started
+/// before its bundle is ready (config.json a FIFO, see <see cref="ConmonMonitor.Launch"/>) sees the root file system
+/// mounted meanwhile because its mount point was made a shared mount before (<see cref="SharedMountPoint"/>); the host's
+/// other mounts are private here and stay as they were in the copy. Nothing propagates back to the host.
 /// </remarks>
 public static class CgroupV1ViewLauncher
 {
@@ -24,14 +25,8 @@ public static class CgroupV1ViewLauncher
         "#!/bin/sh\n" +
         "# Written by Berth: runs " + Path.GetFileName(binaryPath) + " in a private mount namespace without " + UnifiedMount + "\n" +
         "# (crun refuses a hybrid cgroup layout whose cgroup2 mount has controllers; it manages the v1 controllers instead).\n" +
-        "# A create whose config.json is still a FIFO (filled once the bundle is ready) first reads it to its end here, so the\n" +
-        "# namespace is made after the container's root filesystem was mounted; " + Path.GetFileName(binaryPath) + " then reads the file.\n" +
-        "previous=\n" +
-        "for argument; do\n" +
-        "  if [ \"$previous\" = --bundle ] && [ -p \"$argument/config.json\" ]; then cat \"$argument/config.json\" >/dev/null; fi\n" +
-        "  previous=$argument\n" +
-        "done\n" +
-        "exec unshare --mount --propagation private /bin/sh -c 'umount -l " + UnifiedMount + " && exec \"$0\" \"$@\"' '" +
+        "# Its mounts are slaves of the host's: a root filesystem mounted later on a shared mount point appears here too.\n" +
+        "exec unshare --mount --propagation slave /bin/sh -c 'umount -l " + UnifiedMount + " && exec \"$0\" \"$@\"' '" +
         binaryPath.Replace("'", "'\\''", StringComparison.Ordinal) + "' \"$@\"\n";
 
     /// <summary>

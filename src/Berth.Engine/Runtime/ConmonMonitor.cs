@@ -119,10 +119,18 @@ public sealed class ConmonMonitor : IContainerMonitor
         // Raw descriptors: the sync end becomes a Socket only once conmon runs the runtime's create (see LaunchedMonitor.Sync).
         // Only a conmon that stays our child can be killed with the runtime it started (its process group) if the bundle
         // never comes; one that left is in a session of its own we do not know.
-        bool specFifo = waitsForBundle && child && _runtime.ReadsSpecFromFifo;
+        bool specFifo = waitsForBundle && child && _runtime.ReadsSpecFromFifo
+            && (!_runtime.SeesLaterMountsOnlyByPropagation || options.RootfsMountPoint is not null);
         int fifo = -1;
+        string? sharedMountPoint = null;
         if (specFifo)
         {
+            // The root file system is mounted after the runtime has made its namespace: it gets there from a shared mount.
+            if (_runtime.SeesLaterMountsOnlyByPropagation)
+            {
+                sharedMountPoint = options.RootfsMountPoint!;
+                SharedMountPoint.Make(sharedMountPoint);
+            }
             string config = Path.Combine(options.BundlePath, OciBundle.ConfigFile);
             File.Delete(config); // a previous run's
             fifo = NativeProcess.MakeOpenFifo(config);
@@ -142,6 +150,7 @@ public sealed class ConmonMonitor : IContainerMonitor
             return new LaunchedMonitor(options, pid, child, sync, start, fifo, conmonOutput, Path.Combine(SocketDir, options.ContainerId), conmonPidFile)
             {
                 SpecFifoNeedsEndOfFile = needsEndOfFile,
+                SharedMountPoint = sharedMountPoint,
             };
         }
         catch
@@ -149,6 +158,7 @@ public sealed class ConmonMonitor : IContainerMonitor
             NativeProcess.CloseFd(sync);
             NativeProcess.CloseFd(start);
             NativeProcess.CloseFd(fifo);
+            if (sharedMountPoint is not null) Runtime.SharedMountPoint.UnmountAll(sharedMountPoint);
             throw;
         }
         finally
@@ -255,6 +265,9 @@ public sealed class ConmonMonitor : IContainerMonitor
         /// <summary>The runtime reads the spec FIFO to its end: see <see cref="CloseSpecFifoOnceDrainedAsync"/>.</summary>
         internal bool SpecFifoNeedsEndOfFile { get; init; }
 
+        /// <summary>The root file system's mount point, made a shared mount point for this launch (see <see cref="MonitorOptions.RootfsMountPoint"/>).</summary>
+        internal string? SharedMountPoint { get; init; }
+
         /// <summary>
         /// After <see cref="HandOver"/>, for a runtime that reads the spec to its end of file: closes our end of the FIFO as
         /// soon as the runtime has drained it (the runtime's next read then ends the file), checking every millisecond until
@@ -336,6 +349,8 @@ public sealed class ConmonMonitor : IContainerMonitor
                 if (_specFifo >= 0)
                 {
                     RemoveLink(SocketLink);
+                    // The shared mount point made for this launch (and whatever was mounted on it meanwhile).
+                    if (SharedMountPoint is { } mountPoint) Runtime.SharedMountPoint.UnmountAll(mountPoint);
                     // The FIFO, or a spec never handed over: no reader of the bundle may block on the one or trust the other.
                     TryDelete(Path.Combine(Options.BundlePath, OciBundle.ConfigFile));
                 }

@@ -21,6 +21,8 @@ public sealed class CrunRuntime(string? binaryPath = null, string? stateRoot = n
 
     public override bool SpecFifoNeedsEndOfFile => true;
 
+    public override bool SeesLaterMountsOnlyByPropagation => BinaryPath != CrunPath;
+
     /// <summary>`crun start`'s own work done in this process when the container is as crun leaves it (see <see cref="CrunExecFifo"/>).</summary>
     public override Task StartAsync(string id, int initPid = 0, CancellationToken cancellationToken = default) =>
         CrunExecFifo.TryStart(StateRoot, id) ? Task.CompletedTask : base.StartAsync(id, initPid, cancellationToken);

@@ -38,6 +38,12 @@ public sealed record MonitorOptions
     /// a zombie of a long-lived caller for someone to reap it.
     /// </summary>
     public bool WaitedForHere { get; init; }
+    /// <summary>
+    /// Where the bundle's root file system is mounted while <see cref="PrepareBundle"/> runs. A runtime that works in a mount
+    /// namespace of its own made when it starts (<see cref="IOciRuntime.SeesLaterMountsOnlyByPropagation"/>) is started
+    /// before the bundle is ready only when this is given: it is made a shared mount point first, so the mount reaches it.
+    /// </summary>
+    public string? RootfsMountPoint { get; init; }
 }
 
 /// <summary>A container created under a monitor, stopped before its process runs until the runtime's start.</summary>

@@ -27,6 +27,12 @@ public interface IOciRuntime
     /// </summary>
     bool SpecFifoNeedsEndOfFile { get; }
 
+    /// <summary>
+    /// Whether the runtime works in a mount namespace of its own, made when it starts (crun through
+    /// <see cref="CgroupV1ViewLauncher"/>): a mount the host makes later reaches it only by propagation from a shared mount.
+    /// </summary>
+    bool SeesLaterMountsOnlyByPropagation { get; }
+
     /// <summary>Throws a <see cref="RuntimeException"/> explaining why this runtime cannot run the spec on this machine.</summary>
     void Validate(RuntimeSpec spec);
 

@@ -46,6 +46,8 @@ public abstract class OciRuntime : IOciRuntime
 
     public virtual bool SpecFifoNeedsEndOfFile => false;
 
+    public virtual bool SeesLaterMountsOnlyByPropagation => false;
+
     public virtual void Validate(RuntimeSpec spec) { }
 
     private void ValidateBundle(string bundlePath)

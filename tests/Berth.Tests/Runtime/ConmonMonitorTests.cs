@@ -127,22 +127,25 @@ public class ConmonMonitorTests
         await using var c = new TestContainer(runtime);
         Assert.True(c.Runtime.ReadsSpecFromFifo);
         Assert.Equal(runtime == "crun", c.Runtime.SpecFifoNeedsEndOfFile);
-        using var launched = c.Monitor.Launch(Options(c) with { WaitedForHere = true }, waitsForBundle: true);
-        // conmon went on at once: its create runs and waits on config.json, which is a FIFO until the bundle is ready.
-        Assert.True(await TestContainer.WaitUntil(() => ProcessesNaming("create").Intersect(ProcessesNaming(c.Id)).Any()), "the runtime's create should be running");
-        Assert.True(IsFifo(Path.Combine(c.Bundle, "config.json")));
-        await Task.Delay(200); // long enough for the runtime (or crun's launcher) to open the FIFO and wait on it
-        // The root filesystem is mounted while the bundle is made, after the runtime started (as `berth run` does): the
-        // runtime must see it, also where crun runs in a mount namespace of its own (CgroupV1ViewLauncher).
         string mounted = Path.Combine(c.Dir, "mounted-rootfs");
-        var created = await c.Monitor.CompleteAsync(launched, () =>
-        {
-            Directory.CreateDirectory(mounted);
-            Mount("--bind", c.Rootfs, mounted);
-            return c.WriteSpec(r => r with { RootfsPath = mounted }, "sh", "-c", "echo from-fifo");
-        });
+        using var launched = c.Monitor.Launch(Options(c) with { WaitedForHere = true, RootfsMountPoint = mounted }, waitsForBundle: true);
         try
         {
+            // Where the runtime makes a mount namespace of its own as it starts (crun's launcher), the root file system's mount
+            // point is a shared mount first.
+            Assert.Equal(c.Runtime.SeesLaterMountsOnlyByPropagation, MountTable.TopMountAt(mounted) is not null);
+            // conmon went on at once: its create runs and waits on config.json, which is a FIFO until the bundle is ready.
+            Assert.True(await TestContainer.WaitUntil(() => ProcessesNaming("create").Intersect(ProcessesNaming(c.Id)).Any()), "the runtime's create should be running");
+            Assert.True(IsFifo(Path.Combine(c.Bundle, "config.json")));
+            await Task.Delay(200); // long enough for the runtime (or crun's launcher) to open the FIFO and wait on it
+            // The root filesystem is mounted while the bundle is made, after the runtime started (as `berth run` does): the
+            // runtime must see it, also where crun runs in a mount namespace of its own (CgroupV1ViewLauncher).
+            var created = await c.Monitor.CompleteAsync(launched, () =>
+            {
+                Directory.CreateDirectory(mounted);
+                Mount("--bind", c.Rootfs, mounted);
+                return c.WriteSpec(r => r with { RootfsPath = mounted }, "sh", "-c", "echo from-fifo");
+            });
             c.MonitorPids.Add(created.MonitorPid);
             await c.Runtime.StartAsync(c.Id);
             Assert.Equal(0, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
@@ -153,14 +156,15 @@ public class ConmonMonitorTests
         finally
         {
             await c.Runtime.DeleteAsync(c.Id, force: true);
-            Mount("-l", mounted, umount: true);
+            SharedMountPoint.UnmountAll(mounted);
         }
+        Assert.Null(MountTable.TopMountAt(mounted));
     }
 
-    static void Mount(string option, string first, string? second = null, bool umount = false)
+    static void Mount(string option, string source, string target)
     {
-        var info = new System.Diagnostics.ProcessStartInfo(umount ? "umount" : "mount") { RedirectStandardError = true };
-        foreach (var a in second is null ? new[] { option, first } : [option, first, second]) info.ArgumentList.Add(a);
+        var info = new System.Diagnostics.ProcessStartInfo("mount") { RedirectStandardError = true };
+        foreach (var a in new[] { option, source, target }) info.ArgumentList.Add(a);
         using var process = System.Diagnostics.Process.Start(info)!;
         string error = process.StandardError.ReadToEnd();
         process.WaitForExit();
@@ -173,7 +177,8 @@ public class ConmonMonitorTests
     public async Task A_launch_given_up_before_its_bundle_leaves_no_process_socket_link_or_spec(string runtime)
     {
         await using var c = new TestContainer(runtime);
-        var launched = c.Monitor.Launch(Options(c) with { WaitedForHere = true }, waitsForBundle: true);
+        string mountPoint = Path.Combine(c.Dir, "mounted-rootfs");
+        var launched = c.Monitor.Launch(Options(c) with { WaitedForHere = true, RootfsMountPoint = mountPoint }, waitsForBundle: true);
         Assert.True(await TestContainer.WaitUntil(() => ProcessesNaming("create").Intersect(ProcessesNaming(c.Id)).Any()), "the runtime's create should be running");
         string link = c.Monitor.AttachSocketPath(c.Id)[..^"/attach".Length];
         Assert.True(await TestContainer.WaitUntil(() => new FileInfo(link).LinkTarget is not null), "conmon should have made its socket link");
@@ -182,6 +187,7 @@ public class ConmonMonitorTests
         Assert.Null(new FileInfo(link).LinkTarget);
         Assert.False(File.Exists(Path.Combine(c.Bundle, "config.json")) || IsFifo(Path.Combine(c.Bundle, "config.json")));
         Assert.False(Directory.Exists(Path.Combine(c.Runtime.StateRoot, c.Id)));
+        Assert.Null(MountTable.TopMountAt(mountPoint)); // a shared mount point made for the launch goes with it
     }
 
     [Fact]

@@ -152,6 +152,7 @@ public sealed partial class ContainerService
         {
             ContainerId = id,
             BundlePath = ContainerDirectory(id),
+            RootfsMountPoint = RootfsPath(id),
             LogPath = LogPath(id),
             ExitDir = ExitDirectory,
             Name = name,

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Berth.Engine.Runtime;
 using Berth.Engine.Snapshots;
 
 namespace Berth.Engine.Services.Containers;
@@ -7,15 +8,12 @@ namespace Berth.Engine.Services.Containers;
 public static partial class RootfsMount
 {
     const ulong MS_NODEV = 4;
-    const int MNT_DETACH = 2, EINVAL = 22, ENOENT = 2;
+    const int EINVAL = 22;
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mount(string source, string target, string fstype, ulong flags, string data);
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int umount2(string target, int flags);
-
-    /// <summary>Mounts <paramref name="snapshot"/> at <paramref name="target"/> unless something is mounted there already.</summary>
+    /// <summary>Mounts <paramref name="snapshot"/> at <paramref name="target"/> unless it is mounted there already.</summary>
     /// <param name="disposable">
     /// The upper dir is thrown away when the container ends (`--rm`): it is mounted `volatile`, so that unmounting does not
     /// sync the whole host file system the upper dir lives on (overlayfs syncs it on every unmount otherwise, which with other
@@ -49,30 +47,11 @@ public static partial class RootfsMount
     }
 
     /// <summary>Lazily unmounts <paramref name="target"/> (every mount stacked there); a path with nothing mounted is fine.</summary>
-    /// <remarks>
-    /// umount2 is asked until it answers EINVAL (no mount point there any more) or ENOENT, rather than reading the mount
-    /// table before and after: that is a parse of /proc/self/mountinfo, hundreds of lines on a busy host, per call.
-    /// </remarks>
-    public static void Unmount(string target)
-    {
-        for (int i = 0; i < 8; i++)
-            if (umount2(target, MNT_DETACH) != 0 && Marshal.GetLastPInvokeError() is EINVAL or ENOENT) return;
-    }
+    public static void Unmount(string target) => SharedMountPoint.UnmountAll(target);
 
-    public static bool IsMounted(string target)
-    {
-        string full = Path.GetFullPath(target).TrimEnd('/');
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-            {
-                var fields = line.Split(' ');
-                if (fields.Length > 4 && Unescape(fields[4]) == full) return true;
-            }
-        }
-        catch (IOException) { }
-        return false;
-    }
-
-    static string Unescape(string s) => s.Contains('\\') ? s.Replace("\\040", " ").Replace("\\011", "\t").Replace("\\012", "\n").Replace("\\134", "\\") : s;
+    /// <summary>
+    /// Whether the root file system (an overlay) is mounted at <paramref name="target"/>: the mount on top there, not merely
+    /// any (a shared mount point made for crun's launcher lies below it, see <see cref="SharedMountPoint"/>).
+    /// </summary>
+    public static bool IsMounted(string target) => MountTable.TopMountAt(target) == "overlay";
 }
