@@ -125,15 +125,21 @@ public sealed class ConmonMonitor : IContainerMonitor
         string? sharedMountPoint = null;
         if (specFifo)
         {
-            // The root file system is mounted after the runtime has made its namespace: it gets there from a shared mount.
-            if (_runtime.SeesLaterMountsOnlyByPropagation)
-            {
-                sharedMountPoint = options.RootfsMountPoint!;
-                SharedMountPoint.Make(sharedMountPoint);
-            }
             string config = Path.Combine(options.BundlePath, OciBundle.ConfigFile);
             File.Delete(config); // a previous run's
             fifo = NativeProcess.MakeOpenFifo(config);
+            // The root file system is mounted after the runtime has made its namespace: it gets there from a shared mount.
+            if (_runtime.SeesLaterMountsOnlyByPropagation)
+            {
+                try { SharedMountPoint.Make(options.RootfsMountPoint!); }
+                catch
+                {
+                    NativeProcess.CloseFd(fifo);
+                    File.Delete(config);
+                    throw;
+                }
+                sharedMountPoint = options.RootfsMountPoint;
+            }
         }
         var (sync, syncChild) = NativeProcess.CreateSocketPairFds();
         int start = -1, startChild = -1;

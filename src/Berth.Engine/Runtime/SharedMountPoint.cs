@@ -18,16 +18,23 @@ public static partial class SharedMountPoint
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int umount2(string target, int flags);
 
-    /// <summary>Makes <paramref name="directory"/> (created if missing) a shared mount point, unless something is mounted there.</summary>
+    /// <summary>
+    /// Makes <paramref name="directory"/> (created if missing) a shared mount point: bound on itself when nothing is mounted
+    /// there, and the mount on top made shared (one left there by an earlier run included).
+    /// </summary>
     public static void Make(string directory)
     {
         Directory.CreateDirectory(directory);
-        if (MountTable.TopMountAt(directory) is not null) return; // a mount left there (it is made shared below all the same)
-        if (mount(directory, directory, null, MS_BIND, 0) != 0) throw Failure("bind-mount", directory);
+        bool bound = false;
+        if (MountTable.TopMountAt(directory) is null)
+        {
+            if (mount(directory, directory, null, MS_BIND, 0) != 0) throw Failure("bind-mount", directory);
+            bound = true;
+        }
         if (mount(null, directory, null, MS_SHARED, 0) != 0)
         {
             var failure = Failure("make shared", directory);
-            UnmountAll(directory);
+            if (bound) UnmountAll(directory);
             throw failure;
         }
     }

@@ -36,6 +36,25 @@ public class SharedMountPointTests
     }
 
     [Fact]
+    public void A_private_mount_left_at_the_point_is_made_shared_not_covered()
+    {
+        TestContainer.RequireTools();
+        string point = Directory.CreateTempSubdirectory("berth-left-").FullName;
+        try
+        {
+            Run("mount", "--bind", "--make-private", point, point);
+            Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), l => l.Split(' ')[4] == point && l.Contains(" shared:"));
+            SharedMountPoint.Make(point);
+            Assert.Single(File.ReadLines("/proc/self/mountinfo"), l => l.Split(' ')[4] == point && l.Contains(" shared:"));
+        }
+        finally
+        {
+            SharedMountPoint.UnmountAll(point);
+            Directory.Delete(point);
+        }
+    }
+
+    [Fact]
     public void Nothing_mounted_at_a_plain_directory()
     {
         string dir = Directory.CreateTempSubdirectory("berth-plain-").FullName;
