@@ -23,7 +23,7 @@ public static class CgroupV1ViewLauncher
     /// <summary>The script's text for <paramref name="binaryPath"/>.</summary>
     public static string Script(string binaryPath) =>
         "#!/bin/sh\n" +
-        "# Written by Berth: runs " + Path.GetFileName(binaryPath) + " in a private mount namespace without " + UnifiedMount + "\n" +
+        "# Written by Berth: runs " + Path.GetFileName(binaryPath) + " in a mount namespace of its own without " + UnifiedMount + "\n" +
         "# (crun refuses a hybrid cgroup layout whose cgroup2 mount has controllers; it manages the v1 controllers instead).\n" +
         "# Its mounts are slaves of the host's: a root filesystem mounted later on a shared mount point appears here too.\n" +
         "exec unshare --mount --propagation slave /bin/sh -c 'umount -l " + UnifiedMount + " && exec \"$0\" \"$@\"' '" +

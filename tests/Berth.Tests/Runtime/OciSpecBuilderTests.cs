@@ -223,6 +223,8 @@ public class CgroupLayoutTests
         Assert.Equal(root + "-v1-view.sh", hybrid.BinaryPath);
         Assert.Equal(CgroupV1ViewLauncher.Script(hybrid.CrunPath), File.ReadAllText(hybrid.BinaryPath));
         Assert.Contains("umount -l /sys/fs/cgroup/unified", File.ReadAllText(hybrid.BinaryPath));
+        // A slave of the host's mounts: a root file system mounted on a shared mount point after it started reaches it.
+        Assert.Contains("unshare --mount --propagation slave ", File.ReadAllText(hybrid.BinaryPath));
         Assert.True((File.GetUnixFileMode(hybrid.BinaryPath) & UnixFileMode.UserExecute) != 0);
         Assert.Equal(hybrid.CrunPath, new CrunRuntime(stateRoot: root, cgroupMode: () => CgroupMode.Unified).BinaryPath);
         Assert.Equal(hybrid.CrunPath, new CrunRuntime(stateRoot: root, cgroupMode: () => CgroupMode.V1).BinaryPath);
