@@ -18,15 +18,9 @@ public static class CgroupLayout
     public static CgroupMode Detect(string mountInfo)
     {
         bool v1 = false, v2Root = false, v2Elsewhere = false;
-        foreach (var line in mountInfo.Split('\n'))
+        foreach (var (mountPoint, type) in MountTable.Entries(mountInfo.Split('\n')))
         {
-            int dash = line.IndexOf(" - ", StringComparison.Ordinal);
-            if (dash < 0) continue;
-            var before = line[..dash].Split(' ');
-            var after = line[(dash + 3)..].Split(' ');
-            if (before.Length < 5 || after.Length < 1) continue;
-            string mountPoint = before[4];
-            switch (after[0])
+            switch (type)
             {
                 case "cgroup2" when mountPoint == "/sys/fs/cgroup": v2Root = true; break;
                 case "cgroup2": v2Elsewhere = true; break;

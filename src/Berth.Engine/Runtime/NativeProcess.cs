@@ -295,33 +295,35 @@ internal static partial class NativeProcess
     static bool GroupHasRunningMember(int groupId)
     {
         if (groupId <= 0 || (kill(-groupId, 0) != 0 && Marshal.GetLastPInvokeError() == ESRCH)) return false;
-        // Members left: running ones, or zombies whose new parent has not reaped them yet. /proc/PID/stat after the
-        // command's closing parenthesis: " STATE PPID PGRP ...".
+        // Members left: running ones, or zombies whose new parent has not reaped them yet.
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir.AsSpan()), out _)) continue;
-            string stat;
-            try { stat = File.ReadAllText(dir + "/stat"); }
-            catch (IOException) { continue; } // it ended while we looked
-            int close = stat.LastIndexOf(')');
-            if (close < 0 || close + 2 >= stat.Length || stat[close + 2] is 'Z' or 'X') continue;
-            string[] fields = stat[(close + 2)..].Split(' ', 4);
+            if (StatFields(dir + "/stat") is not { } stat || HasEnded(stat)) continue; // (or it ended while we looked)
+            string[] fields = stat.Split(' ', 4); // STATE PPID PGRP ...
             if (fields.Length >= 3 && int.TryParse(fields[2], out int group) && group == groupId) return true;
         }
         return false;
     }
 
     /// <summary>True while the process exists and has not ended (a zombie, or a dead task, has ended).</summary>
-    public static bool IsRunning(int pid)
+    public static bool IsRunning(int pid) => StatFields($"/proc/{pid}/stat") is { } stat && !HasEnded(stat);
+
+    /// <summary>
+    /// A /proc/PID/stat file's fields after the command's closing parenthesis ("STATE PPID PGRP ..."; empty when they
+    /// cannot be found), or null when the file cannot be read: no such process (the file or its directory is gone).
+    /// </summary>
+    static string? StatFields(string statPath)
     {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            int close = stat.LastIndexOf(')');
-            return !(close > 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X');
-        }
-        catch (IOException) { return false; } // no such process (the file or its directory is gone)
+        string stat;
+        try { stat = File.ReadAllText(statPath); }
+        catch (IOException) { return null; }
+        int close = stat.LastIndexOf(')');
+        return close > 0 && close + 2 < stat.Length ? stat[(close + 2)..] : "";
     }
+
+    /// <summary>Whether the state (first of <see cref="StatFields"/>) says the process has ended: a zombie or a dead task.</summary>
+    static bool HasEnded(string statFields) => statFields.Length > 0 && statFields[0] is 'Z' or 'X';
 
     /// <summary>True when a process with this pid exists (it may be a zombie).</summary>
     public static bool Exists(int pid) => pid > 0 && (kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() != ESRCH);
