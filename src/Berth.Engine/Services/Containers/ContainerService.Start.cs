@@ -76,7 +76,7 @@ public sealed partial class ContainerService
         var monitor = MonitorFor(runtime);
         // A conmon already waiting for this container's bundle (create started it for a run): the container was made by
         // this process a moment ago, so there is no previous run to clear.
-        using var launched = await TakeLaunchedMonitorAsync(fresh.Id, removesAfterExit).ConfigureAwait(false);
+        using var launched = TakeLaunchedMonitor(fresh.Id, removesAfterExit);
         if (launched is null)
         {
             // Leftovers of the previous run: the runtime's record of it and its exit file.
@@ -167,12 +167,13 @@ public sealed partial class ContainerService
         };
     }
 
-    /// <summary>conmon processes being started by create for a run that starts its container attached next, by container ID.</summary>
-    readonly Dictionary<string, (Task<ConmonMonitor.LaunchedMonitor> Monitor, bool RemovesAfterExit)> _launched = new(StringComparer.Ordinal);
+    /// <summary>conmon processes started by create for a run that starts its container attached next, by container ID.
+    /// A launch that failed is kept as null: the usual start launches conmon again and reports what goes wrong.</summary>
+    readonly Dictionary<string, (ConmonMonitor.LaunchedMonitor? Monitor, bool RemovesAfterExit)> _launched = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Starts the conmon that will watch a container about to be created for an attached run, waiting for its bundle, on
-    /// another thread, and returns the container's ID (its directory made): conmon's process start and its own start-up
+    /// Starts the conmon that will watch a container about to be created for an attached run, waiting for its bundle, and
+    /// returns the container's ID (its directory made): conmon's process start and its own start-up
     /// (loading its libraries) overlap the first use of the database, create and start instead of following them (see
     /// <see cref="ConmonMonitor.Launch"/>). Everything it takes comes from the request as create will read it; null (no
     /// early launch) for a request create will refuse anyway (an unknown runtime, an invalid name). The caller removes the
@@ -191,8 +192,12 @@ public sealed partial class ContainerService
         bool removesAfterExit = request.AutoRemove;
         // As create sets them: Tty, OpenStdin and StdinOnce (an attached interactive run).
         var options = MonitorOptionsFor(id, name.Length > 0 ? name : id, request.Tty, request.Interactive, request.Interactive, removesAfterExit, attached: true);
-        var launching = Task.Run(() => monitor.Launch(options, waitsForBundle: true));
-        lock (_launched) _launched[id] = (launching, removesAfterExit);
+        // On this thread, not the pool's: posix_spawn returns once conmon has been exec'd (~1 ms here), while a pool thread's
+        // first start held this thread ~1.5 ms and reached conmon's exec ~2 ms later.
+        ConmonMonitor.LaunchedMonitor? launched;
+        try { launched = monitor.Launch(options, waitsForBundle: true); }
+        catch (Exception) { launched = null; }
+        lock (_launched) _launched[id] = (launched, removesAfterExit);
         return id;
     }
 
@@ -200,33 +205,28 @@ public sealed partial class ContainerService
     /// The conmon launched early for <paramref name="id"/>, when it was launched for this kind of start and its launch
     /// worked (a failed one is left for the usual start to meet again and report); any other is killed.
     /// </summary>
-    async Task<ConmonMonitor.LaunchedMonitor?> TakeLaunchedMonitorAsync(string id, bool removesAfterExit)
+    ConmonMonitor.LaunchedMonitor? TakeLaunchedMonitor(string id, bool removesAfterExit)
     {
-        (Task<ConmonMonitor.LaunchedMonitor> Monitor, bool RemovesAfterExit) entry;
+        (ConmonMonitor.LaunchedMonitor? Monitor, bool RemovesAfterExit) entry;
         lock (_launched)
         {
             if (!_launched.Remove(id, out entry)) return null;
         }
-        ConmonMonitor.LaunchedMonitor launched;
-        // Whatever went wrong, the usual start launches conmon again and reports it.
-        try { launched = await entry.Monitor.ConfigureAwait(false); }
-        catch (Exception) { return null; }
-        if (entry.RemovesAfterExit == removesAfterExit) return launched;
-        launched.Dispose();
+        if (entry.RemovesAfterExit == removesAfterExit) return entry.Monitor;
+        entry.Monitor?.Dispose();
         return null;
     }
 
     /// <summary>Kills a conmon launched early for a container that is not going to be started after all.</summary>
     void DiscardLaunchedMonitor(string id)
     {
-        Task<ConmonMonitor.LaunchedMonitor> launching;
+        ConmonMonitor.LaunchedMonitor? launched;
         lock (_launched)
         {
             if (!_launched.Remove(id, out var entry)) return;
-            launching = entry.Monitor;
+            launched = entry.Monitor;
         }
-        try { launching.GetAwaiter().GetResult().Dispose(); }
-        catch (Exception) { } // never launched: nothing to kill
+        launched?.Dispose(); // null: never launched, nothing to kill
     }
 
     /// <summary>conmon's exit command, program first: `berth container cleanup ID`.</summary>
