@@ -1,5 +1,5 @@
 using Berth.Engine.Content;
-using Microsoft.Data.Sqlite;
+using Berth.Engine.Metadata.Database;
 
 namespace Berth.Engine.Metadata;
 
@@ -7,8 +7,8 @@ public sealed partial class MetadataStore
 {
     const string CacheColumns = "key, parent_key, instruction, args, sources, config, chain_id, size";
 
-    static BuildCacheRecord ReadCache(SqliteDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), (byte[])r.GetValue(5), OptionalDigest(r, 6), r.GetInt64(7));
+    static BuildCacheRecord ReadCache(DatabaseRow r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetBlob(5), OptionalDigest(r, 6), r.GetInt64(7));
 
     /// <summary>
     /// The cached step with this key and the layers of its state (top first, following each layer's parent), in one read
@@ -94,7 +94,7 @@ public sealed partial class MetadataStore
             WHERE chain.depth < 10000
         )
         SELECT image_id, config FROM chain WHERE image_id IS NOT NULL ORDER BY depth
-        """, r => (Digest.Parse(r.GetString(0)), (byte[])r.GetValue(1)), null, ("$i", imageId.ToString())));
+        """, r => (Digest.Parse(r.GetString(0)), r.GetBlob(1)), null, ("$i", imageId.ToString())));
 
     /// <summary>
     /// Cache keys of the steps whose state has an image ID starting with <paramref name="hexPrefix"/>, one per distinct ID
@@ -116,7 +116,7 @@ public sealed partial class MetadataStore
     /// </summary>
     public BuildCachePrunePlan PruneBuildCache(bool all, bool dryRun = false)
     {
-        Func<SqliteConnection, SqliteTransaction, BuildCachePrunePlan> work = (c, t) =>
+        Func<DatabaseConnection, DatabaseTransaction, BuildCachePrunePlan> work = (c, t) =>
         {
             string where = all ? "" : "WHERE chain_id IS NULL OR chain_id NOT IN (SELECT chain_id FROM image_layers)";
             var rows = c.Query($"SELECT key, chain_id FROM build_cache {where} ORDER BY last_used DESC", r => (Key: r.GetString(0), Chain: r.IsDBNull(1) ? null : r.GetString(1)), t);

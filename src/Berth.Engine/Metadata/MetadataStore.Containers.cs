@@ -1,6 +1,6 @@
 using System.Globalization;
 using Berth.Engine.Content;
-using Microsoft.Data.Sqlite;
+using Berth.Engine.Metadata.Database;
 
 namespace Berth.Engine.Metadata;
 
@@ -10,17 +10,17 @@ public sealed partial class MetadataStore
         "id, name, image_id, created, status, pid, monitor_pid, exit_code, started_at, finished_at, oom_killed, error, restart_count, settings";
 
     static string? Time(DateTimeOffset? t) => t?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
-    static DateTimeOffset? ReadTime(SqliteDataReader r, int column) =>
+    static DateTimeOffset? ReadTime(DatabaseRow r, int column) =>
         r.IsDBNull(column) ? null : DateTimeOffset.Parse(r.GetString(column), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
-    static ContainerRow ReadContainer(SqliteDataReader r) => new(
+    static ContainerRow ReadContainer(DatabaseRow r) => new(
         r.GetString(0), r.GetString(1), Digest.Parse(r.GetString(2)), ReadTime(r, 3)!.Value,
         new ContainerState(Enum.Parse<ContainerStatus>(r.GetString(4), ignoreCase: true), r.GetInt32(5), r.GetInt32(6), r.GetInt32(7),
             ReadTime(r, 8), ReadTime(r, 9), r.GetInt64(10) != 0, r.GetString(11), r.GetInt32(12)),
-        r.GetFieldValue<byte[]>(13));
+        r.GetBlob(13));
 
     /// <summary>Adds a container and the layers it mounts; throws <see cref="ConflictException"/> when the name is taken.</summary>
-    public void AddContainer(ContainerRow row, IReadOnlyList<Digest> chainIds, IReadOnlyList<string> volumes, SqliteConnection c, SqliteTransaction t)
+    public void AddContainer(ContainerRow row, IReadOnlyList<Digest> chainIds, IReadOnlyList<string> volumes, DatabaseConnection c, DatabaseTransaction t)
     {
         if (c.Scalar("SELECT id FROM containers WHERE name = $n", t, ("$n", row.Name)) is string owner)
             throw NameConflict(row.Name, owner);

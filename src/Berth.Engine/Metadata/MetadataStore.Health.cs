@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using Berth.Engine.Metadata.Database;
 
 namespace Berth.Engine.Metadata;
 
@@ -10,10 +10,10 @@ public sealed partial class MetadataStore
 {
     const string HealthColumns = "container_id, status, failing_streak, log, run_started";
 
-    static HealthRow ReadHealth(SqliteDataReader r) =>
+    static HealthRow ReadHealth(DatabaseRow r) =>
         new(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), ReadTime(r, 4));
 
-    static HealthRow? GetHealth(string id, SqliteConnection c, SqliteTransaction? t) =>
+    static HealthRow? GetHealth(string id, DatabaseConnection c, DatabaseTransaction? t) =>
         c.Query($"SELECT {HealthColumns} FROM container_health WHERE container_id = $i", ReadHealth, t, ("$i", id)).FirstOrDefault();
 
     /// <summary>The health row of a container, or null when it never ran with a healthcheck.</summary>

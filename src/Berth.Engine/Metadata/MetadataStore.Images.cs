@@ -1,18 +1,18 @@
 using Berth.Engine.Content;
 using Berth.Engine.Metadata.Schema;
-using Microsoft.Data.Sqlite;
+using Berth.Engine.Metadata.Database;
 
 namespace Berth.Engine.Metadata;
 
 public sealed partial class MetadataStore
 {
-    static Digest? OptionalDigest(SqliteDataReader reader, int column) => reader.IsDBNull(column) ? null : Digest.Parse(reader.GetString(column));
+    static Digest? OptionalDigest(DatabaseRow reader, int column) => reader.IsDBNull(column) ? null : Digest.Parse(reader.GetString(column));
 
-    static ImageRecord ReadImage(SqliteDataReader r) => new(
+    static ImageRecord ReadImage(DatabaseRow r) => new(
         Digest.Parse(r.GetString(0)), r.IsDBNull(1) ? null : r.GetString(1), OptionalDigest(r, 2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)));
 
     /// <summary>Records an image and its layers (layers already on disk); a no-op for parts that exist.</summary>
-    public void AddImage(ImageRecord image, IReadOnlyList<LayerRecord> layers, SqliteConnection connection, SqliteTransaction transaction)
+    public void AddImage(ImageRecord image, IReadOnlyList<LayerRecord> layers, DatabaseConnection connection, DatabaseTransaction transaction)
     {
         foreach (var layer in layers)
             connection.Execute("INSERT OR IGNORE INTO layers(chain_id, diff_id, parent, size) VALUES ($c, $d, $p, $s)", transaction,
@@ -31,7 +31,7 @@ public sealed partial class MetadataStore
 
     public bool HasLayer(Digest chainId) => Read(c => c.Scalar("SELECT 1 FROM layers WHERE chain_id = $c", null, ("$c", chainId.ToString())) is not null);
 
-    static LayerRecord ReadLayer(SqliteDataReader r) => new(Digest.Parse(r.GetString(0)), Digest.Parse(r.GetString(1)), OptionalDigest(r, 2), r.GetInt64(3));
+    static LayerRecord ReadLayer(DatabaseRow r) => new(Digest.Parse(r.GetString(0)), Digest.Parse(r.GetString(1)), OptionalDigest(r, 2), r.GetInt64(3));
 
     public LayerRecord? GetLayer(Digest chainId) => Read(c => c.Query("SELECT chain_id, diff_id, parent, size FROM layers WHERE chain_id = $c", ReadLayer, null, ("$c", chainId.ToString())).FirstOrDefault());
 
@@ -48,7 +48,7 @@ public sealed partial class MetadataStore
         ("$lo", "sha256:" + hexPrefix), ("$hi", "sha256:" + hexPrefix + "\uffff")));
 
     /// <summary>Points <paramref name="name"/> at an image; returns the image it pointed at before, if another.</summary>
-    public Digest? SetTag(string name, Digest imageId, SqliteConnection connection, SqliteTransaction transaction)
+    public Digest? SetTag(string name, Digest imageId, DatabaseConnection connection, DatabaseTransaction transaction)
     {
         var previous = connection.Scalar("SELECT image_id FROM tags WHERE name = $n", transaction, ("$n", name)) as string;
         connection.Execute("INSERT INTO tags(name, image_id, added) VALUES ($n, $i, $a) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, added = excluded.added", transaction,
@@ -60,12 +60,12 @@ public sealed partial class MetadataStore
 
     public Digest? ResolveTag(string name) => Read(c => c.Scalar("SELECT image_id FROM tags WHERE name = $n", null, ("$n", name)) is string s ? Digest.Parse(s) : (Digest?)null);
 
-    public bool RemoveTag(string name, SqliteConnection connection, SqliteTransaction transaction)
+    public bool RemoveTag(string name, DatabaseConnection connection, DatabaseTransaction transaction)
         => connection.Execute("DELETE FROM tags WHERE name = $n", transaction, ("$n", name)) > 0;
 
     public IReadOnlyList<string> TagsOf(Digest imageId) => Read(c => c.Query("SELECT name FROM tags WHERE image_id = $i ORDER BY added, name", r => r.GetString(0), null, ("$i", imageId.ToString())));
 
-    public void AddRepoDigest(string repository, Digest digest, Digest imageId, SqliteConnection connection, SqliteTransaction transaction)
+    public void AddRepoDigest(string repository, Digest digest, Digest imageId, DatabaseConnection connection, DatabaseTransaction transaction)
         => connection.Execute("INSERT INTO repo_digests(repository, digest, image_id) VALUES ($r, $d, $i) ON CONFLICT(repository, digest) DO UPDATE SET image_id = excluded.image_id", transaction,
             ("$r", repository), ("$d", digest.ToString()), ("$i", imageId.ToString()));
 
@@ -102,7 +102,7 @@ public sealed partial class MetadataStore
     });
 
     /// <summary>Deletes an image row (tags and digests too) and returns the layers no image references any more.</summary>
-    public IReadOnlyList<LayerRecord> DeleteImage(Digest imageId, SqliteConnection connection, SqliteTransaction transaction)
+    public IReadOnlyList<LayerRecord> DeleteImage(Digest imageId, DatabaseConnection connection, DatabaseTransaction transaction)
     {
         string id = imageId.ToString();
         var layers = connection.Query("SELECT chain_id FROM image_layers WHERE image_id = $i", r => r.GetString(0), transaction, ("$i", id));
@@ -114,7 +114,7 @@ public sealed partial class MetadataStore
     }
 
     /// <summary>Of the given layers and their ancestors, those that no image, container or lease references; their rows are deleted.</summary>
-    internal IReadOnlyList<LayerRecord> UnreferencedLayers(IEnumerable<string> candidates, SqliteConnection connection, SqliteTransaction transaction)
+    internal IReadOnlyList<LayerRecord> UnreferencedLayers(IEnumerable<string> candidates, DatabaseConnection connection, DatabaseTransaction transaction)
     {
         var freed = new List<LayerRecord>();
         // A layer may be checked again after its child is freed: parents are enqueued once their last child goes.
@@ -132,7 +132,7 @@ public sealed partial class MetadataStore
         return freed;
     }
 
-    bool IsLayerReferenced(string chain, SqliteConnection connection, SqliteTransaction transaction)
+    bool IsLayerReferenced(string chain, DatabaseConnection connection, DatabaseTransaction transaction)
     {
         foreach (var check in LayerReferenceChecks)
             if (connection.Scalar(check, transaction, ("$c", chain)) is not null) return true;
@@ -145,7 +145,7 @@ public sealed partial class MetadataStore
     /// <summary>Whether a blob digest is still an image (its config) in the metadata.</summary>
     public bool IsImageReferencedAnywhere(Digest imageId) => GetImage(imageId) is not null;
 
-    public void AddLayerBlob(LayerBlobRecord blob, SqliteConnection connection, SqliteTransaction transaction)
+    public void AddLayerBlob(LayerBlobRecord blob, DatabaseConnection connection, DatabaseTransaction transaction)
         => connection.Execute("INSERT OR IGNORE INTO layer_blobs(diff_id, digest, media_type, size) VALUES ($d, $g, $m, $s)", transaction,
             ("$d", blob.DiffId.ToString()), ("$g", blob.Digest.ToString()), ("$m", blob.MediaType), ("$s", blob.Size));
 

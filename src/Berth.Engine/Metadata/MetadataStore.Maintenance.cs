@@ -1,5 +1,5 @@
 using Berth.Engine.Content;
-using Microsoft.Data.Sqlite;
+using Berth.Engine.Metadata.Database;
 
 namespace Berth.Engine.Metadata;
 
@@ -39,7 +39,7 @@ public sealed partial class MetadataStore
         => Write((c, t) => UnreferencedLayers(candidates.Select(d => d.ToString()).ToList(), c, t));
 
     /// <summary>Runs <paramref name="work"/> in a transaction that is always rolled back: a dry run of deletions.</summary>
-    public T Simulate<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    public T Simulate<T>(Func<DatabaseConnection, DatabaseTransaction, T> work)
     {
         using var connection = Open();
         using var transaction = connection.BeginTransaction(deferred: false);

@@ -1,5 +1,5 @@
 using Berth.Engine.Content;
-using Microsoft.Data.Sqlite;
+using Berth.Engine.Metadata.Database;
 
 namespace Berth.Engine.Metadata;
 
@@ -8,7 +8,7 @@ public sealed record BlobSourceRecord(Digest Digest, string Registry, string Rep
 
 public sealed partial class MetadataStore
 {
-    public void AddBlobSource(BlobSourceRecord source, SqliteConnection connection, SqliteTransaction transaction)
+    public void AddBlobSource(BlobSourceRecord source, DatabaseConnection connection, DatabaseTransaction transaction)
         => connection.Execute("INSERT OR IGNORE INTO blob_sources(digest, registry, repository) VALUES ($d, $r, $p)", transaction,
             ("$d", source.Digest.ToString()), ("$r", source.Registry), ("$p", source.Repository));
 

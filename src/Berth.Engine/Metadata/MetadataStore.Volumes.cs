@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using Berth.Engine.Metadata.Database;
 
 namespace Berth.Engine.Metadata;
 
@@ -12,7 +12,7 @@ public sealed partial class MetadataStore
     const string LabelKind = "label", OptionKind = "option";
 
     /// <summary>Inserts a volume unless one of that name exists; returns whether it inserted.</summary>
-    public bool AddVolume(VolumeRow volume, SqliteConnection connection, SqliteTransaction transaction)
+    public bool AddVolume(VolumeRow volume, DatabaseConnection connection, DatabaseTransaction transaction)
     {
         int inserted = connection.Execute("INSERT OR IGNORE INTO volumes(name, driver, created, anonymous) VALUES ($n, $d, $c, $a)", transaction,
             ("$n", volume.Name), ("$d", volume.Driver), ("$c", volume.Created.ToUnixTimeMilliseconds()), ("$a", volume.Anonymous ? 1L : 0L));
@@ -24,7 +24,7 @@ public sealed partial class MetadataStore
         return true;
     }
 
-    public VolumeRow? GetVolume(string name, SqliteConnection connection, SqliteTransaction? transaction = null)
+    public VolumeRow? GetVolume(string name, DatabaseConnection connection, DatabaseTransaction? transaction = null)
         => ReadVolumes(connection, transaction, name).FirstOrDefault();
 
     public VolumeRow? GetVolume(string name) => Read(c => GetVolume(name, c));
@@ -32,10 +32,10 @@ public sealed partial class MetadataStore
     /// <summary>Every volume, ordered by name.</summary>
     public IReadOnlyList<VolumeRow> ListVolumes() => Read(c => ReadVolumes(c, null, null));
 
-    public bool DeleteVolume(string name, SqliteConnection connection, SqliteTransaction transaction)
+    public bool DeleteVolume(string name, DatabaseConnection connection, DatabaseTransaction transaction)
         => connection.Execute("DELETE FROM volumes WHERE name = $n", transaction, ("$n", name)) > 0;
 
-    static List<VolumeRow> ReadVolumes(SqliteConnection connection, SqliteTransaction? transaction, string? name)
+    static List<VolumeRow> ReadVolumes(DatabaseConnection connection, DatabaseTransaction? transaction, string? name)
     {
         string where = name is null ? "" : " WHERE volume = $n";
         var properties = new Dictionary<string, (Dictionary<string, string> Labels, Dictionary<string, string> Options)>();

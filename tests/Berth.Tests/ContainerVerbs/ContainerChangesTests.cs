@@ -65,7 +65,7 @@ public class ContainerChangesTests(BusyboxStore bb) : IClassFixture<BusyboxStore
         string id = (await bb.OkAsync("import", BusyboxRootfs.TarPath, "digtest:1")).Trim();
         var name = ImageNameParser.Parse("digtest:1");
         const string Digest = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
-        bb.Store.Engine.Store.Metadata.Write((c, t) => Berth.Engine.Metadata.SqliteCommands.Execute(c,
+        bb.Store.Engine.Store.Metadata.Write((c, t) => c.Execute(
             "INSERT INTO repo_digests (repository, digest, image_id) VALUES ($r, $d, $i)", t, ("$r", name.Repository), ("$d", Digest), ("$i", id)));
         var lines = (await bb.OkAsync("rmi", "digtest:1")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("Untagged: digtest:1", lines[0]);
