@@ -35,12 +35,11 @@ public sealed class DatabaseConnection : IDisposable
         return Transaction = new DatabaseTransaction(this);
     }
 
-    /// <summary>Runs every statement of <paramref name="sql"/>; returns the rows the last one changed.</summary>
+    /// <summary>Runs every statement of <paramref name="sql"/>; returns the rows its INSERT, UPDATE and DELETE statements changed.</summary>
     public int Execute(string sql, DatabaseTransaction? transaction = null, params (string Name, object? Value)[] parameters)
     {
         Check(transaction);
-        Run(sql, parameters, null);
-        return raw.sqlite3_changes(Handle);
+        return Run(sql, parameters, null);
     }
 
     /// <summary>The first column of the first row (long, double, string, byte[]), or null for none or NULL.</summary>
@@ -77,10 +76,14 @@ public sealed class DatabaseConnection : IDisposable
             throw new InvalidOperationException("the transaction has ended");
     }
 
-    /// <summary>Prepares and steps each statement of <paramref name="sql"/> in turn, binding the parameters each one names.</summary>
-    internal void Run(string sql, (string Name, object? Value)[] parameters, Action<DatabaseRow>? onRow)
+    /// <summary>
+    /// Prepares and steps each statement of <paramref name="sql"/> in turn, binding the parameters each one names; returns
+    /// the rows changed by those that write (SQLite's count of the last change is left as it was by the others).
+    /// </summary>
+    internal int Run(string sql, (string Name, object? Value)[] parameters, Action<DatabaseRow>? onRow)
     {
         var db = Handle;
+        int changed = 0;
         string remaining = sql;
         while (remaining.Length > 0)
         {
@@ -94,10 +97,12 @@ public sealed class DatabaseConnection : IDisposable
                     var row = new DatabaseRow(statement);
                     while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW) onRow?.Invoke(row);
                     if (rc != raw.SQLITE_DONE) throw DatabaseException.From(db, rc, _path);
+                    if (raw.sqlite3_stmt_readonly(statement) == 0) changed += raw.sqlite3_changes(db);
                 }
             }
             remaining = tail ?? "";
         }
+        return changed;
     }
 
     static void Bind(sqlite3_stmt statement, (string Name, object? Value)[] parameters)

@@ -1,0 +1,93 @@
+using Berth.Engine.Metadata.Database;
+using Berth.Tests.Support;
+
+namespace Berth.Tests.Metadata;
+
+/// <summary>The small SQL layer the metadata store runs on (SQLitePCL.raw), held to what ADO.NET did for it before.</summary>
+public class DatabaseConnectionTests
+{
+    static DatabaseConnection Open(TempDirectory dir) =>
+        IdleConnections.Open(dir.Combine("test.db"), c => c.Execute("PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000;"));
+
+    [Fact]
+    public void Execute_runs_every_statement_and_counts_the_rows_its_writes_changed()
+    {
+        using var dir = new TempDirectory();
+        using var c = Open(dir);
+        c.Execute("CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER); INSERT INTO t VALUES ('a', 1); INSERT INTO t VALUES ('b', 2);");
+        Assert.Equal(2, c.Execute("UPDATE t SET n = n + 1; SELECT * FROM t;"));
+        Assert.Equal(0, c.Execute("UPDATE t SET n = 0 WHERE k = 'none'"));
+        Assert.Equal(1, c.Execute("DELETE FROM t WHERE k = $k", null, ("$k", "a")));
+        Assert.Equal([("b", 3L)], c.Query("SELECT k, n FROM t", r => (r.GetString(0), r.GetInt64(1))));
+    }
+
+    [Fact]
+    public void Named_parameters_bind_each_kind_of_value_and_a_missing_one_is_refused()
+    {
+        using var dir = new TempDirectory();
+        using var c = Open(dir);
+        c.Execute("CREATE TABLE v (s TEXT, l INTEGER, b INTEGER, x BLOB, z TEXT)");
+        c.Execute("INSERT INTO v VALUES ($s, $l, $b, $x, $z)", null, ("$s", "text"), ("$l", 1L << 40), ("$b", true), ("$x", new byte[] { 1, 2, 3 }), ("$z", null));
+        var row = c.Query("SELECT s, l, b, x, z FROM v", r => (r.GetString(0), r.GetInt64(1), r.GetInt32(2), r.GetBlob(3), r.IsDBNull(4))).Single();
+        Assert.Equal(("text", 1L << 40, 1, true), (row.Item1, row.Item2, row.Item3, row.Item5));
+        Assert.Equal(new byte[] { 1, 2, 3 }, row.Item4);
+        Assert.Equal(1L << 40, c.Scalar("SELECT l FROM v"));
+        Assert.Equal("text", c.Scalar("SELECT s FROM v"));
+        Assert.Null(c.Scalar("SELECT z FROM v"));
+        Assert.Null(c.Scalar("SELECT s FROM v WHERE 0"));
+        var e = Assert.Throws<InvalidOperationException>(() => c.Execute("INSERT INTO v(s) VALUES ($missing)"));
+        Assert.Contains("$missing", e.Message);
+    }
+
+    [Fact]
+    public void A_transaction_not_committed_is_rolled_back_and_commands_must_name_the_open_one()
+    {
+        using var dir = new TempDirectory();
+        using (var c = Open(dir))
+        {
+            c.Execute("CREATE TABLE t (n INTEGER)");
+            using (var t = c.BeginTransaction())
+            {
+                c.Execute("INSERT INTO t VALUES (1)", t);
+                Assert.Throws<InvalidOperationException>(() => c.Execute("INSERT INTO t VALUES (2)"));
+            }
+            Assert.Equal(0L, c.Scalar("SELECT count(*) FROM t"));
+            using (var t = c.BeginTransaction())
+            {
+                c.Execute("INSERT INTO t VALUES (3)", t);
+                t.Commit();
+                Assert.Throws<InvalidOperationException>(() => t.Commit());
+            }
+            // Given back with a transaction open: rolled back on the way.
+            var open = c.BeginTransaction();
+            c.Execute("INSERT INTO t VALUES (4)", open);
+        }
+        using var again = Open(dir);
+        Assert.Equal(3L, again.Scalar("SELECT sum(n) FROM t"));
+    }
+
+    [Fact]
+    public void An_error_names_SQLite_s_message_and_the_database()
+    {
+        using var dir = new TempDirectory();
+        using var c = Open(dir);
+        c.Execute("CREATE TABLE u (k TEXT UNIQUE)");
+        c.Execute("INSERT INTO u VALUES ('a')");
+        var e = Assert.Throws<DatabaseException>(() => c.Execute("INSERT INTO u VALUES ('a')"));
+        Assert.Contains("UNIQUE constraint failed: u.k", e.Message);
+        Assert.Contains(dir.Combine("test.db"), e.Message);
+        Assert.Equal(2067, e.Code); // SQLITE_CONSTRAINT_UNIQUE
+        Assert.Throws<DatabaseException>(() => c.Query("SELECT nothing FROM nowhere", r => 0));
+    }
+
+    [Fact]
+    public void A_connection_given_back_is_lent_again_with_what_it_holds()
+    {
+        using var dir = new TempDirectory();
+        using (var c = Open(dir)) c.Execute("CREATE TEMP TABLE mine (n INTEGER)"); // a temp table lives as long as its connection
+        using var again = Open(dir);
+        Assert.Equal(0L, again.Scalar("SELECT count(*) FROM mine"));
+        again.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => again.Execute("SELECT 1"));
+    }
+}
