@@ -42,7 +42,7 @@ public sealed partial class MetadataStore
     public T Simulate<T>(Func<DatabaseConnection, DatabaseTransaction, T> work)
     {
         using var connection = Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginTransaction();
         try { return work(connection, transaction); }
         finally { transaction.Rollback(); }
     }

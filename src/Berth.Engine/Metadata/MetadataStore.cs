@@ -30,7 +30,7 @@ public sealed partial class MetadataStore
     public T Write<T>(Func<DatabaseConnection, DatabaseTransaction, T> work)
     {
         using var connection = Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginTransaction();
         T result = work(connection, transaction);
         transaction.Commit();
         return result;
@@ -53,7 +53,7 @@ public sealed partial class MetadataStore
     {
         if (IsCurrent(connection)) return;
         connection.Execute("PRAGMA journal_mode=WAL;");
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginTransaction();
         connection.Execute("CREATE TABLE IF NOT EXISTS schema_components (name TEXT PRIMARY KEY, version INTEGER NOT NULL)", transaction);
         // Stores made before components had versions of their own recorded the images schema as user_version 1.
         if (connection.Scalar("PRAGMA user_version", transaction) is long legacy && legacy > 0)

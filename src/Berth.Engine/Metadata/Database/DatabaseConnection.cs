@@ -27,11 +27,14 @@ public sealed class DatabaseConnection : IDisposable
     /// <summary>The transaction begun on this connection and not yet ended.</summary>
     internal DatabaseTransaction? Transaction { get; set; }
 
-    /// <summary>Begins a transaction: IMMEDIATE (takes the write lock now) unless <paramref name="deferred"/>.</summary>
-    public DatabaseTransaction BeginTransaction(bool deferred = false)
+    /// <summary>
+    /// Begins an IMMEDIATE transaction: it takes the write lock now, so concurrent berth processes queue (busy_timeout)
+    /// instead of failing when a read transaction would later have to become a write one.
+    /// </summary>
+    public DatabaseTransaction BeginTransaction()
     {
         if (Transaction is not null) throw new InvalidOperationException("a transaction is already open on this connection");
-        Run(deferred ? "BEGIN" : "BEGIN IMMEDIATE", [], null);
+        Run("BEGIN IMMEDIATE", [], null);
         return Transaction = new DatabaseTransaction(this);
     }
 

@@ -167,9 +167,11 @@ public sealed partial class ContainerService
         };
     }
 
-    /// <summary>conmon processes started by create for a run that starts its container attached next, by container ID.
-    /// A launch that failed is kept as null: the usual start launches conmon again and reports what goes wrong.</summary>
-    readonly Dictionary<string, (ConmonMonitor.LaunchedMonitor? Monitor, bool RemovesAfterExit)> _launched = new(StringComparer.Ordinal);
+    /// <summary>
+    /// conmon processes started by create for a run that starts its container attached next, by container ID. A launch
+    /// that failed is not kept: the usual start launches conmon again and reports what goes wrong.
+    /// </summary>
+    readonly Dictionary<string, (ConmonMonitor.LaunchedMonitor Monitor, bool RemovesAfterExit)> _launched = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Starts the conmon that will watch a container about to be created for an attached run, waiting for its bundle, and
@@ -194,9 +196,9 @@ public sealed partial class ContainerService
         var options = MonitorOptionsFor(id, name.Length > 0 ? name : id, request.Tty, request.Interactive, request.Interactive, removesAfterExit, attached: true);
         // On this thread, not the pool's: posix_spawn returns once conmon has been exec'd (~1 ms here), while a pool thread's
         // first start held this thread ~1.5 ms and reached conmon's exec ~2 ms later.
-        ConmonMonitor.LaunchedMonitor? launched;
+        ConmonMonitor.LaunchedMonitor launched;
         try { launched = monitor.Launch(options, waitsForBundle: true); }
-        catch (Exception) { launched = null; }
+        catch (Exception) { return id; }
         lock (_launched) _launched[id] = (launched, removesAfterExit);
         return id;
     }
@@ -207,26 +209,26 @@ public sealed partial class ContainerService
     /// </summary>
     ConmonMonitor.LaunchedMonitor? TakeLaunchedMonitor(string id, bool removesAfterExit)
     {
-        (ConmonMonitor.LaunchedMonitor? Monitor, bool RemovesAfterExit) entry;
+        (ConmonMonitor.LaunchedMonitor Monitor, bool RemovesAfterExit) entry;
         lock (_launched)
         {
             if (!_launched.Remove(id, out entry)) return null;
         }
         if (entry.RemovesAfterExit == removesAfterExit) return entry.Monitor;
-        entry.Monitor?.Dispose();
+        entry.Monitor.Dispose();
         return null;
     }
 
     /// <summary>Kills a conmon launched early for a container that is not going to be started after all.</summary>
     void DiscardLaunchedMonitor(string id)
     {
-        ConmonMonitor.LaunchedMonitor? launched;
+        ConmonMonitor.LaunchedMonitor launched;
         lock (_launched)
         {
-            if (!_launched.Remove(id, out var entry)) return;
+            if (!_launched.Remove(id, out var entry)) return; // never launched: nothing to kill
             launched = entry.Monitor;
         }
-        launched?.Dispose(); // null: never launched, nothing to kill
+        launched.Dispose();
     }
 
     /// <summary>conmon's exit command, program first: `berth container cleanup ID`.</summary>
