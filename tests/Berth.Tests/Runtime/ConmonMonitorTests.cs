@@ -56,7 +56,8 @@ public class ConmonMonitorTests
         await using var c = new TestContainer();
         c.WriteSpec("sh", "-c", "exit 3");
         string marker = Path.Combine(c.Dir, "cleaned-up");
-        await CreateAndStart(c, Options(c) with { ExitCommand = "/bin/sh", ExitCommandArgs = ["-c", "echo $0 > " + marker, "rm"] });
+        // Written aside and renamed: the marker appears with its content (a shell's `>` creates the file before it writes).
+        await CreateAndStart(c, Options(c) with { ExitCommand = "/bin/sh", ExitCommandArgs = ["-c", $"echo $0 > {marker}.tmp && mv {marker}.tmp {marker}", "rm"] });
         Assert.Equal(3, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.True(await TestContainer.WaitUntil(() => File.Exists(marker), 5000), "conmon should run the exit command");
         Assert.Equal("rm", File.ReadAllText(marker).Trim());
