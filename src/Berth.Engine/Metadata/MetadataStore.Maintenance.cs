@@ -42,8 +42,9 @@ public sealed partial class MetadataStore
     public T Simulate<T>(Func<DatabaseConnection, DatabaseTransaction, T> work)
     {
         using var connection = Open();
+        // Never committed: disposing rolls it back, and quietly when SQLite has already rolled it back itself (a full
+        // disk, an I/O error), so that error is the one reported.
         using var transaction = connection.BeginTransaction();
-        try { return work(connection, transaction); }
-        finally { transaction.Rollback(); }
+        return work(connection, transaction);
     }
 }

@@ -19,6 +19,35 @@ public class DatabaseConnectionTests
         Assert.Equal(0, c.Execute("UPDATE t SET n = 0 WHERE k = 'none'"));
         Assert.Equal(1, c.Execute("DELETE FROM t WHERE k = $k", null, ("$k", "a")));
         Assert.Equal([("b", 3L)], c.Query("SELECT k, n FROM t", r => (r.GetString(0), r.GetInt64(1))));
+        // Statements that change no row (schema, pragmas) add nothing, whatever came before them.
+        Assert.Equal(1, c.Execute("INSERT INTO t VALUES ('c', 4); CREATE INDEX t_n ON t(n); PRAGMA user_version = 3;"));
+    }
+
+    [Fact]
+    public void Reading_NULL_as_a_number_or_a_string_is_refused()
+    {
+        using var dir = new TempDirectory();
+        using var c = Open(dir);
+        Assert.Throws<InvalidCastException>(() => c.Query("SELECT NULL", r => r.GetInt64(0)));
+        Assert.Throws<InvalidCastException>(() => c.Query("SELECT NULL", r => r.GetInt32(0)));
+        Assert.Throws<InvalidCastException>(() => c.Query("SELECT NULL", r => r.GetString(0)));
+        Assert.Equal([true], c.Query("SELECT NULL", r => r.IsDBNull(0)));
+    }
+
+    [Fact]
+    public void A_connection_still_inside_a_transaction_is_closed_rather_than_lent_again()
+    {
+        using var dir = new TempDirectory();
+        using (var c = Open(dir)) c.Execute("CREATE TABLE t (n INTEGER)");
+        // A transaction SQLite holds that no DatabaseTransaction tracks (as after a failed ROLLBACK): the write lock with it.
+        using (var c = Open(dir)) c.Execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (1);");
+        using var next = Open(dir);
+        using (var t = next.BeginTransaction())
+        {
+            next.Execute("INSERT INTO t VALUES (2)", t);
+            t.Commit();
+        }
+        Assert.Equal(2L, next.Scalar("SELECT sum(n) FROM t"));
     }
 
     [Fact]

@@ -81,7 +81,8 @@ public sealed class DatabaseConnection : IDisposable
 
     /// <summary>
     /// Prepares and steps each statement of <paramref name="sql"/> in turn, binding the parameters each one names; returns
-    /// the rows changed by those that write (SQLite's count of the last change is left as it was by the others).
+    /// the rows the statements inserted, updated or deleted (SQLite's total count moves only for those: a CREATE or a
+    /// PRAGMA leaves its last-change count as the statement before left it).
     /// </summary>
     internal int Run(string sql, (string Name, object? Value)[] parameters, Action<DatabaseRow>? onRow)
     {
@@ -98,12 +99,15 @@ public sealed class DatabaseConnection : IDisposable
                 {
                     Bind(statement, parameters);
                     var row = new DatabaseRow(statement);
+                    int before = raw.sqlite3_total_changes(db);
                     while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW) onRow?.Invoke(row);
                     if (rc != raw.SQLITE_DONE) throw DatabaseException.From(db, rc, _path);
-                    if (raw.sqlite3_stmt_readonly(statement) == 0) changed += raw.sqlite3_changes(db);
+                    if (raw.sqlite3_total_changes(db) != before) changed += raw.sqlite3_changes(db);
                 }
             }
-            remaining = tail ?? "";
+            // A tail as long as what was given means nothing was consumed (text after a NUL character): stop there.
+            if (tail is null || tail.Length >= remaining.Length) break;
+            remaining = tail;
         }
         return changed;
     }
@@ -131,12 +135,16 @@ public sealed class DatabaseConnection : IDisposable
         }
     }
 
-    /// <summary>Gives the connection back to the idle ones (rolling back a transaction left open); unusable afterwards.</summary>
+    /// <summary>
+    /// Gives the connection back to the idle ones (rolling back a transaction left open); unusable afterwards. A handle
+    /// still inside a transaction (its ROLLBACK failed too) is closed instead: kept, it would hold the write lock.
+    /// </summary>
     public void Dispose()
     {
-        if (_handle is not { } handle) return;
+        if (_handle is null) return;
         Transaction?.Dispose();
-        _handle = null;
-        IdleConnections.Return(_path, handle);
+        if (Interlocked.Exchange(ref _handle, null) is not { } handle) return;
+        if (raw.sqlite3_get_autocommit(handle) == 0) handle.Dispose();
+        else IdleConnections.Return(_path, handle);
     }
 }

@@ -15,7 +15,10 @@ public sealed class DatabaseRow
         ? throw new InvalidCastException($"column {column} is NULL")
         : raw.sqlite3_column_text(_statement, column).utf8_to_string();
 
-    public long GetInt64(int column) => raw.sqlite3_column_int64(_statement, column);
+    /// <summary>The column as an integer; NULL is refused, as Microsoft.Data.Sqlite refused it (read it with <see cref="IsDBNull"/> first).</summary>
+    public long GetInt64(int column) => IsDBNull(column)
+        ? throw new InvalidCastException($"column {column} is NULL")
+        : raw.sqlite3_column_int64(_statement, column);
 
     public int GetInt32(int column) => checked((int)GetInt64(column));
 

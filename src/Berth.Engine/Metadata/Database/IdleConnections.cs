@@ -10,6 +10,7 @@ namespace Berth.Engine.Metadata.Database;
 static class IdleConnections
 {
     const int Limit = 16;
+    static bool _closed;
     static readonly LinkedList<(string Path, sqlite3 Handle)> Idle = new();
 
     /// <summary>A connection to the database at <paramref name="path"/>: an idle one, or a new one set up by <paramref name="configure"/>.</summary>
@@ -46,7 +47,9 @@ static class IdleConnections
         sqlite3? evicted = null;
         lock (Idle)
         {
-            Idle.AddLast((path, handle));
+            // After CloseAll (the process is exiting) a connection still in use when it ran closes as it comes back.
+            if (_closed) evicted = handle;
+            else Idle.AddLast((path, handle));
             if (Idle.Count > Limit)
             {
                 evicted = Idle.First!.Value.Handle;
@@ -56,12 +59,13 @@ static class IdleConnections
         evicted?.Dispose();
     }
 
-    /// <summary>Closes every idle connection.</summary>
+    /// <summary>Closes every idle connection, and from then on every connection given back.</summary>
     public static void CloseAll()
     {
         List<sqlite3> handles;
         lock (Idle)
         {
+            _closed = true;
             handles = Idle.Select(i => i.Handle).ToList();
             Idle.Clear();
         }
