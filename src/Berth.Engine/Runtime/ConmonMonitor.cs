@@ -141,12 +141,12 @@ public sealed class ConmonMonitor : IContainerMonitor
                 sharedMountPoint = options.RootfsMountPoint;
             }
         }
-        var (sync, syncChild) = NativeProcess.CreateSocketPairFds();
-        int start = -1, startChild = -1;
+        int sync = -1, syncChild = -1, start = -1, startChild = -1;
         bool needsEndOfFile = specFifo && _runtime.SpecFifoNeedsEndOfFile;
-        if (waitsForBundle && !specFifo) (start, startChild) = NativeProcess.CreateSocketPairFds();
         try
         {
+            (sync, syncChild) = NativeProcess.CreateSocketPairFds();
+            if (waitsForBundle && !specFifo) (start, startChild) = NativeProcess.CreateSocketPairFds();
             var fds = new List<NativeProcess.FdMapping> { new(syncChild, SyncFd) };
             var pipes = new List<(string, int)> { ("_OCI_SYNCPIPE", SyncFd) };
             if (start >= 0) { fds.Add(new(startChild, StartFd)); pipes.Add(("_OCI_STARTPIPE", StartFd)); }
@@ -163,7 +163,11 @@ public sealed class ConmonMonitor : IContainerMonitor
         {
             NativeProcess.CloseFd(sync);
             NativeProcess.CloseFd(start);
-            NativeProcess.CloseFd(fifo);
+            if (fifo >= 0)
+            {
+                NativeProcess.CloseFd(fifo);
+                File.Delete(Path.Combine(options.BundlePath, OciBundle.ConfigFile)); // no reader may block on a FIFO nobody fills
+            }
             if (sharedMountPoint is not null) Runtime.SharedMountPoint.UnmountAll(sharedMountPoint);
             throw;
         }
@@ -216,7 +220,15 @@ public sealed class ConmonMonitor : IContainerMonitor
         }
         var reading = launched.Sync.ReadAsync(CreateTimeout, cancellationToken);
         if (launched.SpecFifoNeedsEndOfFile) await launched.CloseSpecFifoOnceDrainedAsync(reading).ConfigureAwait(false);
-        var message = await reading.ConfigureAwait(false);
+        SyncReader.Message? message;
+        try { message = await reading.ConfigureAwait(false); }
+        catch (Exception e) when (e is OperationCanceledException or RuntimeException && launched.IsMonitor)
+        {
+            // Cancelled, or no report in time: conmon, the runtime's create and its init (one process group, conmon's
+            // session) are killed, so none of them goes on to make or run the container after the caller has given up.
+            launched.KillGroup();
+            throw;
+        }
         Diagnostics.PhaseTimer.Mark("conmon reported create");
         if (message is null)
         {
@@ -337,6 +349,14 @@ public sealed class ConmonMonitor : IContainerMonitor
             _waitsForBundle = false;
             if (!sent) throw new RuntimeException($"conmon for {Options.ContainerId} went away before it was let go");
             return true;
+        }
+
+        /// <summary>Kills conmon and every process of its group (the runtime and what it started), and waits for them to end.</summary>
+        internal void KillGroup()
+        {
+            NativeProcess.SignalGroup(Pid, 9);
+            WaitForChild(Pid);
+            NativeProcess.WaitForGroupToEnd(Pid, TimeSpan.FromSeconds(5));
         }
 
         /// <summary>Kills conmon (and the runtime waiting for the spec) if the bundle was never handed over; closes the pipes.</summary>

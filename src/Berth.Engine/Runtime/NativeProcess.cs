@@ -226,7 +226,12 @@ internal static partial class NativeProcess
         if (mkfifo(path, 0x1a4 /* 0644 */) != 0)
             throw new IOException($"cannot make the FIFO {path}: errno {Marshal.GetLastPInvokeError()}");
         int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
-        if (fd < 0) throw new IOException($"cannot open the FIFO {path}: errno {Marshal.GetLastPInvokeError()}");
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            File.Delete(path);
+            throw new IOException($"cannot open the FIFO {path}: errno {errno}");
+        }
         return fd;
     }
 

@@ -50,6 +50,9 @@ internal static partial class RuncExecFifo
         string fifo = PathOf(stateRoot, id);
         int? initPid = knownInitPid > 0 ? knownInitPid : InitPid(stateRoot, id);
         if (initPid is null || !File.Exists(fifo)) return false;
+        // The last moment to give up: once the fifo is open for reading init is released, so from then on only its byte or
+        // its end stops the wait (a cancelled caller would otherwise leave a running container recorded as created).
+        cancellationToken.ThrowIfCancellationRequested();
         // Non-blocking: opening never waits for a writer, so a dead init cannot hang us; poll waits for its byte.
         int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0) return false;
@@ -58,7 +61,6 @@ internal static partial class RuncExecFifo
             bool released = false;
             while (!released)
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 var pfd = new PollFd { Fd = fd, Events = POLLIN };
                 int ready = poll(ref pfd, 1, 50);
                 if (ready < 0 && Marshal.GetLastPInvokeError() == EINTR) continue;

@@ -66,6 +66,8 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
 
         string containers = Path.Combine(store.Root, "containers");
         Assert.Empty(Directory.Exists(containers) ? Directory.GetDirectories(containers) : []);
+        string persist = Path.Combine(store.Engine.Store.RunDirectory, "persist"); // conmon's, made by each launch
+        Assert.Empty(Directory.Exists(persist) ? Directory.GetDirectories(persist) : []);
         var monitors = new List<string>();
         foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
         {
@@ -82,6 +84,37 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
                 .Where(l => new FileInfo(l).LinkTarget is string target && target.StartsWith(store.Root + "/", StringComparison.Ordinal)).ToList()
             : [];
         Assert.Empty(links);
+    }
+
+    [Fact]
+    public async Task A_start_cancelled_while_the_runtime_creates_leaves_no_process_and_no_mount()
+    {
+        var containers = bb.Store.Engine.Containers;
+        // Attached: create launches conmon, which starts runc's create as soon as start hands it the bundle.
+        var created = await containers.CreateAsync(new ContainerCreateRequest
+        {
+            Image = "bb", Command = ["true"], Network = "none", StartsAttached = true,
+        });
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            containers.StartAttachedAsync(created.Id, new AttachStreams(), cancellationToken: cancelled.Token));
+
+        var left = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                string line = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (line.Contains(created.Id)) left.Add(line);
+            }
+            catch (IOException) { }
+        }
+        Assert.Empty(left);
+        Assert.DoesNotContain(containers.ContainerDirectory(created.Id) + "/rootfs", File.ReadAllText("/proc/self/mountinfo"));
+        Assert.False(Directory.Exists(Path.Combine(bb.Store.Engine.Store.RunDirectory, "runc", created.Id)), "runc still has state for it");
+        Assert.Equal(Berth.Engine.Metadata.ContainerStatus.Created, containers.Get(created.Id).State.Status);
+        await containers.RemoveAsync(created.Id, force: true);
     }
 
     [Fact]

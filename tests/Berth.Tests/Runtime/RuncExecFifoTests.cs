@@ -27,6 +27,21 @@ public class RuncExecFifoTests
     }
 
     [Fact]
+    public async Task A_cancelled_caller_gives_up_before_it_opens_the_fifo_and_the_container_stays_created()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sleep", "30");
+        await c.Runtime.CreateAsync(c.Id, c.Bundle);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        // Opening the fifo would release init: a cancelled caller must stop before that, not after.
+        Assert.Throws<OperationCanceledException>(() => RuncExecFifo.TryStart(c.Runtime.StateRoot, c.Id, cancelled.Token));
+        Assert.True(File.Exists(RuncExecFifo.PathOf(c.Runtime.StateRoot, c.Id)));
+        Assert.Equal("created", (await c.Runtime.StateAsync(c.Id))!.Status);
+        await c.Runtime.DeleteAsync(c.Id, force: true);
+    }
+
+    [Fact]
     public async Task A_caller_that_knows_the_init_pid_starts_it_without_runcs_state_file()
     {
         await using var c = new TestContainer();

@@ -46,6 +46,7 @@ public sealed partial class ContainerService
     {
         DiscardLaunchedMonitor(id);
         TryDeleteDirectory(ContainerDirectory(id));
+        TryDeleteDirectory(PersistDirectory(id)); // made for conmon by the launch
     }
 
     /// <param name="launchedFor">The ID whose monitor <see cref="LaunchMonitorFirst"/> launched, which the container takes.</param>

@@ -68,15 +68,16 @@ public sealed partial class ContainerService
         bool removesAfterExit = false, ContainerState? restartOf = null)
     {
         using var held = Lock(container.Id);
+        // A conmon already waiting for this container's bundle (create started it for a run), taken first so that a start
+        // that goes no further (the container removed or started meanwhile) kills it on the way out.
+        using var launched = TakeLaunchedMonitor(container.Id, removesAfterExit);
         var fresh = GetLocked(held, container.Id) ?? throw new NotFoundException($"No such container: {container.Id}");
         if (fresh.IsRunning) return;
         if (restartOf is not null && (fresh.State.FinishedAt != restartOf.FinishedAt || StoppedByUser(fresh.Id))) return;
         if (restartOf is null) File.Delete(StoppedByUserFile(fresh.Id)); // a user's start: the restart policy applies again
         var runtime = RuntimeOf(fresh);
         var monitor = MonitorFor(runtime);
-        // A conmon already waiting for this container's bundle (create started it for a run): the container was made by
-        // this process a moment ago, so there is no previous run to clear.
-        using var launched = TakeLaunchedMonitor(fresh.Id, removesAfterExit);
+        // With a launched conmon the container was made by this process a moment ago: there is no previous run to clear.
         if (launched is null)
         {
             // Leftovers of the previous run: the runtime's record of it and its exit file.
@@ -106,6 +107,13 @@ public sealed partial class ContainerService
             RootfsMount.Unmount(RootfsPath(fresh.Id));
             _store.Metadata.SetContainerState(fresh.Id, fresh.State with { ExitCode = failure.ExitCode, Error = failure.Message });
             throw failure;
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled while the runtime created the container (conmon and the runtime were killed): whatever it made goes.
+            await runtime.DeleteAsync(fresh.Id, force: true, CancellationToken.None).ConfigureAwait(false);
+            RootfsMount.Unmount(RootfsPath(fresh.Id));
+            throw;
         }
 
         try
