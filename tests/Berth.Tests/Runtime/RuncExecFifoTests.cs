@@ -9,12 +9,27 @@ namespace Berth.Tests.Runtime;
 /// </summary>
 public class RuncExecFifoTests
 {
+    /// <summary>A container runc has created (its process waiting on the exec fifo) that would sleep once started.</summary>
+    static async Task<TestContainer> CreatedSleeperAsync()
+    {
+        var c = new TestContainer();
+        try
+        {
+            c.WriteSpec("sleep", "30");
+            await c.Runtime.CreateAsync(c.Id, c.Bundle);
+            return c;
+        }
+        catch
+        {
+            await c.DisposeAsync();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task A_created_container_is_started_through_the_fifo_and_runc_then_reports_it_running()
     {
-        await using var c = new TestContainer();
-        c.WriteSpec("sleep", "30");
-        await c.Runtime.CreateAsync(c.Id, c.Bundle);
+        await using var c = await CreatedSleeperAsync();
         string fifo = RuncExecFifo.PathOf(c.Runtime.StateRoot, c.Id);
         Assert.True(File.Exists(fifo), $"runc {c.Runtime.Name} left no exec fifo at {fifo}: the in-process start would never be used");
         Assert.Equal("created", (await c.Runtime.StateAsync(c.Id))!.Status);
@@ -29,9 +44,7 @@ public class RuncExecFifoTests
     [Fact]
     public async Task A_cancelled_caller_gives_up_before_it_opens_the_fifo_and_the_container_stays_created()
     {
-        await using var c = new TestContainer();
-        c.WriteSpec("sleep", "30");
-        await c.Runtime.CreateAsync(c.Id, c.Bundle);
+        await using var c = await CreatedSleeperAsync();
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         // Opening the fifo would release init: a cancelled caller must stop before that, not after.
@@ -44,9 +57,7 @@ public class RuncExecFifoTests
     [Fact]
     public async Task A_caller_that_knows_the_init_pid_starts_it_without_runcs_state_file()
     {
-        await using var c = new TestContainer();
-        c.WriteSpec("sleep", "30");
-        await c.Runtime.CreateAsync(c.Id, c.Bundle);
+        await using var c = await CreatedSleeperAsync();
         int pid = (await c.Runtime.StateAsync(c.Id))!.Pid;
         // Hide state.json: the start must use the pid it was given, not read the file.
         string state = Path.Combine(c.Runtime.StateRoot, c.Id, "state.json");
@@ -80,9 +91,7 @@ public class RuncExecFifoTests
     [Fact]
     public async Task A_running_container_is_left_to_runc_start_which_refuses_it()
     {
-        await using var c = new TestContainer();
-        c.WriteSpec("sleep", "30");
-        await c.Runtime.CreateAsync(c.Id, c.Bundle);
+        await using var c = await CreatedSleeperAsync();
         await c.Runtime.StartAsync(c.Id);
 
         Assert.False(RuncExecFifo.TryStart(c.Runtime.StateRoot, c.Id, CancellationToken.None));
