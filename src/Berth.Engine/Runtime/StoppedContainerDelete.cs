@@ -25,6 +25,7 @@ internal static class StoppedContainerDelete
         try { Directory.Delete(state, recursive: true); }
         catch (DirectoryNotFoundException) { }
         catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
         return true;
     }
 }

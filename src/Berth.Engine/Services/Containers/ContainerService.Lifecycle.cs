@@ -238,11 +238,7 @@ public sealed partial class ContainerService
         var container = Find(nameOrId) ?? throw new NotFoundException($"No such container: {nameOrId}");
         DiscardLaunchedMonitor(container.Id);
         if (container.IsRunning && force) MarkStoppedByUser(container.Id); // its restart policy must not start it again meanwhile
-        if (container.IsRunning && !force)
-        {
-            string state = container.State.Status == ContainerStatus.Paused ? "paused" : "running";
-            throw new ConflictException($"You cannot remove a {state} container {container.Id}. Stop the container before attempting removal or force remove");
-        }
+        if (container.IsRunning && !force) throw RunningConflict(container);
         var runtime = RuntimeOf(container);
         if (container.IsRunning)
         {
@@ -254,6 +250,8 @@ public sealed partial class ContainerService
         {
             var current = GetLocked(held, container.Id);
             if (current is null) throw new NotFoundException($"No such container: {nameOrId}");
+            // Started again since it was looked up (its restart policy, another start): only a forced removal goes on.
+            if (current.IsRunning && !force) throw RunningConflict(current);
             _store.Metadata.SetContainerState(current.Id, current.State with { Status = ContainerStatus.Removing });
             Diagnostics.PhaseTimer.Mark("rm: locked");
             // The container has stopped: the runtime's delete (its state and cgroups) is done here where it can be, else it
@@ -290,6 +288,12 @@ public sealed partial class ContainerService
             if (volumes) RemoveAnonymousVolumes(current);
         }
         Diagnostics.PhaseTimer.Mark("rm: done");
+    }
+
+    static ConflictException RunningConflict(ContainerRecord container)
+    {
+        string state = container.State.Status == ContainerStatus.Paused ? "paused" : "running";
+        return new ConflictException($"You cannot remove a {state} container {container.Id}. Stop the container before attempting removal or force remove");
     }
 
     /// <summary>Bytes in the container's own layer (ps -s "size").</summary>
