@@ -7,6 +7,31 @@ namespace Berth.Tests.ContainerVerbs;
 public class SystemPruneTests
 {
     [Fact]
+    public async Task Container_prune_leaves_an_rm_container_whose_attached_run_holds_its_lease()
+    {
+        TestContainer.RequireTools();
+        using var store = new TempStore();
+        var (imported, _, importError) = await store.CliAsync("import", BusyboxRootfs.TarPath, "bb");
+        Assert.True(imported == 0, importError);
+        var (created, stdout, createError) = await store.CliAsync("create", "--rm", "--network", "none", "bb", "true");
+        Assert.True(created == 0, createError);
+        string id = stdout.Trim();
+        var containers = store.Engine.Containers;
+        // What an attached `run --rm` holds from before the start until its removal of the container is done.
+        using (Berth.Engine.Services.Containers.RemovalLease.Take(containers.ContainerDirectory(id)))
+        {
+            var (code, output, _) = await store.CliAsync("container", "prune", "-f");
+            Assert.Equal(0, code);
+            Assert.DoesNotContain(id, output);
+            Assert.NotNull(containers.TryGet(id));
+        }
+        var (after, outputAfter, _) = await store.CliAsync("container", "prune", "-f");
+        Assert.Equal(0, after);
+        Assert.Contains(id, outputAfter);
+        Assert.Null(containers.TryGet(id));
+    }
+
+    [Fact]
     public async Task System_prune_removes_stopped_containers_and_dangling_images_and_keeps_volumes_unless_asked()
     {
         TestContainer.RequireTools();

@@ -11,6 +11,10 @@ public sealed partial class ContainerService : IContainerPruner
         long reclaimed = 0;
         foreach (var container in List().Where(c => !c.IsRunning))
         {
+            // An --rm container whose attached run holds its lease: being started, or removed by that run after its exit
+            // (Docker's daemon reports "removal in progress" for it). Removing it here would take the run's container
+            // from under it, or its exit code with it.
+            if (container.Settings.HostConfig.AutoRemove && RemovalLease.IsHeld(ContainerDirectory(container.Id))) continue;
             if (filter.Until is { } until && container.Created > until) continue;
             IReadOnlyDictionary<string, string> labels = container.Settings.Config.Labels ?? new SortedDictionary<string, string>();
             if (!filter.Labels.All(l => l.Matches(labels))) continue;

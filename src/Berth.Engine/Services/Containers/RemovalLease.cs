@@ -17,6 +17,13 @@ static class RemovalLease
     /// <summary>Takes the lease on the container in <paramref name="containerDirectory"/>; dispose to let it go.</summary>
     public static StoreLock Take(string containerDirectory) => StoreLock.Exclusive(containerDirectory, Name);
 
+    /// <summary>True when a process holds the container's lease: it is starting the container attached, or removing it.</summary>
+    public static bool IsHeld(string containerDirectory)
+    {
+        try { return StoreLock.IsFree(containerDirectory, Name) == false; }
+        catch (IOException) { return true; } // the directory is going away: a removal is under way
+    }
+
     /// <summary>True when the container has a lease that no process holds any more.</summary>
     public static bool IsAbandoned(string containerDirectory)
     {
