@@ -365,12 +365,14 @@ public sealed class ConmonMonitor : IContainerMonitor
             if (_waitsForBundle)
             {
                 _waitsForBundle = false;
-                // With a spec FIFO conmon has set itself up and its runtime waits on config.json: kill them both.
-                if (_specFifo >= 0) NativeProcess.SignalGroup(Pid, 9);
-                else NativeProcess.Signal(Pid, 9);
-                WaitForChild(Pid);
-                // The runtime under conmon is not our child: make sure it has ended before its bundle goes.
-                if (_specFifo >= 0) NativeProcess.WaitForGroupToEnd(Pid, TimeSpan.FromSeconds(5));
+                // With a spec FIFO conmon has set itself up and its runtime waits on config.json: kill them both (the runtime
+                // is not our child: KillGroup waits for it to end before its bundle goes).
+                if (_specFifo >= 0) KillGroup();
+                else
+                {
+                    NativeProcess.Signal(Pid, 9);
+                    WaitForChild(Pid);
+                }
                 TryDelete(OutputPath);
                 if (_specFifo >= 0)
                 {

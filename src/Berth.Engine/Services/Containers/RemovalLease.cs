@@ -18,16 +18,15 @@ static class RemovalLease
     public static StoreLock Take(string containerDirectory) => StoreLock.Exclusive(containerDirectory, Name);
 
     /// <summary>True when a process holds the container's lease: it is starting the container attached, or removing it.</summary>
-    public static bool IsHeld(string containerDirectory)
-    {
-        try { return StoreLock.IsFree(containerDirectory, Name) == false; }
-        catch (IOException) { return true; } // the directory is going away: a removal is under way
-    }
+    public static bool IsHeld(string containerDirectory) => IsFree(containerDirectory) == false;
 
     /// <summary>True when the container has a lease that no process holds any more.</summary>
-    public static bool IsAbandoned(string containerDirectory)
+    public static bool IsAbandoned(string containerDirectory) => IsFree(containerDirectory) == true;
+
+    /// <summary>Whether the lease could be taken now; null when the container has none.</summary>
+    static bool? IsFree(string containerDirectory)
     {
-        try { return StoreLock.IsFree(containerDirectory, Name) == true; }
-        catch (IOException) { return false; } // the directory is going away: a removal is under way
+        try { return StoreLock.IsFree(containerDirectory, Name); }
+        catch (IOException) { return false; } // the directory is going away: a removal is under way, as if held
     }
 }
