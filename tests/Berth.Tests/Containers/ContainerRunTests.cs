@@ -68,16 +68,8 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
         Assert.Empty(Directory.Exists(containers) ? Directory.GetDirectories(containers) : []);
         string persist = Path.Combine(store.Engine.Store.RunDirectory, "persist"); // conmon's, made by each launch
         Assert.Empty(Directory.Exists(persist) ? Directory.GetDirectories(persist) : []);
-        var monitors = new List<string>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
-        {
-            string[] argv;
-            try { argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0'); }
-            catch (IOException) { continue; }
-            if (argv.Length > 1 && Path.GetFileName(argv[0]) == "conmon" && argv.Any(a => a.StartsWith(store.Root + "/", StringComparison.Ordinal)))
-                monitors.Add(string.Join(' ', argv));
-        }
-        Assert.Empty(monitors);
+        Assert.Empty(CommandLines(argv => argv.Length > 1 && Path.GetFileName(argv[0]) == "conmon"
+            && argv.Any(a => a.StartsWith(store.Root + "/", StringComparison.Ordinal))));
         // conmon, let go at once for runc (which waits on a spec FIFO), has made its attach socket link: gone with it.
         var links = Directory.Exists(ContainerService.SocketDirectory)
             ? Directory.EnumerateFileSystemEntries(ContainerService.SocketDirectory)
@@ -100,21 +92,25 @@ public class ContainerRunTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             containers.StartAttachedAsync(created.Id, new AttachStreams(), cancellationToken: cancelled.Token));
 
-        var left = new List<string>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
-        {
-            try
-            {
-                string line = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (line.Contains(created.Id)) left.Add(line);
-            }
-            catch (IOException) { }
-        }
-        Assert.Empty(left);
+        Assert.Empty(CommandLines(argv => argv.Any(a => a.Contains(created.Id))));
         Assert.DoesNotContain(containers.ContainerDirectory(created.Id) + "/rootfs", File.ReadAllText("/proc/self/mountinfo"));
         Assert.False(Directory.Exists(Path.Combine(bb.Store.Engine.Store.RunDirectory, "runc", created.Id)), "runc still has state for it");
         Assert.Equal(Berth.Engine.Metadata.ContainerStatus.Created, containers.Get(created.Id).State.Status);
         await containers.RemoveAsync(created.Id, force: true);
+    }
+
+    /// <summary>The command lines (words joined by spaces) of the running processes whose words <paramref name="match"/>.</summary>
+    static List<string> CommandLines(Func<string[], bool> match)
+    {
+        var found = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            string[] argv;
+            try { argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0'); }
+            catch (IOException) { continue; }
+            if (match(argv)) found.Add(string.Join(' ', argv));
+        }
+        return found;
     }
 
     [Fact]
