@@ -218,10 +218,18 @@ public sealed class ConmonMonitor : IContainerMonitor
             if (launcherExit != 0)
                 throw new RuntimeException($"conmon failed for {options.ContainerId}: {ConmonOutput(launched.OutputPath, launcherExit)}");
         }
-        var reading = launched.Sync.ReadAsync(CreateTimeout, cancellationToken);
-        if (launched.SpecFifoNeedsEndOfFile) await launched.CloseSpecFifoOnceDrainedAsync(reading).ConfigureAwait(false);
         SyncReader.Message? message;
-        try { message = await reading.ConfigureAwait(false); }
+        try
+        {
+            if (launched.SpecFifoNeedsEndOfFile)
+            {
+                var reading = launched.Sync.ReadAsync(CreateTimeout, cancellationToken);
+                await launched.CloseSpecFifoOnceDrainedAsync(reading).ConfigureAwait(false);
+                message = await reading.ConfigureAwait(false);
+            }
+            // Nothing else to do meanwhile: waited for on this thread (see SyncReader.Read).
+            else message = launched.Sync.Read(CreateTimeout, cancellationToken);
+        }
         catch (Exception e) when (e is OperationCanceledException or RuntimeException && launched.IsMonitor)
         {
             // Cancelled, or no report in time: conmon, the runtime's create and its init (one process group, conmon's
@@ -630,6 +638,58 @@ public sealed class ConmonMonitor : IContainerMonitor
             if (timeout != Timeout.InfiniteTimeSpan) timeoutCts.CancelAfter(timeout);
             while (true)
             {
+                if (TryTake(out var message)) return message;
+                int n;
+                try
+                {
+                    n = await socket.ReceiveAsync(_buffer, SocketFlags.None, timeoutCts.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw NoReport(timeout);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+                {
+                    n = 0;
+                }
+                Received(n);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="ReadAsync"/> on the calling thread, for a caller with nothing else to do meanwhile (a start waiting for
+        /// the runtime's create, tens of milliseconds): blocking reads need none of the threads the asynchronous ones start
+        /// (the sockets engine's event loop, thread-pool workers and their gate thread, the timer thread), ~6-8 ms of CPU
+        /// here beside the runtime at work on two cores. Cancellation is noticed within <see cref="PollSlice"/>.
+        /// </summary>
+        public Message? Read(TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                if (TryTake(out var message)) return message;
+                while (true)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (socket.Poll(PollSlice, SelectMode.SelectRead)) break;
+                    if (timeout != Timeout.InfiniteTimeSpan && waited.Elapsed >= timeout) throw NoReport(timeout);
+                }
+                int n;
+                try { n = socket.Receive(_buffer, SocketFlags.None); }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset) { n = 0; }
+                Received(n);
+            }
+        }
+
+        static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(50);
+
+        static RuntimeException NoReport(TimeSpan timeout) => new($"conmon did not report within {timeout.TotalSeconds:0} s");
+
+        /// <summary>The next whole message already received, or null at the end of the stream (true); false when more must be read.</summary>
+        bool TryTake(out Message? message)
+        {
+            while (true)
+            {
                 var pending = _pending.GetBuffer().AsSpan(0, (int)_pending.Length);
                 int newline = pending.IndexOf((byte)'\n');
                 if (newline >= 0 || (_eof && pending.Length > 0))
@@ -640,25 +700,18 @@ public sealed class ConmonMonitor : IContainerMonitor
                     _pending.SetLength(0);
                     _pending.Write(rest);
                     if (line.Trim().Length == 0) continue;
-                    return Parse(line);
+                    message = Parse(line);
+                    return true;
                 }
-                if (_eof) return null;
-                int n;
-                try
-                {
-                    n = await socket.ReceiveAsync(_buffer, SocketFlags.None, timeoutCts.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new RuntimeException($"conmon did not report within {timeout.TotalSeconds:0} s");
-                }
-                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
-                {
-                    n = 0;
-                }
-                if (n == 0) _eof = true;
-                else _pending.Write(_buffer, 0, n);
+                message = null;
+                return _eof;
             }
+        }
+
+        void Received(int n)
+        {
+            if (n == 0) _eof = true;
+            else _pending.Write(_buffer, 0, n);
         }
 
         private static Message Parse(string line)

@@ -210,6 +210,45 @@ public class ConmonMonitorTests
     }
 
     [Fact]
+    public async Task Pump_copies_output_on_the_calling_thread_until_the_container_ends()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sh", "-c", "echo one; echo two >&2; sleep 0.2; echo three");
+        var created = await c.Monitor.CreateAsync(Options(c));
+        c.MonitorPids.Add(created.MonitorPid);
+        await using var attach = await c.Monitor.AttachAsync(created.AttachSocketPath);
+        var stdout = new MemoryStream();
+        var stderr = new MemoryStream();
+        // Pump blocks its thread until conmon closes the socket: the container is started from the test's thread.
+        var pump = Task.Factory.StartNew(() => attach.Pump(new AttachStreams(Stdout: stdout, Stderr: stderr)), TaskCreationOptions.LongRunning);
+        await c.Runtime.StartAsync(c.Id);
+        await pump.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("one\nthree\n", Encoding.UTF8.GetString(stdout.ToArray()));
+        Assert.Equal("two\n", Encoding.UTF8.GetString(stderr.ToArray()));
+        Assert.Equal(0, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Cancelling_Pump_detaches_at_once_and_leaves_the_container_running()
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sh", "-c", "echo started; sleep 1000");
+        var created = await c.Monitor.CreateAsync(Options(c));
+        c.MonitorPids.Add(created.MonitorPid);
+        await using var attach = await c.Monitor.AttachAsync(created.AttachSocketPath);
+        var stdout = new MemoryStream();
+        using var cancel = new CancellationTokenSource();
+        var pump = Task.Factory.StartNew(() => attach.Pump(new AttachStreams(Stdout: stdout), cancel.Token), TaskCreationOptions.LongRunning);
+        await c.Runtime.StartAsync(c.Id);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (stdout.Length == 0 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pump.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal("started\n", Encoding.UTF8.GetString(stdout.ToArray()));
+        Assert.True(NativeProcess.IsRunning(created.Pid));
+    }
+
+    [Fact]
     public async Task Attached_stdin_reaches_the_container_and_eof_closes_it()
     {
         await using var c = new TestContainer();

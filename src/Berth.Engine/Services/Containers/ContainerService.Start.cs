@@ -39,7 +39,9 @@ public sealed partial class ContainerService
                 attach = await MonitorFor(RuntimeOf(container)).AttachAsync(created.AttachSocketPath, cancellationToken).ConfigureAwait(false);
             }, size, cancellationToken, removesAfterExit: removes).ConfigureAwait(false);
             started?.Invoke(Get(container.Id));
-            await attach!.PumpAsync(streams, cancellationToken).ConfigureAwait(false);
+            // Without input the output is copied on this thread (see ConmonAttach.Pump); with input both directions run at once.
+            if (streams.Stdin is null) attach!.Pump(streams, cancellationToken);
+            else await attach!.PumpAsync(streams, cancellationToken).ConfigureAwait(false);
             Diagnostics.PhaseTimer.Mark("attach: streams closed");
         }
         finally
