@@ -16,9 +16,29 @@ public sealed class ConmonAttach : IAsyncDisposable
     public const byte StdinPipe = 1, StdoutPipe = 2, StderrPipe = 3;
     private const int BufferSize = 8192 + 1;
 
-    private readonly Socket _socket;
+    // The connection as a raw descriptor until something uses it asynchronously (see Socket): Pump reads it as it is.
+    private int _fd;
+    private Socket? _socket;
 
-    private ConmonAttach(Socket socket) => _socket = socket;
+    private ConmonAttach(int fd) => _fd = fd;
+
+    /// <summary>The connection as a .NET socket, made at its first asynchronous use (making one starts the sockets engine).</summary>
+    private Socket Socket
+    {
+        get
+        {
+            if (_socket is null)
+            {
+                _socket = NativeProcess.AsSocket(_fd);
+                _fd = -1;
+            }
+            return _socket;
+        }
+    }
+
+    private int Descriptor => _socket is null ? _fd : (int)_socket.SafeHandle.DangerousGetHandle();
+
+    private const int ENOENT = 2, ECONNREFUSED = 111;
 
     /// <summary>Connects to an attach socket (waits up to <paramref name="timeout"/> for conmon to create it).</summary>
     public static async Task<ConmonAttach> ConnectAsync(string socketPath, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -26,26 +46,15 @@ public sealed class ConmonAttach : IAsyncDisposable
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
         while (true)
         {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
-            try
-            {
-                // A unix socket connects at once (or fails): done in place, so the socket stays a blocking one that
-                // Pump can read without the sockets engine (see Pump).
-                cancellationToken.ThrowIfCancellationRequested();
-                socket.Connect(new UnixDomainSocketEndPoint(socketPath));
-                return new ConmonAttach(socket);
-            }
-            catch (SocketException e) when (DateTime.UtcNow < deadline &&
-                e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused or SocketError.NoData or SocketError.SocketError)
-            {
-                socket.Dispose();
-                await Task.Delay(10, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                throw new RuntimeException($"cannot attach to {socketPath}: {e.Message}", e);
-            }
+            cancellationToken.ThrowIfCancellationRequested();
+            // A unix socket connects at once or fails; a raw descriptor (see NativeProcess.ConnectUnixSeqpacket).
+            int fd = NativeProcess.ConnectUnixSeqpacket(socketPath);
+            if (fd >= 0) return new ConmonAttach(fd);
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            // Not there yet (conmon makes it as it starts) or not listening yet: try again until the deadline.
+            if (errno is not (ENOENT or ECONNREFUSED) || DateTime.UtcNow >= deadline)
+                throw new RuntimeException($"cannot attach to {socketPath}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -65,7 +74,7 @@ public sealed class ConmonAttach : IAsyncDisposable
                 int n;
                 try
                 {
-                    n = await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                    n = await Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
                 }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown)
                 {
@@ -107,19 +116,14 @@ public sealed class ConmonAttach : IAsyncDisposable
     public void Pump(AttachStreams streams, CancellationToken cancellationToken = default)
     {
         if (streams.Stdin is not null) throw new ArgumentException("Pump copies output only: use PumpAsync for input", nameof(streams));
-        using var stop = cancellationToken.Register(() =>
-        {
-            try { _socket.Shutdown(SocketShutdown.Both); }
-            catch (SocketException) { }
-            catch (ObjectDisposedException) { }
-        });
+        int fd = Descriptor;
+        using var stop = cancellationToken.Register(() => NativeProcess.ShutdownSocket(fd));
         var buffer = new byte[BufferSize];
         while (!cancellationToken.IsCancellationRequested)
         {
-            int n;
-            try { n = _socket.Receive(buffer, SocketFlags.None); }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown) { break; }
-            if (n == 0) break;
+            // One packet per read; its end, a reset or a shutdown (cancellation) ends the copy.
+            int n = NativeProcess.Read(fd, buffer);
+            if (n <= 0) break;
             if (n == 1) continue;
             var target = buffer[0] switch
             {
@@ -143,22 +147,24 @@ public sealed class ConmonAttach : IAsyncDisposable
         {
             int n = await stdin.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
             if (n == 0) break;
-            await _socket.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await Socket.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
         // End of our input: conmon closes the container's stdin.
-        _socket.Shutdown(SocketShutdown.Send);
+        Socket.Shutdown(SocketShutdown.Send);
     }
 
     /// <summary>Sends raw bytes to the container's stdin.</summary>
     public ValueTask<int> WriteStdinAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
-        _socket.SendAsync(data, SocketFlags.None, cancellationToken);
+        Socket.SendAsync(data, SocketFlags.None, cancellationToken);
 
     /// <summary>Closes the container's stdin (conmon closes it when the client shuts down its sending side).</summary>
-    public void CloseStdin() => _socket.Shutdown(SocketShutdown.Send);
+    public void CloseStdin() => Socket.Shutdown(SocketShutdown.Send);
 
     public ValueTask DisposeAsync()
     {
-        _socket.Dispose();
+        _socket?.Dispose();
+        NativeProcess.CloseFd(_fd);
+        _fd = -1;
         return ValueTask.CompletedTask;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Berth.Engine.IO;
@@ -116,7 +117,7 @@ public sealed class ConmonMonitor : IContainerMonitor
                 args.AddRange(["--exit-delay", delay.ToString(CultureInfo.InvariantCulture)]);
         }
 
-        // Raw descriptors: the sync end becomes a Socket only once conmon runs the runtime's create (see LaunchedMonitor.Sync).
+        // Raw descriptors: the sync end becomes a Socket only if it is read asynchronously (see LaunchedMonitor.Sync, SyncReader).
         // Only a conmon that stays our child can be killed with the runtime it started (its process group) if the bundle
         // never comes; one that left is in a session of its own we do not know.
         bool specFifo = waitsForBundle && child && _runtime.ReadsSpecFromFifo
@@ -328,7 +329,7 @@ public sealed class ConmonMonitor : IContainerMonitor
             {
                 if (_sync is null)
                 {
-                    _sync = new SyncReader(NativeProcess.AsSocket(_syncFd));
+                    _sync = new SyncReader(_syncFd);
                     _syncFd = -1;
                 }
                 return _sync;
@@ -623,8 +624,32 @@ public sealed class ConmonMonitor : IContainerMonitor
     }
 
     /// <summary>Reads conmon's newline-terminated JSON messages from one end of a socket pair.</summary>
-    internal sealed class SyncReader(Socket socket) : IDisposable
+    internal sealed class SyncReader : IDisposable
     {
+        private Socket? _socket;
+        private int _fd = -1;
+
+        public SyncReader(Socket socket) => _socket = socket;
+
+        /// <summary>
+        /// A reader of a raw descriptor (which it owns): <see cref="Read"/> reads it as it is; <see cref="ReadAsync"/> makes it
+        /// a <see cref="Socket"/> first (making one starts the sockets engine's thread, which Read does without).
+        /// </summary>
+        public SyncReader(int fd) => _fd = fd;
+
+        private Socket AsyncSocket
+        {
+            get
+            {
+                if (_socket is null)
+                {
+                    _socket = NativeProcess.AsSocket(_fd);
+                    _fd = -1;
+                }
+                return _socket;
+            }
+        }
+
         private readonly byte[] _buffer = new byte[4096];
         private readonly MemoryStream _pending = new();
         private bool _eof;
@@ -642,7 +667,7 @@ public sealed class ConmonMonitor : IContainerMonitor
                 int n;
                 try
                 {
-                    n = await socket.ReceiveAsync(_buffer, SocketFlags.None, timeoutCts.Token).ConfigureAwait(false);
+                    n = await AsyncSocket.ReceiveAsync(_buffer, SocketFlags.None, timeoutCts.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -668,20 +693,21 @@ public sealed class ConmonMonitor : IContainerMonitor
             while (true)
             {
                 if (TryTake(out var message)) return message;
+                int fd = _socket is null ? _fd : (int)_socket.SafeHandle.DangerousGetHandle();
                 while (true)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (socket.Poll(PollSlice, SelectMode.SelectRead)) break;
+                    if (NativeProcess.WaitReadable(fd, (int)PollSlice.TotalMilliseconds)) break;
                     if (timeout != Timeout.InfiniteTimeSpan && waited.Elapsed >= timeout) throw NoReport(timeout);
                 }
-                int n;
-                try { n = socket.Receive(_buffer, SocketFlags.None); }
-                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset) { n = 0; }
-                Received(n);
+                int n = NativeProcess.Read(fd, _buffer);
+                if (n < 0 && Marshal.GetLastPInvokeError() != ECONNRESET) throw new RuntimeException($"cannot read conmon's report: errno {Marshal.GetLastPInvokeError()}");
+                Received(Math.Max(n, 0));
             }
         }
 
         static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(50);
+        const int ECONNRESET = 104;
 
         static RuntimeException NoReport(TimeSpan timeout) => new($"conmon did not report within {timeout.TotalSeconds:0} s");
 
@@ -734,7 +760,9 @@ public sealed class ConmonMonitor : IContainerMonitor
 
         public void Dispose()
         {
-            socket.Dispose();
+            _socket?.Dispose();
+            NativeProcess.CloseFd(_fd);
+            _fd = -1;
             _pending.Dispose();
         }
     }

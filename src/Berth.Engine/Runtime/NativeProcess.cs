@@ -263,6 +263,85 @@ internal static partial class NativeProcess
         return false;
     }
 
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int poll(ref PollFd fds, nuint count, int timeoutMs);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint read(int fd, Span<byte> buffer, nuint count);
+
+    private const short POLLIN = 0x1;
+
+    /// <summary>
+    /// Waits up to <paramref name="timeoutMs"/> for <paramref name="fd"/> to have something to read (data, its end or an
+    /// error, which the read then reports); false when the time ran out.
+    /// </summary>
+    public static bool WaitReadable(int fd, int timeoutMs)
+    {
+        var pfd = new PollFd { Fd = fd, Events = POLLIN };
+        int ready;
+        do ready = poll(ref pfd, 1, timeoutMs);
+        while (ready < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        if (ready < 0) throw new IOException($"poll of fd {fd} failed: errno {Marshal.GetLastPInvokeError()}");
+        return ready > 0;
+    }
+
+    /// <summary>One read(2) of <paramref name="fd"/> into <paramref name="buffer"/>, retrying on EINTR: the bytes read, 0 at its end, -1 with errno set.</summary>
+    public static int Read(int fd, Span<byte> buffer)
+    {
+        nint n;
+        do n = read(fd, buffer, (nuint)buffer.Length);
+        while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        return (int)n;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int connect(int fd, ReadOnlySpan<byte> address, uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int shutdown(int fd, int how);
+
+    private const int SOCK_SEQPACKET = 5, SHUT_RDWR = 2;
+
+    /// <summary>
+    /// A SOCK_SEQPACKET unix socket connected to <paramref name="path"/> as a raw, blocking, close-on-exec descriptor (make
+    /// it a <see cref="Socket"/> with <see cref="AsSocket"/> when it is to be used asynchronously); -1 with errno set when
+    /// it cannot connect. Done here rather than with <see cref="Socket"/>, whose first use starts the sockets engine (an
+    /// epoll thread the caller waits to see running, and probes of the address families: ~1 ms here).
+    /// </summary>
+    public static int ConnectUnixSeqpacket(string path)
+    {
+        // struct sockaddr_un: sa_family_t (AF_UNIX), then the path, NUL-terminated, in at most 108 bytes.
+        Span<byte> address = stackalloc byte[2 + 108];
+        address.Clear();
+        BitConverter.TryWriteBytes(address, (ushort)AF_UNIX);
+        if (System.Text.Encoding.UTF8.GetByteCount(path) > 107) throw new RuntimeException($"socket path too long: {path}");
+        int length = System.Text.Encoding.UTF8.GetBytes(path, address[2..^1]);
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0) return -1;
+        int rc;
+        do rc = connect(fd, address, (uint)(2 + length + 1));
+        while (rc < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        if (rc == 0) return fd;
+        int errno = Marshal.GetLastPInvokeError();
+        close(fd);
+        Marshal.SetLastPInvokeError(errno);
+        return -1;
+    }
+
+    /// <summary>Shuts both directions of the socket <paramref name="fd"/> down, which ends a read blocked on it.</summary>
+    public static void ShutdownSocket(int fd) => shutdown(fd, SHUT_RDWR);
+
     /// <summary>Reaps a child started by <see cref="Spawn"/> if it has ended; false while it runs.</summary>
     public static bool TryReap(int pid)
     {
