@@ -19,24 +19,31 @@ public sealed class ConmonAttach : IAsyncDisposable
     // The connection as a raw descriptor until something uses it asynchronously (see Socket): Pump reads it as it is.
     private int _fd;
     private Socket? _socket;
+    private readonly Lock _gate = new();
 
     private ConmonAttach(int fd) => _fd = fd;
 
-    /// <summary>The connection as a .NET socket, made at its first asynchronous use (making one starts the sockets engine).</summary>
+    /// <summary>
+    /// The connection as a .NET socket, made at its first asynchronous use (making one starts the sockets engine). Under a
+    /// lock: PumpAsync's input and output halves may reach it first from two threads, and two sockets must never own one fd.
+    /// </summary>
     private Socket Socket
     {
         get
         {
-            if (_socket is null)
+            lock (_gate)
             {
-                _socket = NativeProcess.AsSocket(_fd);
-                _fd = -1;
+                if (_socket is null)
+                {
+                    _socket = NativeProcess.AsSocket(_fd);
+                    _fd = -1;
+                }
+                return _socket;
             }
-            return _socket;
         }
     }
 
-    private int Descriptor => _socket is null ? _fd : (int)_socket.SafeHandle.DangerousGetHandle();
+    private const int ECONNRESET = 104;
 
     private const int ENOENT = 2, ECONNREFUSED = 111;
 
@@ -47,7 +54,8 @@ public sealed class ConmonAttach : IAsyncDisposable
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // A unix socket connects at once or fails; a raw descriptor (see NativeProcess.ConnectUnixSeqpacket).
+            // A raw descriptor (see NativeProcess.ConnectUnixSeqpacket); connecting to a listening unix socket does not wait
+            // unless its backlog is full, which conmon's single client never fills.
             int fd = NativeProcess.ConnectUnixSeqpacket(socketPath);
             if (fd >= 0) return new ConmonAttach(fd);
             int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
@@ -107,23 +115,30 @@ public sealed class ConmonAttach : IAsyncDisposable
     }
 
     /// <summary>
-    /// <see cref="PumpAsync"/> for a client without input, on the calling thread: the output is copied with blocking
-    /// reads until conmon closes the socket. A short attached `run` then starts none of the threads the asynchronous
-    /// sockets need (the sockets engine's event loop, thread-pool workers and their gate thread, the timer thread):
-    /// ~6-8 ms of CPU in a process that lives ~100 ms on two cores, beside the runtime creating the container. Cancelling
-    /// shuts the socket down, which ends the read, and then throws as <see cref="PumpAsync"/> does.
+    /// <see cref="PumpAsync"/> for a client without input, on the calling thread, for a connection not used asynchronously
+    /// before (a blocking descriptor): the output is copied with blocking reads until conmon closes the socket. A short
+    /// attached `run` then starts none of the threads asynchronous sockets need (the sockets engine's event loop,
+    /// thread-pool workers and their gate thread, the timer thread), which cost it ~6-8 ms of CPU on two cores.
+    /// Cancelling shuts the socket down, which ends the read, and then throws as <see cref="PumpAsync"/> does.
     /// </summary>
     public void Pump(AttachStreams streams, CancellationToken cancellationToken = default)
     {
         if (streams.Stdin is not null) throw new ArgumentException("Pump copies output only: use PumpAsync for input", nameof(streams));
-        int fd = Descriptor;
+        int fd;
+        lock (_gate) fd = _socket is null ? _fd : throw new InvalidOperationException("Pump after an asynchronous use of the connection");
         using var stop = cancellationToken.Register(() => NativeProcess.ShutdownSocket(fd));
         var buffer = new byte[BufferSize];
         while (!cancellationToken.IsCancellationRequested)
         {
-            // One packet per read; its end, a reset or a shutdown (cancellation) ends the copy.
+            // One packet per read; its end, a reset by conmon or our shutdown (cancellation) ends the copy.
             int n = NativeProcess.Read(fd, buffer);
-            if (n <= 0) break;
+            if (n < 0)
+            {
+                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno == ECONNRESET || cancellationToken.IsCancellationRequested) break;
+                throw new RuntimeException($"cannot read the container's output: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
+            }
+            if (n == 0) break;
             if (n == 1) continue;
             var target = buffer[0] switch
             {

@@ -701,13 +701,19 @@ public sealed class ConmonMonitor : IContainerMonitor
                     if (timeout != Timeout.InfiniteTimeSpan && waited.Elapsed >= timeout) throw NoReport(timeout);
                 }
                 int n = NativeProcess.Read(fd, _buffer);
-                if (n < 0 && Marshal.GetLastPInvokeError() != ECONNRESET) throw new RuntimeException($"cannot read conmon's report: errno {Marshal.GetLastPInvokeError()}");
-                Received(Math.Max(n, 0));
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == EAGAIN) continue; // a descriptor made non-blocking by an earlier ReadAsync: poll again
+                    if (errno != ECONNRESET) throw new RuntimeException($"cannot read conmon's report: {Marshal.GetPInvokeErrorMessage(errno)}");
+                    n = 0;
+                }
+                Received(n);
             }
         }
 
         static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(50);
-        const int ECONNRESET = 104;
+        const int ECONNRESET = 104, EAGAIN = 11;
 
         static RuntimeException NoReport(TimeSpan timeout) => new($"conmon did not report within {timeout.TotalSeconds:0} s");
 

@@ -75,7 +75,7 @@ public interface IContainerMonitor
     /// <summary>Starts the monitor, which creates the container through the runtime; returns once it is created.</summary>
     Task<MonitoredContainer> CreateAsync(MonitorOptions options, CancellationToken cancellationToken = default);
 
-    /// <summary>Connects to a container's stdio; pump it with <see cref="ConmonAttach.PumpAsync"/>.</summary>
+    /// <summary>Connects to a container's stdio; pump it with <see cref="ConmonAttach.PumpAsync"/> (or, output only, on the calling thread with <see cref="ConmonAttach.Pump"/>).</summary>
     Task<ConmonAttach> AttachAsync(string attachSocketPath, CancellationToken cancellationToken = default);
 
     /// <summary>Resizes the container's terminal.</summary>

@@ -289,7 +289,7 @@ internal static partial class NativeProcess
         int ready;
         do ready = poll(ref pfd, 1, timeoutMs);
         while (ready < 0 && Marshal.GetLastPInvokeError() == EINTR);
-        if (ready < 0) throw new IOException($"poll of fd {fd} failed: errno {Marshal.GetLastPInvokeError()}");
+        if (ready < 0) throw new RuntimeException($"poll of fd {fd} failed: errno {Marshal.GetLastPInvokeError()}");
         return ready > 0;
     }
 
@@ -317,7 +317,8 @@ internal static partial class NativeProcess
     /// A SOCK_SEQPACKET unix socket connected to <paramref name="path"/> as a raw, blocking, close-on-exec descriptor (make
     /// it a <see cref="Socket"/> with <see cref="AsSocket"/> when it is to be used asynchronously); -1 with errno set when
     /// it cannot connect. Done here rather than with <see cref="Socket"/>, whose first use starts the sockets engine (an
-    /// epoll thread the caller waits to see running, and probes of the address families: ~1 ms here).
+    /// epoll thread the caller waits to see running, and probes of the address families: ~1 ms here). A path longer than
+    /// sockaddr_un holds (107 bytes) throws <see cref="RuntimeException"/>.
     /// </summary>
     public static int ConnectUnixSeqpacket(string path)
     {

@@ -56,6 +56,33 @@ public sealed class ConmonAttachTests : IDisposable
     }
 
     [Fact]
+    public async Task Input_that_arrives_later_reaches_the_server_while_output_is_copied()
+    {
+        string path = Path.Combine(_dir, "attach");
+        using var server = Listen(path);
+        await using var attach = await ConmonAttach.ConnectAsync(path, TimeSpan.FromSeconds(5));
+        using var conmon = await server.AcceptAsync();
+        // A pipe's reads complete asynchronously on the pool, so input and output reach the connection from two threads.
+        using var input = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        using var stdin = new System.IO.Pipes.AnonymousPipeClientStream(System.IO.Pipes.PipeDirection.In, input.ClientSafePipeHandle);
+        var stdout = new MemoryStream();
+        var pump = attach.PumpAsync(new AttachStreams(Stdin: stdin, Stdout: stdout));
+        conmon.Send([ConmonAttach.StdoutPipe, .. "first\n"u8]);
+        await Task.Delay(50);
+        input.Write("pong"u8);
+        input.Flush();
+        var buffer = new byte[16];
+        int n = await conmon.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("pong", Encoding.UTF8.GetString(buffer, 0, n));
+        conmon.Send([ConmonAttach.StdoutPipe, .. "second\n"u8]);
+        conmon.Close();
+        input.Dispose();
+        await pump.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("first\nsecond\n", Encoding.UTF8.GetString(stdout.ToArray()));
+        Assert.Throws<InvalidOperationException>(() => attach.Pump(new AttachStreams(Stdout: new MemoryStream())));
+    }
+
+    [Fact]
     public async Task Connecting_to_a_socket_that_never_appears_fails_after_the_timeout_naming_it()
     {
         string path = Path.Combine(_dir, "missing");

@@ -64,6 +64,21 @@ public sealed class SyncReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reader_of_a_raw_descriptor_reads_it_in_place_then_asynchronously_and_closes_it()
+    {
+        var (ours, theirs) = NativeProcess.CreateSocketPairFds();
+        using var conmon = NativeProcess.AsSocket(theirs);
+        var reader = new ConmonMonitor.SyncReader(ours);
+        conmon.Send("{\"data\": 1}\n"u8.ToArray());
+        Assert.Equal(1, reader.Read(TimeSpan.FromSeconds(10), CancellationToken.None)!.Value.Data);
+        conmon.Send("{\"data\": 2}\n{\"data\": 3}\n"u8.ToArray());
+        Assert.Equal(2, (await reader.ReadAsync(TimeSpan.FromSeconds(10), CancellationToken.None))!.Value.Data);
+        Assert.Equal(3, reader.Read(TimeSpan.FromSeconds(10), CancellationToken.None)!.Value.Data); // after the socket was made
+        reader.Dispose();
+        Assert.Equal(0, conmon.Receive(new byte[1])); // its descriptor is closed: the other end reads the end
+    }
+
+    [Fact]
     public async Task ReadAsync_reads_the_same_messages()
     {
         using var reader = new ConmonMonitor.SyncReader(_ours);
