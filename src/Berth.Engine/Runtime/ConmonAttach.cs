@@ -89,14 +89,7 @@ public sealed class ConmonAttach : IAsyncDisposable
                     break;
                 }
                 if (n == 0) break;
-                if (n == 1) continue;
-                var target = buffer[0] switch
-                {
-                    StdoutPipe => streams.Stdout,
-                    StderrPipe => streams.Stderr,
-                    _ => null,
-                };
-                if (target is null) continue;
+                if (OutputOf(buffer, n, streams) is not { } target) continue;
                 await target.WriteAsync(buffer.AsMemory(1, n - 1), cancellationToken).ConfigureAwait(false);
                 await target.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -139,19 +132,20 @@ public sealed class ConmonAttach : IAsyncDisposable
                 throw new RuntimeException($"cannot read the container's output: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
             }
             if (n == 0) break;
-            if (n == 1) continue;
-            var target = buffer[0] switch
-            {
-                StdoutPipe => streams.Stdout,
-                StderrPipe => streams.Stderr,
-                _ => null,
-            };
-            if (target is null) continue;
+            if (OutputOf(buffer, n, streams) is not { } target) continue;
             target.Write(buffer, 1, n - 1);
             target.Flush();
         }
         cancellationToken.ThrowIfCancellationRequested();
     }
+
+    /// <summary>Where a packet of <paramref name="length"/> bytes goes: the stream its first byte names; null for a packet without data, an unknown stream or one not attached.</summary>
+    static Stream? OutputOf(byte[] packet, int length, AttachStreams streams) => length < 2 ? null : packet[0] switch
+    {
+        StdoutPipe => streams.Stdout,
+        StderrPipe => streams.Stderr,
+        _ => null,
+    };
 
     static readonly TimeSpan InputGrace = TimeSpan.FromMilliseconds(200);
 

@@ -9,23 +9,33 @@ public sealed class ConmonAttachTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("berth-attach-").FullName;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    readonly List<IDisposable> _sockets = [];
 
-    Socket Listen(string path)
+    public void Dispose()
     {
+        foreach (var socket in _sockets) socket.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    /// <summary>A client connected to a listening stand-in for conmon's attach socket, and conmon's end of the connection.</summary>
+    async Task<(ConmonAttach Attach, Socket Conmon)> ConnectedAsync()
+    {
+        string path = Path.Combine(_dir, "attach");
         var server = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
+        _sockets.Add(server);
         server.Bind(new UnixDomainSocketEndPoint(path));
         server.Listen(1);
-        return server;
+        var attach = await ConmonAttach.ConnectAsync(path, TimeSpan.FromSeconds(5));
+        var conmon = await server.AcceptAsync();
+        _sockets.Add(conmon);
+        return (attach, conmon);
     }
 
     [Fact]
     public async Task Pump_copies_each_packet_to_the_stream_its_first_byte_names_until_the_server_closes()
     {
-        string path = Path.Combine(_dir, "attach");
-        using var server = Listen(path);
-        await using var attach = await ConmonAttach.ConnectAsync(path, TimeSpan.FromSeconds(5));
-        using var conmon = await server.AcceptAsync();
+        var (attach, conmon) = await ConnectedAsync();
+        await using var _ = attach;
         conmon.Send([ConmonAttach.StdoutPipe, .. "out\n"u8]);
         conmon.Send([ConmonAttach.StderrPipe, .. "err\n"u8]);
         conmon.Send([ConmonAttach.StdoutPipe]); // a packet with no data is skipped
@@ -42,10 +52,8 @@ public sealed class ConmonAttachTests : IDisposable
     [Fact]
     public async Task Input_goes_through_the_asynchronous_pump_on_the_same_connection()
     {
-        string path = Path.Combine(_dir, "attach");
-        using var server = Listen(path);
-        await using var attach = await ConmonAttach.ConnectAsync(path, TimeSpan.FromSeconds(5));
-        using var conmon = await server.AcceptAsync();
+        var (attach, conmon) = await ConnectedAsync();
+        await using var _ = attach;
         Assert.Throws<ArgumentException>(() => attach.Pump(new AttachStreams(Stdin: new MemoryStream())));
         var pump = attach.PumpAsync(new AttachStreams(Stdin: new MemoryStream("ping"u8.ToArray()), Stdout: new MemoryStream()));
         var buffer = new byte[16];
@@ -58,10 +66,8 @@ public sealed class ConmonAttachTests : IDisposable
     [Fact]
     public async Task Input_that_arrives_later_reaches_the_server_while_output_is_copied()
     {
-        string path = Path.Combine(_dir, "attach");
-        using var server = Listen(path);
-        await using var attach = await ConmonAttach.ConnectAsync(path, TimeSpan.FromSeconds(5));
-        using var conmon = await server.AcceptAsync();
+        var (attach, conmon) = await ConnectedAsync();
+        await using var _ = attach;
         // A pipe's reads complete asynchronously on the pool, so input and output reach the connection from two threads.
         using var input = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
         using var stdin = new System.IO.Pipes.AnonymousPipeClientStream(System.IO.Pipes.PipeDirection.In, input.ClientSafePipeHandle);

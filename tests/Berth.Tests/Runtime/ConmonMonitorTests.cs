@@ -191,8 +191,12 @@ public class ConmonMonitorTests
         Assert.Null(MountTable.TopMountAt(mountPoint)); // a shared mount point made for the launch goes with it
     }
 
-    [Fact]
-    public async Task Attach_streams_stdout_and_stderr_from_the_start()
+    /// <param name="onCallingThread">Copied by <see cref="ConmonAttach.Pump"/> (blocking its thread until conmon closes the
+    /// socket, so the container is started from another) rather than <see cref="ConmonAttach.PumpAsync"/>.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Attach_streams_stdout_and_stderr_from_the_start(bool onCallingThread)
     {
         await using var c = new TestContainer();
         c.WriteSpec("sh", "-c", "echo one; echo two >&2; sleep 0.2; echo three");
@@ -201,26 +205,8 @@ public class ConmonMonitorTests
         await using var attach = await c.Monitor.AttachAsync(created.AttachSocketPath);
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
-        var pump = attach.PumpAsync(new AttachStreams(Stdout: stdout, Stderr: stderr));
-        await c.Runtime.StartAsync(c.Id);
-        await pump.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal("one\nthree\n", Encoding.UTF8.GetString(stdout.ToArray()));
-        Assert.Equal("two\n", Encoding.UTF8.GetString(stderr.ToArray()));
-        Assert.Equal(0, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
-    }
-
-    [Fact]
-    public async Task Pump_copies_output_on_the_calling_thread_until_the_container_ends()
-    {
-        await using var c = new TestContainer();
-        c.WriteSpec("sh", "-c", "echo one; echo two >&2; sleep 0.2; echo three");
-        var created = await c.Monitor.CreateAsync(Options(c));
-        c.MonitorPids.Add(created.MonitorPid);
-        await using var attach = await c.Monitor.AttachAsync(created.AttachSocketPath);
-        var stdout = new MemoryStream();
-        var stderr = new MemoryStream();
-        // Pump blocks its thread until conmon closes the socket: the container is started from the test's thread.
-        var pump = Task.Factory.StartNew(() => attach.Pump(new AttachStreams(Stdout: stdout, Stderr: stderr)), TaskCreationOptions.LongRunning);
+        var streams = new AttachStreams(Stdout: stdout, Stderr: stderr);
+        var pump = onCallingThread ? Task.Factory.StartNew(() => attach.Pump(streams), TaskCreationOptions.LongRunning) : attach.PumpAsync(streams);
         await c.Runtime.StartAsync(c.Id);
         await pump.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal("one\nthree\n", Encoding.UTF8.GetString(stdout.ToArray()));
