@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Berth.Engine.Runtime;
 
@@ -43,9 +44,7 @@ public sealed class ConmonAttach : IAsyncDisposable
         }
     }
 
-    private const int ECONNRESET = 104;
-
-    private const int ENOENT = 2, ECONNREFUSED = 111;
+    private const int ENOENT = 2, ECONNRESET = 104, ECONNREFUSED = 111;
 
     /// <summary>Connects to an attach socket (waits up to <paramref name="timeout"/> for conmon to create it).</summary>
     public static async Task<ConmonAttach> ConnectAsync(string socketPath, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -58,10 +57,10 @@ public sealed class ConmonAttach : IAsyncDisposable
             // unless its backlog is full, which conmon's single client never fills.
             int fd = NativeProcess.ConnectUnixSeqpacket(socketPath);
             if (fd >= 0) return new ConmonAttach(fd);
-            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            int errno = Marshal.GetLastPInvokeError();
             // Not there yet (conmon makes it as it starts) or not listening yet: try again until the deadline.
             if (errno is not (ENOENT or ECONNREFUSED) || DateTime.UtcNow >= deadline)
-                throw new RuntimeException($"cannot attach to {socketPath}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
+                throw new RuntimeException($"cannot attach to {socketPath}: {Marshal.GetPInvokeErrorMessage(errno)}");
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -127,9 +126,9 @@ public sealed class ConmonAttach : IAsyncDisposable
             int n = NativeProcess.Read(fd, buffer);
             if (n < 0)
             {
-                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                int errno = Marshal.GetLastPInvokeError();
                 if (errno == ECONNRESET || cancellationToken.IsCancellationRequested) break;
-                throw new RuntimeException($"cannot read the container's output: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
+                throw new RuntimeException($"cannot read the container's output: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
             if (n == 0) break;
             if (OutputOf(buffer, n, streams) is not { } target) continue;
