@@ -277,7 +277,21 @@ internal static partial class NativeProcess
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint read(int fd, Span<byte> buffer, nuint count);
 
-    private const short POLLIN = 0x1;
+    public const short POLLIN = 0x1, POLLHUP = 0x10;
+
+    /// <summary>
+    /// poll(2) of <paramref name="fd"/> for reading, up to <paramref name="timeoutMs"/>, retrying on EINTR: 1 with what it
+    /// reported in <paramref name="revents"/> (POLLIN, POLLHUP, ...), 0 when the time ran out, -1 with errno set.
+    /// </summary>
+    public static int PollReadable(int fd, int timeoutMs, out short revents)
+    {
+        var pfd = new PollFd { Fd = fd, Events = POLLIN };
+        int ready;
+        do ready = poll(ref pfd, 1, timeoutMs);
+        while (ready < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        revents = pfd.Revents;
+        return ready;
+    }
 
     /// <summary>
     /// Waits up to <paramref name="timeoutMs"/> for <paramref name="fd"/> to have something to read (data, its end or an
@@ -285,10 +299,7 @@ internal static partial class NativeProcess
     /// </summary>
     public static bool WaitReadable(int fd, int timeoutMs)
     {
-        var pfd = new PollFd { Fd = fd, Events = POLLIN };
-        int ready;
-        do ready = poll(ref pfd, 1, timeoutMs);
-        while (ready < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        int ready = PollReadable(fd, timeoutMs, out _);
         if (ready < 0) throw new RuntimeException($"poll of fd {fd} failed: errno {Marshal.GetLastPInvokeError()}");
         return ready > 0;
     }

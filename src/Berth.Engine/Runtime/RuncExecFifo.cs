@@ -16,28 +16,9 @@ namespace Berth.Engine.Runtime;
 internal static partial class RuncExecFifo
 {
     const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
-    const short POLLIN = 0x1, POLLHUP = 0x10;
-    const int EINTR = 4;
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int poll(ref PollFd fds, nuint count, int timeoutMs);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint read(int fd, [Out] byte[] buffer, nuint count);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
 
     /// <summary>The fifo of container <paramref name="id"/> under runc's state root (present while it is "created").</summary>
     public static string PathOf(string stateRoot, string id) => Path.Combine(stateRoot, id, "exec.fifo");
@@ -59,17 +40,16 @@ internal static partial class RuncExecFifo
         try
         {
             bool released = false;
+            Span<byte> onlyByte = stackalloc byte[1];
             while (!released)
             {
-                var pfd = new PollFd { Fd = fd, Events = POLLIN };
-                int ready = poll(ref pfd, 1, 50);
-                if (ready < 0 && Marshal.GetLastPInvokeError() == EINTR) continue;
+                int ready = NativeProcess.PollReadable(fd, 50, out short revents);
                 if (ready < 0) return false;
                 if (ready > 0)
                 {
                     // A byte: init has it and goes on to exec the container's process. Hang-up without one: init went away.
-                    if ((pfd.Revents & POLLIN) != 0 && ReadByte(fd)) { released = true; continue; }
-                    if ((pfd.Revents & POLLHUP) != 0) return false;
+                    if ((revents & NativeProcess.POLLIN) != 0 && NativeProcess.Read(fd, onlyByte) == 1) { released = true; continue; }
+                    if ((revents & NativeProcess.POLLHUP) != 0) return false;
                     continue;
                 }
                 if (!NativeProcess.IsRunning(initPid.Value)) return false;
@@ -77,21 +57,12 @@ internal static partial class RuncExecFifo
         }
         finally
         {
-            close(fd);
+            NativeProcess.CloseFd(fd);
         }
         // The process may already have run and ended, and the exit command deleted the runtime's state with the fifo in it.
         try { File.Delete(fifo); }
         catch (DirectoryNotFoundException) { }
         return true;
-    }
-
-    static bool ReadByte(int fd)
-    {
-        var b = new byte[1];
-        nint n;
-        do n = read(fd, b, 1);
-        while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
-        return n == 1;
     }
 
     /// <summary>runc's record of the container's init process (state.json's init_process_pid), or null.</summary>
