@@ -17,32 +17,12 @@ public sealed class ConmonAttach : IAsyncDisposable
     public const byte StdinPipe = 1, StdoutPipe = 2, StderrPipe = 3;
     private const int BufferSize = 8192 + 1;
 
-    // The connection as a raw descriptor until something uses it asynchronously (see Socket): Pump reads it as it is.
-    private int _fd;
-    private Socket? _socket;
-    private readonly Lock _gate = new();
+    // The connection as a raw descriptor until something uses it asynchronously: Pump reads it as it is.
+    private readonly SocketDescriptor _connection;
 
-    private ConmonAttach(int fd) => _fd = fd;
+    private ConmonAttach(int fd) => _connection = new SocketDescriptor(fd);
 
-    /// <summary>
-    /// The connection as a .NET socket, made at its first asynchronous use (making one starts the sockets engine). Under a
-    /// lock: PumpAsync's input and output halves may reach it first from two threads, and two sockets must never own one fd.
-    /// </summary>
-    private Socket Socket
-    {
-        get
-        {
-            lock (_gate)
-            {
-                if (_socket is null)
-                {
-                    _socket = NativeProcess.AsSocket(_fd);
-                    _fd = -1;
-                }
-                return _socket;
-            }
-        }
-    }
+    private Socket Socket => _connection.Socket;
 
     private const int ENOENT = 2, ECONNRESET = 104, ECONNREFUSED = 111;
 
@@ -116,8 +96,7 @@ public sealed class ConmonAttach : IAsyncDisposable
     public void Pump(AttachStreams streams, CancellationToken cancellationToken = default)
     {
         if (streams.Stdin is not null) throw new ArgumentException("Pump copies output only: use PumpAsync for input", nameof(streams));
-        int fd;
-        lock (_gate) fd = _socket is null ? _fd : throw new InvalidOperationException("Pump after an asynchronous use of the connection");
+        int fd = _connection.Raw ?? throw new InvalidOperationException("Pump after an asynchronous use of the connection");
         using var stop = cancellationToken.Register(() => NativeProcess.ShutdownSocket(fd));
         var buffer = new byte[BufferSize];
         while (!cancellationToken.IsCancellationRequested)
@@ -170,9 +149,7 @@ public sealed class ConmonAttach : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        _socket?.Dispose();
-        NativeProcess.CloseFd(_fd);
-        _fd = -1;
+        _connection.Dispose();
         return ValueTask.CompletedTask;
     }
 }

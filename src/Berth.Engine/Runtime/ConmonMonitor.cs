@@ -626,29 +626,15 @@ public sealed class ConmonMonitor : IContainerMonitor
     /// <summary>Reads conmon's newline-terminated JSON messages from one end of a socket pair.</summary>
     internal sealed class SyncReader : IDisposable
     {
-        private Socket? _socket;
-        private int _fd = -1;
+        private readonly SocketDescriptor _connection;
 
-        public SyncReader(Socket socket) => _socket = socket;
+        public SyncReader(Socket socket) => _connection = new SocketDescriptor(socket);
 
         /// <summary>
         /// A reader of a raw descriptor (which it owns): <see cref="Read"/> reads it as it is; <see cref="ReadAsync"/> makes it
-        /// a <see cref="Socket"/> first (making one starts the sockets engine's thread, which Read does without).
+        /// a <see cref="Socket"/> first (see <see cref="SocketDescriptor"/>).
         /// </summary>
-        public SyncReader(int fd) => _fd = fd;
-
-        private Socket AsyncSocket
-        {
-            get
-            {
-                if (_socket is null)
-                {
-                    _socket = NativeProcess.AsSocket(_fd);
-                    _fd = -1;
-                }
-                return _socket;
-            }
-        }
+        public SyncReader(int fd) => _connection = new SocketDescriptor(fd);
 
         private readonly byte[] _buffer = new byte[4096];
         private readonly MemoryStream _pending = new();
@@ -667,7 +653,7 @@ public sealed class ConmonMonitor : IContainerMonitor
                 int n;
                 try
                 {
-                    n = await AsyncSocket.ReceiveAsync(_buffer, SocketFlags.None, timeoutCts.Token).ConfigureAwait(false);
+                    n = await _connection.Socket.ReceiveAsync(_buffer, SocketFlags.None, timeoutCts.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -693,7 +679,7 @@ public sealed class ConmonMonitor : IContainerMonitor
             while (true)
             {
                 if (TryTake(out var message)) return message;
-                int fd = _socket is null ? _fd : (int)_socket.SafeHandle.DangerousGetHandle();
+                int fd = _connection.Descriptor;
                 while (true)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -766,9 +752,7 @@ public sealed class ConmonMonitor : IContainerMonitor
 
         public void Dispose()
         {
-            _socket?.Dispose();
-            NativeProcess.CloseFd(_fd);
-            _fd = -1;
+            _connection.Dispose();
             _pending.Dispose();
         }
     }
