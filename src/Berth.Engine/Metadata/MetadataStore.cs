@@ -38,9 +38,11 @@ public sealed partial class MetadataStore
 
     public void Write(Action<DatabaseConnection, DatabaseTransaction> work) => Write<object?>((c, t) => { work(c, t); return null; });
 
+    /// <summary>Runs <paramref name="work"/>'s queries in one read transaction, so together they see one state of the database.</summary>
     public T Read<T>(Func<DatabaseConnection, T> work)
     {
         using var connection = Open();
+        using var snapshot = connection.BeginReadSnapshot();
         return work(connection);
     }
 

@@ -119,4 +119,38 @@ public class DatabaseConnectionTests
         again.Dispose();
         Assert.Throws<ObjectDisposedException>(() => again.Execute("SELECT 1"));
     }
+    [Fact]
+    public void A_read_snapshot_keeps_what_its_first_query_saw_while_another_connection_commits()
+    {
+        using var dir = new TempDirectory();
+        using (var setup = Open(dir)) setup.Execute("PRAGMA journal_mode=WAL; CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);");
+        using var reader = Open(dir);
+        using var writer = Open(dir);
+        using (reader.BeginReadSnapshot())
+        {
+            Assert.Equal(1L, reader.Scalar("SELECT count(*) FROM t"));
+            writer.Execute("INSERT INTO t VALUES (2)"); // commits at once: WAL lets it past the open reader
+            Assert.Equal(1L, reader.Scalar("SELECT count(*) FROM t"));
+            Assert.Throws<InvalidOperationException>(() => reader.BeginTransaction());
+        }
+        // Ended: the next query sees the commit, and the connection can write again.
+        Assert.Equal(2L, reader.Scalar("SELECT count(*) FROM t"));
+        using var t = reader.BeginTransaction();
+        reader.Execute("INSERT INTO t VALUES (3)", t);
+        t.Commit();
+        Assert.Equal(3L, writer.Scalar("SELECT count(*) FROM t"));
+    }
+
+    [Fact]
+    public void A_read_snapshot_is_refused_inside_a_transaction_and_ends_after_a_failed_query()
+    {
+        using var dir = new TempDirectory();
+        using var c = Open(dir);
+        c.Execute("CREATE TABLE t (n INTEGER)");
+        using (var t = c.BeginTransaction())
+            Assert.Throws<InvalidOperationException>(() => c.BeginReadSnapshot());
+        using (c.BeginReadSnapshot())
+            Assert.Throws<DatabaseException>(() => c.Query("SELECT * FROM missing", r => r.GetInt64(0)));
+        Assert.Equal(1, SQLitePCL.raw.sqlite3_get_autocommit(c.Handle)); // back out of any transaction
+    }
 }

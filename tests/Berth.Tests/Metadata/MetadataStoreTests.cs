@@ -91,4 +91,20 @@ public class MetadataStoreTests
         })));
         Assert.Equal(200, store.TagsOf(a.Id).Count);
     }
+    [Fact]
+    public void The_queries_of_one_read_see_one_state_of_the_database()
+    {
+        using var dir = new TempDirectory();
+        var store = new MetadataStore(dir.Combine("berth.db"));
+        var (image, layers) = Image("config", "aaaa");
+        store.AddImage(image, layers);
+        var (before, after) = store.Read(c =>
+        {
+            long first = (long)c.Scalar("SELECT count(*) FROM tags")!;
+            store.SetTag("docker.io/library/busybox:latest", image.Id); // another connection's commit, meanwhile
+            return (first, (long)c.Scalar("SELECT count(*) FROM tags")!);
+        });
+        Assert.Equal((0L, 0L), (before, after));
+        Assert.Equal(["docker.io/library/busybox:latest"], Assert.Single(store.ListImages()).Tags);
+    }
 }

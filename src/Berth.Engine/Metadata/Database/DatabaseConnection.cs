@@ -24,6 +24,9 @@ public sealed class DatabaseConnection : IDisposable
 
     internal sqlite3 Handle => _handle ?? throw new ObjectDisposedException(nameof(DatabaseConnection));
 
+    /// <summary>Whether a read transaction <see cref="BeginReadSnapshot"/> began is still open.</summary>
+    bool _snapshotOpen;
+
     /// <summary>The transaction begun on this connection and not yet ended.</summary>
     internal DatabaseTransaction? Transaction { get; set; }
 
@@ -33,9 +36,39 @@ public sealed class DatabaseConnection : IDisposable
     /// </summary>
     public DatabaseTransaction BeginTransaction()
     {
-        if (Transaction is not null) throw new InvalidOperationException("a transaction is already open on this connection");
+        if (Transaction is not null || _snapshotOpen) throw new InvalidOperationException("a transaction is already open on this connection");
         Run("BEGIN IMMEDIATE", [], null);
         return Transaction = new DatabaseTransaction(this);
+    }
+
+    /// <summary>
+    /// Begins a read transaction (SQLite's deferred BEGIN) and returns what ends it: every statement run on this connection
+    /// until then sees the database as the first of them found it (in WAL mode a reader keeps its snapshot while others
+    /// commit), so an answer made of several queries is not torn by a write another process commits between them. Only
+    /// reads belong in it; a write would need the write lock it does not hold.
+    /// </summary>
+    public IDisposable BeginReadSnapshot()
+    {
+        if (Transaction is not null || _snapshotOpen) throw new InvalidOperationException("a transaction is already open on this connection");
+        Run("BEGIN DEFERRED", [], null);
+        _snapshotOpen = true;
+        return new ReadSnapshot(this);
+    }
+
+    /// <summary>Ends the read transaction <see cref="BeginReadSnapshot"/> began (COMMIT; a read-only one has nothing to write).</summary>
+    sealed class ReadSnapshot(DatabaseConnection connection) : IDisposable
+    {
+        bool _ended;
+
+        public void Dispose()
+        {
+            if (_ended) return;
+            _ended = true;
+            connection._snapshotOpen = false;
+            if (connection._handle is not { } handle || raw.sqlite3_get_autocommit(handle) != 0) return;
+            try { connection.Run("COMMIT", [], null); }
+            catch (DatabaseException) { connection.Run("ROLLBACK", [], null); }
+        }
     }
 
     /// <summary>Runs every statement of <paramref name="sql"/>; returns the rows its INSERT, UPDATE and DELETE statements changed.</summary>
