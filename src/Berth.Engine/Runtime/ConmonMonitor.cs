@@ -407,7 +407,36 @@ public sealed class ConmonMonitor : IContainerMonitor
     /// <summary>Reaps the conmon processes of ours that have ended (a long-lived process would otherwise keep them as zombies).</summary>
     public static void ReapEnded()
     {
-        lock (Children) Children.RemoveAll(NativeProcess.TryReap);
+        lock (Children)
+            Children.RemoveAll(pid =>
+            {
+                if (!NativeProcess.TryReap(pid, out int code)) return false;
+                if (code < 0) return true;
+                // Kept for a caller that may still ask (see ExitCodeOfChild); bounded for a long-lived process.
+                if (EndedChildren.Count >= 256) EndedChildren.Clear();
+                EndedChildren[pid] = code;
+                return true;
+            });
+    }
+
+    /// <summary>Exit codes of conmons of ours reaped by <see cref="ReapEnded"/>, by pid, for <see cref="ExitCodeOfChild"/>.</summary>
+    static readonly Dictionary<int, int> EndedChildren = [];
+
+    /// <summary>
+    /// The exit code of a conmon that is (or was) this process's child, waiting for it to end: conmon ends with its
+    /// container's exit code (128+signal when killed) once it has written the exit file. It is what is left of the exit when
+    /// the container was removed by someone else (`rm -f`) before its exit file was read. Null for a pid that is not a
+    /// conmon of ours.
+    /// </summary>
+    public static int? ExitCodeOfChild(int pid)
+    {
+        bool running;
+        lock (Children)
+        {
+            if (EndedChildren.Remove(pid, out int code)) return code;
+            running = Children.Contains(pid);
+        }
+        return running ? WaitForChild(pid) : null;
     }
 
     private static int ReadPid(string path)

@@ -194,11 +194,7 @@ internal static partial class NativeProcess
         while (true)
         {
             int rc = waitpid(pid, out int status, 0);
-            if (rc == pid)
-            {
-                int signal = status & 0x7f;
-                return signal == 0 ? (status >> 8) & 0xff : 128 + signal;
-            }
+            if (rc == pid) return ExitCode(status);
             int errno = Marshal.GetLastPInvokeError();
             if (errno == EINTR) continue;
             if (errno == ECHILD) return -1;
@@ -355,12 +351,25 @@ internal static partial class NativeProcess
     public static void ShutdownSocket(int fd) => shutdown(fd, SHUT_RDWR);
 
     /// <summary>Reaps a child started by <see cref="Spawn"/> if it has ended; false while it runs.</summary>
-    public static bool TryReap(int pid)
+    public static bool TryReap(int pid) => TryReap(pid, out _);
+
+    /// <summary>
+    /// <see cref="TryReap(int)"/>, with the exit code (128+signal when killed) of a child reaped now; -1 when it was not
+    /// reaped now (not our child, or reaped already).
+    /// </summary>
+    public static bool TryReap(int pid, out int exitCode)
     {
-        int rc;
-        do rc = waitpid(pid, out _, WNOHANG);
+        int rc, status;
+        do rc = waitpid(pid, out status, WNOHANG);
         while (rc < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        exitCode = rc == pid ? ExitCode(status) : -1;
         return rc != 0; // its pid (reaped now) or -1 (not our child, or reaped already)
+    }
+
+    static int ExitCode(int status)
+    {
+        int signal = status & 0x7f;
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal;
     }
 
     /// <summary>Sends a signal; false when the process no longer exists.</summary>

@@ -76,6 +76,26 @@ public class ConmonMonitorTests
         Assert.Equal("stopped", (await c.Runtime.StateAsync(c.Id))!.Status);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_conmon_kept_as_our_child_gives_its_containers_exit_code_when_the_exit_file_is_gone(bool reapedFirst)
+    {
+        await using var c = new TestContainer();
+        c.WriteSpec("sh", "-c", "exit 7");
+        var created = await CreateAndStart(c, Options(c) with { WaitedForHere = true });
+        Assert.Equal(7, await c.Monitor.WaitForExitAsync(c.ExitDir, c.Id).WaitAsync(TimeSpan.FromSeconds(10)));
+        File.Delete(Path.Combine(c.ExitDir, c.Id)); // as a removal by another command takes it
+        if (reapedFirst)
+        {
+            // Reaped by the next launch's sweep once it has ended: the code is kept for the one who asks.
+            Assert.True(await TestContainer.WaitUntil(() => File.ReadAllText($"/proc/{created.MonitorPid}/stat").Split(") ")[1][0] == 'Z'), "conmon should end");
+            ConmonMonitor.ReapEnded();
+        }
+        Assert.Equal(7, ConmonMonitor.ExitCodeOfChild(created.MonitorPid));
+        Assert.Null(ConmonMonitor.ExitCodeOfChild(created.MonitorPid)); // given once, then forgotten
+    }
+
     [Fact]
     public async Task Memory_and_pids_limits_are_in_the_cgroup_while_running()
     {

@@ -6,13 +6,16 @@ namespace Berth.Engine.Services.Containers;
 public sealed partial class ContainerService
 {
     /// <summary>Waits until the container is no longer running and returns its exit code (`wait`).</summary>
-    public async Task<int> WaitAsync(string nameOrId, CancellationToken cancellationToken = default)
+    public Task<int> WaitAsync(string nameOrId, CancellationToken cancellationToken = default) => WaitAsync(nameOrId, null, cancellationToken);
+
+    /// <param name="exitCodeIfRemoved">Where the exit code is known otherwise when the container is removed meanwhile and its exit file with it.</param>
+    async Task<int> WaitAsync(string nameOrId, Func<int?>? exitCodeIfRemoved, CancellationToken cancellationToken)
     {
         string id = Get(nameOrId).Id;
         for (int attempt = 0; ; attempt++)
         {
             var current = TryGet(id);
-            if (current is null) return ConmonMonitor.ReadExitCode(ExitDirectory, id) ?? 0;
+            if (current is null) return ConmonMonitor.ReadExitCode(ExitDirectory, id) ?? exitCodeIfRemoved?.Invoke() ?? 0;
             if (!current.IsRunning) { Diagnostics.PhaseTimer.Mark("wait: exited"); return current.State.ExitCode; }
             await ExitFileOrDelayAsync(id, attempt, cancellationToken).ConfigureAwait(false);
         }
@@ -240,7 +243,8 @@ public sealed partial class ContainerService
         if (container.IsRunning && force) MarkStoppedByUser(container.Id); // its restart policy must not start it again meanwhile
         if (container.IsRunning && !force) throw RunningConflict(container);
         var runtime = RuntimeOf(container);
-        if (container.IsRunning)
+        bool killed = container.IsRunning;
+        if (killed)
         {
             await TryRuntimeAsync(() => runtime.KillAsync(container.Id, "KILL", all: true, cancellationToken)).ConfigureAwait(false);
             if (container.State.Status == ContainerStatus.Paused) await TryRuntimeAsync(() => runtime.ResumeAsync(container.Id, cancellationToken)).ConfigureAwait(false);
@@ -249,45 +253,67 @@ public sealed partial class ContainerService
         using (var held = Lock(container.Id))
         {
             var current = GetLocked(held, container.Id);
+            // Gone meanwhile: after the kill above, an --rm container's own removal (its attached run's) may come first.
+            if (current is null && killed) return;
             if (current is null) throw new NotFoundException($"No such container: {nameOrId}");
             // Started again since it was looked up (its restart policy, another start): only a forced removal goes on.
             if (current.IsRunning && !force) throw RunningConflict(current);
             _store.Metadata.SetContainerState(current.Id, current.State with { Status = ContainerStatus.Removing });
             Diagnostics.PhaseTimer.Mark("rm: locked");
-            // The container has stopped: the runtime's delete (its state and cgroups) is done here where it can be, else it
-            // and the removal of our mount and files touch nothing of each other's, so they overlap (the runtime's delete is
-            // a process start of its own).
-            bool deletedHere = !current.IsRunning && runtime.TryDeleteStopped(current.Id, CgroupDirectories(current.Id));
-            var runtimeDeleted = deletedHere ? Task.CompletedTask : runtime.DeleteAsync(current.Id, force: true, cancellationToken);
-            Diagnostics.PhaseTimer.Mark("rm: runtime delete spawned");
             try
             {
-                await StopPortProxyAsync(current.Id).ConfigureAwait(false);
-                await StopHealthcheckAsync(current.Id).ConfigureAwait(false);
-                Diagnostics.PhaseTimer.Mark("rm: helpers stopped");
-                // conmon leaves by itself once its container is gone (after running the exit command, which finds nothing to do).
-                RootfsMount.Unmount(RootfsPath(current.Id));
-                Diagnostics.PhaseTimer.Mark("rm: unmounted");
-                MonitorFor(runtime).RemoveSocketLinks(current.Id, ContainerDirectory(current.Id));
-                if (Directory.Exists(ExitDirectory)) File.Delete(Path.Combine(ExitDirectory, current.Id));
-                TryDeleteDirectory(PersistDirectory(current.Id));
-                _store.Snapshots.RemoveActive(current.Id);
-                Diagnostics.PhaseTimer.Mark("rm: snapshot removed");
-                TryDeleteDirectory(ContainerDirectory(current.Id));
-                Diagnostics.PhaseTimer.Mark("rm: files removed");
+                await RemoveLockedAsync(current, runtime, cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch (Exception e)
             {
-                await runtimeDeleted.ConfigureAwait(false);
+                // As Docker: a removal that fails half-way leaves the container dead (never started again, by a user or its
+                // restart policy), with the error; `rm` again finishes it.
+                try { _store.Metadata.SetContainerState(current.Id, current.State with { Status = ContainerStatus.Dead, Error = e.Message }); }
+                catch (Exception) { } // the row stays "removing", which `rm` finishes as well
+                throw;
             }
-            Diagnostics.PhaseTimer.Mark("rm: runtime deleted");
-            // What a runtime's delete may leave (a cgroup busy for a moment); nothing when it was done here.
-            if (!deletedHere) RemoveCgroups(current.Id);
-            _store.Metadata.DeleteContainer(current.Id);
             held.RemoveFileOnRelease(); // the container's lock file goes with it
             if (volumes) RemoveAnonymousVolumes(current);
         }
         Diagnostics.PhaseTimer.Mark("rm: done");
+    }
+
+    /// <summary>
+    /// The removal itself, under the container's lock with its row marked as being removed: the runtime's state and cgroups,
+    /// the helpers, the mount, the layer and the files, then the row.
+    /// </summary>
+    async Task RemoveLockedAsync(ContainerRecord current, IOciRuntime runtime, CancellationToken cancellationToken)
+    {
+        // The container has stopped: the runtime's delete (its state and cgroups) is done here where it can be, else it
+        // and the removal of our mount and files touch nothing of each other's, so they overlap (the runtime's delete is
+        // a process start of its own).
+        bool deletedHere = !current.IsRunning && runtime.TryDeleteStopped(current.Id, CgroupDirectories(current.Id));
+        var runtimeDeleted = deletedHere ? Task.CompletedTask : runtime.DeleteAsync(current.Id, force: true, cancellationToken);
+        Diagnostics.PhaseTimer.Mark("rm: runtime delete spawned");
+        try
+        {
+            await StopPortProxyAsync(current.Id).ConfigureAwait(false);
+            await StopHealthcheckAsync(current.Id).ConfigureAwait(false);
+            Diagnostics.PhaseTimer.Mark("rm: helpers stopped");
+            // conmon leaves by itself once its container is gone (after running the exit command, which finds nothing to do).
+            RootfsMount.Unmount(RootfsPath(current.Id));
+            Diagnostics.PhaseTimer.Mark("rm: unmounted");
+            MonitorFor(runtime).RemoveSocketLinks(current.Id, ContainerDirectory(current.Id));
+            if (Directory.Exists(ExitDirectory)) File.Delete(Path.Combine(ExitDirectory, current.Id));
+            TryDeleteDirectory(PersistDirectory(current.Id));
+            _store.Snapshots.RemoveActive(current.Id);
+            Diagnostics.PhaseTimer.Mark("rm: snapshot removed");
+            TryDeleteDirectory(ContainerDirectory(current.Id));
+            Diagnostics.PhaseTimer.Mark("rm: files removed");
+        }
+        finally
+        {
+            await runtimeDeleted.ConfigureAwait(false);
+        }
+        Diagnostics.PhaseTimer.Mark("rm: runtime deleted");
+        // What a runtime's delete may leave (a cgroup busy for a moment); nothing when it was done here.
+        if (!deletedHere) RemoveCgroups(current.Id);
+        _store.Metadata.DeleteContainer(current.Id);
     }
 
     static ConflictException RunningConflict(ContainerRecord container)

@@ -32,10 +32,12 @@ public sealed partial class ContainerService
         // Held until the removal below is done: conmon runs no exit command for a container this process removes.
         using var removal = removes ? RemovalLease.Take(ContainerDirectory(container.Id)) : null;
         ConmonAttach? attach = null;
+        int monitorPid = 0;
         try
         {
             await StartCoreAsync(container, async created =>
             {
+                monitorPid = created.MonitorPid;
                 attach = await MonitorFor(RuntimeOf(container)).AttachAsync(created.AttachSocketPath, cancellationToken).ConfigureAwait(false);
             }, size, cancellationToken, removesAfterExit: removes).ConfigureAwait(false);
             started?.Invoke(Get(container.Id));
@@ -48,7 +50,8 @@ public sealed partial class ContainerService
         {
             if (attach is not null) await attach.DisposeAsync().ConfigureAwait(false);
         }
-        int code = await WaitAsync(container.Id, cancellationToken).ConfigureAwait(false);
+        // Removed by someone else (`rm -f`) before its exit was read here: the exit code is its conmon's, our child.
+        int code = await WaitAsync(container.Id, () => monitorPid > 0 ? ConmonMonitor.ExitCodeOfChild(monitorPid) : null, cancellationToken).ConfigureAwait(false);
         if (removes)
         {
             try { await RemoveAsync(container.Id, force: true, volumes: true, cancellationToken).ConfigureAwait(false); }
@@ -75,6 +78,13 @@ public sealed partial class ContainerService
         using var launched = TakeLaunchedMonitor(container.Id, removesAfterExit);
         var fresh = GetLocked(held, container.Id) ?? throw new NotFoundException($"No such container: {container.Id}");
         if (fresh.IsRunning) return;
+        // As Docker: a container being removed, or left dead by a removal that failed, is not started again (its restart
+        // policy lets it be).
+        if (fresh.State.Status is ContainerStatus.Removing or ContainerStatus.Dead)
+        {
+            if (restartOf is not null) return;
+            throw new ConflictException($"container {fresh.Id} is marked for removal and cannot be started");
+        }
         if (restartOf is not null && (fresh.State.FinishedAt != restartOf.FinishedAt || StoppedByUser(fresh.Id))) return;
         if (restartOf is null) File.Delete(StoppedByUserFile(fresh.Id)); // a user's start: the restart policy applies again
         var runtime = RuntimeOf(fresh);
