@@ -44,6 +44,10 @@ public sealed record ContainerRunSpec
     public string? StopSignal { get; init; }
 
     public NetworkMode Network { get; init; } = NetworkMode.Private;
+    /// <summary>Another container's network namespace to join (/proc/PID/ns/net) instead of a new one; not with <see cref="NetworkMode.Host"/>.</summary>
+    public string? NetworkNamespacePath { get; init; }
+    /// <summary>Another container's PID namespace to join (/proc/PID/ns/pid) instead of a new one; not with <see cref="HostPid"/>.</summary>
+    public string? PidNamespacePath { get; init; }
     public IReadOnlyList<BindMount> Binds { get; init; } = [];
     public IReadOnlyList<TmpfsMount> Tmpfs { get; init; } = [];
     /// <summary>Files the engine writes in the container directory: bind-mounted over /etc/hosts, /etc/hostname, /etc/resolv.conf.</summary>

@@ -101,15 +101,16 @@ public sealed class OciSpecBuilder
         };
 
         var namespaces = new List<OciNamespace>();
-        if (!run.HostPid) namespaces.Add(new("pid"));
+        if (!run.HostPid) namespaces.Add(new("pid", run.PidNamespacePath));
         if (!run.HostIpc) namespaces.Add(new("ipc"));
         if (!run.HostUts) namespaces.Add(new("uts"));
         namespaces.Add(new("mount"));
-        if (run.Network != NetworkMode.Host) namespaces.Add(new OciNamespace("network"));
+        if (run.Network != NetworkMode.Host) namespaces.Add(new OciNamespace("network", run.NetworkNamespacePath));
         if (userns) namespaces.Add(new OciNamespace("user"));
 
         var sysctls = new Dictionary<string, string>();
-        if (run.Network != NetworkMode.Host)
+        // Not in another container's network namespace: that one's owner set it up.
+        if (run.Network != NetworkMode.Host && run.NetworkNamespacePath is null)
         {
             // Docker 20.10+: unprivileged ports and ping sockets inside a container's own network namespace.
             sysctls["net.ipv4.ip_unprivileged_port_start"] = "0";

@@ -76,6 +76,8 @@ public class HostFlagParsersTests
         Assert.Contains("sysctl 'net.ipv4.tcp_syncookies' is not allowed", Assert.Throws<InvalidInputException>(() => HostFlagParsers.Sysctl("net.ipv4.tcp_syncookies", "none", "private")).Message);
         Assert.Equal("sysctl 'net.ipv4.tcp_syncookies' is not allowed in host network mode",
             Assert.Throws<InvalidInputException>(() => HostFlagParsers.Sysctl("net.ipv4.tcp_syncookies=0", "host", "private")).Message);
+        Assert.Equal("sysctl 'net.ipv4.tcp_syncookies' is not allowed in container network mode",
+            Assert.Throws<InvalidInputException>(() => HostFlagParsers.Sysctl("net.ipv4.tcp_syncookies=0", "container:" + new string('a', 64), "private")).Message);
         Assert.Equal("sysctl 'kernel.shmmax' is not allowed in host IPC mode",
             Assert.Throws<InvalidInputException>(() => HostFlagParsers.Sysctl("kernel.shmmax=1", "none", "host")).Message);
     }
@@ -122,7 +124,8 @@ public class HostFlagParsersTests
         Assert.Equal("", HostFlagParsers.PidMode(null));
         Assert.Equal("host", HostFlagParsers.PidMode("host"));
         Assert.Equal("--pid: invalid PID mode", Assert.Throws<InvalidInputException>(() => HostFlagParsers.PidMode("shared")).Message);
-        Assert.Contains("not supported", Assert.Throws<InvalidInputException>(() => HostFlagParsers.PidMode("container:web")).Message);
+        Assert.Equal("container:web", HostFlagParsers.PidMode("container:web")); // the name is resolved by create
+        Assert.Contains("not supported", Assert.Throws<InvalidInputException>(() => HostFlagParsers.IpcMode("container:web")).Message);
         Assert.Equal("private", HostFlagParsers.IpcMode(null));
         foreach (var mode in new[] { "private", "shareable", "none", "host" }) Assert.Equal(mode, HostFlagParsers.IpcMode(mode));
         Assert.Equal("invalid IPC mode: public", Assert.Throws<InvalidInputException>(() => HostFlagParsers.IpcMode("public")).Message);

@@ -18,8 +18,9 @@ public sealed class RunOptions
     public readonly Option<bool> ReadOnly = new("--read-only") { Description = "Mount the container's root filesystem as read only" };
     public readonly Option<string> Network = new("--network", "--net")
     {
-        Description = "Connect a container to a network: none, host, or default (its own network namespace with only loopback; " +
-                      "outbound networking in the default mode is not available yet: use --network host for it)",
+        Description = "Connect a container to a network: none, host, container:NAME (another container's network), or default " +
+                      "(its own network namespace with only loopback; outbound networking in the default mode is not available yet: " +
+                      "use --network host for it)",
         DefaultValueFactory = _ => "default",
     };
     public readonly Option<string?> Memory = new("--memory", "-m") { Description = "Memory limit" };
@@ -55,7 +56,7 @@ public sealed class RunOptions
     public readonly Option<long?> CpuShares = new("--cpu-shares", "-c") { Description = "CPU shares (relative weight)" };
     public readonly Option<string?> CpusetCpus = new("--cpuset-cpus") { Description = "CPUs in which to allow execution (0-3, 0,1)" };
     public readonly Option<string?> CpusetMems = new("--cpuset-mems") { Description = "MEMs in which to allow execution (0-3, 0,1)" };
-    public readonly Option<string?> Pid = new("--pid") { Description = "PID namespace to use (host)" };
+    public readonly Option<string?> Pid = new("--pid") { Description = "PID namespace to use (host, container:NAME)" };
     public readonly Option<string?> Ipc = new("--ipc") { Description = "IPC mode to use (private, shareable, none, host)" };
     public readonly Option<string?> Uts = new("--uts") { Description = "UTS namespace to use (host)" };
     public readonly Option<string[]> Expose = new("--expose") { Description = "Expose a port or a range of ports" };

@@ -61,8 +61,11 @@ public sealed partial class ContainerService
             "default" or "bridge" or "" => "default",
             "none" => "none",
             "host" => "host",
+            _ when request.Network.StartsWith(JoinedPrefix, StringComparison.Ordinal) => JoinedPrefix + JoinedContainer(request.Network).Id,
             var other => throw new NotFoundException($"network {other} not found"),
         };
+        ContainerRecord? networkOwner = network.StartsWith(JoinedPrefix, StringComparison.Ordinal) ? JoinedContainer(network) : null;
+        if (networkOwner is not null) CheckJoinedNetworkFlags(request);
         if (request.Runtime is not ("runc" or "crun"))
             throw new InvalidInputException($"unknown or invalid runtime name: {request.Runtime}");
         if (request.Init && InitBinary() is null)
@@ -130,6 +133,7 @@ public sealed partial class ContainerService
         var restart = RestartPolicies.Parse(request.Restart);
         if (request.AutoRemove && restart.Name != "no") throw new InvalidInputException("Conflicting options: --restart and --rm");
         var namespaces = (Pid: HostFlagParsers.PidMode(request.Pid), Ipc: HostFlagParsers.IpcMode(request.Ipc), Uts: HostFlagParsers.UtsMode(request.Uts));
+        if (namespaces.Pid.StartsWith(JoinedPrefix, StringComparison.Ordinal)) namespaces.Pid = JoinedPrefix + JoinedContainer(namespaces.Pid).Id;
         if (namespaces.Uts == "host" && request.Hostname is not null)
             throw new InvalidInputException("conflicting options: hostname and the UTS mode");
         var extraHosts = request.ExtraHosts.Select(HostFlagParsers.ExtraHost).ToList();
@@ -151,7 +155,8 @@ public sealed partial class ContainerService
         bool attached = !request.Detach;
         var config = image with
         {
-            Hostname = request.Hostname ?? (network == "host" || namespaces.Uts == "host" ? Environment.MachineName : id[..12]),
+            Hostname = networkOwner?.Settings.Config.Hostname
+                ?? request.Hostname ?? (network == "host" || namespaces.Uts == "host" ? Environment.MachineName : id[..12]),
             Domainname = "",
             User = request.User ?? image.User,
             AttachStdin = attached && request.Interactive,
@@ -290,6 +295,29 @@ public sealed partial class ContainerService
 
     static string? InitBinary() =>
         OciRuntime.FindBinary("docker-init") ?? OciRuntime.FindBinary("tini-static") ?? OciRuntime.FindBinary("tini");
+
+    /// <summary>"container:" of --network container:NAME and --pid container:NAME: another container's namespace.</summary>
+    internal const string JoinedPrefix = "container:";
+
+    /// <summary>The container a "container:NAME" mode names (NAME after the prefix), which must exist.</summary>
+    ContainerRecord JoinedContainer(string mode)
+    {
+        string name = mode[JoinedPrefix.Length..];
+        if (name.Length == 0) throw new InvalidInputException($"invalid container name in \"{mode}\"");
+        return Find(name) ?? throw new NotFoundException($"No such container: {name}");
+    }
+
+    /// <summary>Docker's refusals for a container joining another's network: what that network already decides.</summary>
+    static void CheckJoinedNetworkFlags(ContainerCreateRequest request)
+    {
+        if (request.Hostname is not null) throw new InvalidInputException("conflicting options: hostname and the network mode");
+        if (request.Dns.Count > 0 || request.DnsSearch.Count > 0 || request.DnsOptions.Count > 0)
+            throw new InvalidInputException("conflicting options: dns and the network mode");
+        if (request.ExtraHosts.Count > 0) throw new InvalidInputException("conflicting options: custom host-to-IP mapping and the network mode");
+        if (request.Publish.Count > 0 || request.PublishAll)
+            throw new InvalidInputException("conflicting options: port publishing and the container type network mode");
+        if (request.Expose.Count > 0) throw new InvalidInputException("conflicting options: port exposing and the container type network mode");
+    }
 
     static void TryDeleteDirectory(string dir)
     {

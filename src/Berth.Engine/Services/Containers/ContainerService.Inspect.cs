@@ -117,6 +117,8 @@ public sealed partial class ContainerService
         };
         var config = JsonNode.Parse(JsonSerializer.Serialize(s.Config, ImageJsonContext.Default.ContainerConfig))!.AsObject();
         string sandboxKey = NetworkNamespacePath(c) ?? "";
+        // In another container's network its /etc files are that container's (see PrepareBundle).
+        string files = h.NetworkMode.StartsWith(JoinedPrefix, StringComparison.Ordinal) ? ContainerDirectory(h.NetworkMode[JoinedPrefix.Length..]) : dir;
         return new JsonObject
         {
             ["Id"] = c.Id,
@@ -125,9 +127,9 @@ public sealed partial class ContainerService
             ["Args"] = Strings(s.Args),
             ["State"] = state,
             ["Image"] = c.ImageId.ToString(),
-            ["ResolvConfPath"] = Path.Combine(dir, "resolv.conf"),
-            ["HostnamePath"] = Path.Combine(dir, "hostname"),
-            ["HostsPath"] = Path.Combine(dir, "hosts"),
+            ["ResolvConfPath"] = Path.Combine(files, "resolv.conf"),
+            ["HostnamePath"] = Path.Combine(files, "hostname"),
+            ["HostsPath"] = Path.Combine(files, "hosts"),
             ["LogPath"] = LogPath(c.Id),
             ["Name"] = "/" + c.Name,
             ["RestartCount"] = c.State.RestartCount,
@@ -152,7 +154,9 @@ public sealed partial class ContainerService
                 ["IPAddress"] = "",
                 ["IPPrefixLen"] = 0,
                 ["MacAddress"] = "",
-                ["Networks"] = new JsonObject { [h.NetworkMode == "default" ? "bridge" : h.NetworkMode] = new JsonObject { ["IPAddress"] = "", ["Gateway"] = "" } },
+                // In another container's network it has none of its own (Docker: an empty object).
+                ["Networks"] = h.NetworkMode.StartsWith(JoinedPrefix, StringComparison.Ordinal) ? new JsonObject()
+                    : new JsonObject { [h.NetworkMode == "default" ? "bridge" : h.NetworkMode] = new JsonObject { ["IPAddress"] = "", ["Gateway"] = "" } },
             },
         };
     }

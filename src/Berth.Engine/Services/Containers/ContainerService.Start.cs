@@ -266,6 +266,20 @@ public sealed partial class ContainerService
         return 125;
     }
 
+    /// <summary>
+    /// The container a "container:ID" mode joins (<paramref name="what"/>: network, PID), which must be running (Docker's
+    /// refusal otherwise); null for any other mode.
+    /// </summary>
+    ContainerRecord? RunningJoinedContainer(string mode, string what)
+    {
+        if (!mode.StartsWith(JoinedPrefix, StringComparison.Ordinal)) return null;
+        string id = mode[JoinedPrefix.Length..];
+        var owner = Find(id) ?? throw new ContainerStartException($"cannot join {what} of a non running container: {id}", 125);
+        if (owner.State.Status != ContainerStatus.Running || owner.State.Pid <= 0)
+            throw new ContainerStartException($"cannot join {what} of a non running container: {owner.Id}", 125);
+        return owner;
+    }
+
     /// <summary>Mounts the root file system, prepares /etc files, user and working directory, and writes config.json.</summary>
     RuntimeSpec PrepareBundle(ContainerRecord container, IOciRuntime runtime, TerminalSize? size)
     {
@@ -281,10 +295,17 @@ public sealed partial class ContainerService
             var user = ContainerUser.Resolve(rootfs, config.User);
             if (config.WorkingDir is { Length: > 0 } wd) Berth.Engine.Containers.RootfsPath.CreateDirectory(rootfs, wd);
 
-            string hostsFile = Path.Combine(dir, "hosts"), hostnameFile = Path.Combine(dir, "hostname"), resolvFile = Path.Combine(dir, "resolv.conf");
-            File.WriteAllText(hostsFile, ContainerFiles.Hosts(host.NetworkMode, host.ExtraHosts));
-            File.WriteAllText(hostnameFile, config.Hostname + "\n");
-            File.WriteAllText(resolvFile, ContainerFiles.ResolvConf(host.NetworkMode, host.Dns, host.DnsSearch, host.DnsOptions));
+            var networkOwner = RunningJoinedContainer(host.NetworkMode, "network");
+            var pidOwner = RunningJoinedContainer(host.PidMode, "PID");
+            // In another container's network its /etc files are shared, as Docker does: they describe that network.
+            string files = networkOwner is null ? dir : ContainerDirectory(networkOwner.Id);
+            string hostsFile = Path.Combine(files, "hosts"), hostnameFile = Path.Combine(files, "hostname"), resolvFile = Path.Combine(files, "resolv.conf");
+            if (networkOwner is null)
+            {
+                File.WriteAllText(hostsFile, ContainerFiles.Hosts(host.NetworkMode, host.ExtraHosts));
+                File.WriteAllText(hostnameFile, config.Hostname + "\n");
+                File.WriteAllText(resolvFile, ContainerFiles.ResolvConf(host.NetworkMode, host.Dns, host.DnsSearch, host.DnsOptions));
+            }
 
             var env = new List<string>(config.Env ?? []);
             if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) env.Add("HOME=" + user.Home);
@@ -314,6 +335,8 @@ public sealed partial class ContainerService
                 ConsoleSize = config.Tty && size is { } s ? new OciConsoleSize((uint)s.Rows, (uint)s.Columns) : null,
                 StopSignal = config.StopSignal,
                 Network = host.NetworkMode switch { "none" => NetworkMode.None, "host" => NetworkMode.Host, _ => NetworkMode.Private },
+                NetworkNamespacePath = networkOwner is null ? null : $"/proc/{networkOwner.State.Pid}/ns/net",
+                PidNamespacePath = pidOwner is null ? null : $"/proc/{pidOwner.State.Pid}/ns/pid",
                 Binds = binds,
                 Tmpfs = tmpfs,
                 HostsFile = hostsFile,

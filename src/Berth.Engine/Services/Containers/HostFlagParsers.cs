@@ -96,7 +96,7 @@ public static class HostFlagParsers
 
     /// <summary>
     /// `--sysctl name=value` (docker/cli ValidateSysctl): only namespaced sysctls, and only those of a namespace the
-    /// container has of its own (net.* not with --network host, the IPC ones not with --ipc host).
+    /// container has of its own (net.* not with --network host or container:NAME, the IPC ones not with --ipc host).
     /// </summary>
     public static (string Name, string Value) Sysctl(string value, string networkMode, string ipcMode)
     {
@@ -107,6 +107,8 @@ public static class HostFlagParsers
         if (eq < 0 || !(ipc || net))
             throw new InvalidInputException($"invalid argument \"{value}\" for \"--sysctl\" flag: sysctl '{value}' is not allowed");
         if (net && networkMode == "host") throw new InvalidInputException($"sysctl '{name}' is not allowed in host network mode");
+        if (net && networkMode.StartsWith("container:", StringComparison.Ordinal))
+            throw new InvalidInputException($"sysctl '{name}' is not allowed in container network mode");
         if (ipc && ipcMode == "host") throw new InvalidInputException($"sysctl '{name}' is not allowed in host IPC mode");
         return (name, value[(eq + 1)..]);
     }
@@ -189,12 +191,12 @@ public static class HostFlagParsers
 
     static bool IsDeviceMode(string mode) => mode.Length is > 0 and <= 3 && mode.All(c => c is 'r' or 'w' or 'm') && mode.Distinct().Count() == mode.Length;
 
-    /// <summary>`--pid`: "" or "host" (another container's namespace, "container:NAME", is not supported).</summary>
+    /// <summary>`--pid`: "", "host" or "container:NAME" (another container's PID namespace; the name is resolved by create).</summary>
     public static string PidMode(string? value) => value switch
     {
         null or "" => "",
         "host" => "host",
-        _ when value.StartsWith("container:", StringComparison.Ordinal) => throw NotSupported("--pid", value),
+        _ when value.StartsWith("container:", StringComparison.Ordinal) => value,
         _ => throw new InvalidInputException($"--pid: invalid PID mode"),
     };
 

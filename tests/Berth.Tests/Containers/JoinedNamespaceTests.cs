@@ -1,0 +1,67 @@
+namespace Berth.Tests.Containers;
+
+/// <summary>`--network container:NAME` and `--pid container:NAME`: a container in another one's namespaces, with Docker's refusals.</summary>
+public class JoinedNamespaceTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
+{
+    [Fact]
+    public async Task A_container_joins_the_network_and_pid_namespaces_of_a_running_one()
+    {
+        string owner = (await bb.OkAsync("run", "-d", "--name", "ns-owner", "--network", "none", "bb", "sleep", "60")).Trim();
+        try
+        {
+            string ownerNet = (await bb.OkAsync("exec", "ns-owner", "readlink", "/proc/self/ns/net")).Trim();
+            string ownerHostname = (await bb.OkAsync("exec", "ns-owner", "hostname")).Trim();
+            // The network: the same namespace, the owner's hostname and /etc files.
+            var (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "container:ns-owner", "bb", "sh", "-c",
+                "readlink /proc/self/ns/net; hostname; cat /etc/hostname");
+            Assert.True(code == 0, stderr);
+            Assert.Equal([ownerNet, ownerHostname, ownerHostname], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            // The PID namespace: the owner's sleep is seen, and its own process is not PID 1.
+            (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "--pid", "container:ns-owner", "bb", "sh", "-c",
+                "ps -o pid,args; echo self $$");
+            Assert.True(code == 0, stderr);
+            Assert.Contains(stdout.Split('\n'), l => l.Trim() == "1 sleep 60");
+            Assert.DoesNotContain("self 1\n", stdout);
+            // inspect names the owner by ID and has no network of its own.
+            string joined = (await bb.OkAsync("create", "--network", "container:ns-owner", "bb", "true")).Trim();
+            Assert.Equal($"container:{owner}", (await bb.OkAsync("inspect", "-f", "{{.HostConfig.NetworkMode}}", joined)).Trim());
+            Assert.Equal("map[]", (await bb.OkAsync("inspect", "-f", "{{.NetworkSettings.Networks}}", joined)).Trim());
+            await bb.OkAsync("rm", joined);
+        }
+        finally
+        {
+            await bb.CliAsync("rm", "-f", "ns-owner");
+        }
+    }
+
+    [Theory]
+    [InlineData("-p", "8080:80", "conflicting options: port publishing and the container type network mode")]
+    [InlineData("--hostname", "h", "conflicting options: hostname and the network mode")]
+    [InlineData("--dns", "1.1.1.1", "conflicting options: dns and the network mode")]
+    [InlineData("--add-host", "a:1.2.3.4", "conflicting options: custom host-to-IP mapping and the network mode")]
+    [InlineData("--expose", "80", "conflicting options: port exposing and the container type network mode")]
+    public async Task What_the_joined_network_decides_is_refused(string flag, string value, string message)
+    {
+        string owner = (await bb.OkAsync("create", "--network", "none", "bb", "true")).Trim();
+        var (code, _, stderr) = await bb.CliAsync("create", "--network", "container:" + owner, flag, value, "bb", "true");
+        Assert.NotEqual(0, code);
+        Assert.Equal("Error: " + message + "\n", stderr);
+        await bb.OkAsync("rm", owner);
+    }
+
+    [Fact]
+    public async Task Joining_a_missing_or_stopped_container_is_refused()
+    {
+        var missing = await bb.CliAsync("create", "--network", "container:no-such-owner", "bb", "true");
+        Assert.Equal("Error: No such container: no-such-owner\n", missing.Stderr);
+        var missingPid = await bb.CliAsync("create", "--network", "none", "--pid", "container:no-such-owner", "bb", "true");
+        Assert.Equal("Error: No such container: no-such-owner\n", missingPid.Stderr);
+
+        string stopped = (await bb.OkAsync("create", "--network", "none", "bb", "true")).Trim();
+        var (code, _, stderr) = await bb.CliAsync("run", "--rm", "--network", "container:" + stopped, "bb", "true");
+        Assert.NotEqual(0, code);
+        Assert.Contains($"cannot join network of a non running container: {stopped}", stderr);
+        Assert.Equal("", (await bb.OkAsync("ps", "-a", "-q", "--filter", "status=created", "--filter", "network=container:" + stopped)).Trim());
+        await bb.OkAsync("rm", stopped);
+    }
+}
