@@ -436,7 +436,11 @@ public sealed class ConmonMonitor : IContainerMonitor
             if (EndedChildren.Remove(pid, out int code)) return code;
             running = Children.Contains(pid);
         }
-        return running ? WaitForChild(pid) : null;
+        if (!running) return null;
+        int waited = WaitForChild(pid);
+        if (waited >= 0) return waited;
+        // Reaped by ReapEnded on another thread meanwhile: it kept the code.
+        lock (Children) return EndedChildren.Remove(pid, out int reaped) ? reaped : null;
     }
 
     private static int ReadPid(string path)

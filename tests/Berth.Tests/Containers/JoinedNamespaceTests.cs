@@ -23,10 +23,21 @@ public class JoinedNamespaceTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
             Assert.Contains(stdout.Split('\n'), l => l.Trim() == "1 sleep 60");
             Assert.DoesNotContain("self 1\n", stdout);
             // inspect names the owner by ID and has no network of its own.
-            string joined = (await bb.OkAsync("create", "--network", "container:ns-owner", "bb", "true")).Trim();
+            // --dns-search and --dns-option are taken and change nothing, as in Docker.
+            string joined = (await bb.OkAsync("create", "--name", "ns-joined", "--network", "container:ns-owner", "--dns-search", "example.org", "bb", "sleep", "60")).Trim();
             Assert.Equal($"container:{owner}", (await bb.OkAsync("inspect", "-f", "{{.HostConfig.NetworkMode}}", joined)).Trim());
             Assert.Equal("map[]", (await bb.OkAsync("inspect", "-f", "{{.NetworkSettings.Networks}}", joined)).Trim());
-            await bb.OkAsync("rm", joined);
+            Assert.Equal("", (await bb.OkAsync("ps", "-a", "--filter", "id=" + joined, "--format", "{{.Networks}}")).Trim());
+            // A chain (the owner itself in another's network) and a paused owner: the network and /etc files are the first one's.
+            await bb.OkAsync("start", joined);
+            await bb.OkAsync("pause", "ns-owner");
+            (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "container:ns-joined", "bb", "sh", "-c",
+                "readlink /proc/self/ns/net; hostname; cat /etc/hostname; grep -c example.org /etc/resolv.conf; true");
+            Assert.True(code == 0, stderr);
+            Assert.Equal([ownerNet, ownerHostname, ownerHostname, "0"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal(Path.Combine(bb.Store.Root, "containers", owner, "hosts"), (await bb.OkAsync("inspect", "-f", "{{.HostsPath}}", joined)).Trim());
+            await bb.OkAsync("unpause", "ns-owner");
+            await bb.OkAsync("rm", "-f", joined);
         }
         finally
         {
@@ -57,11 +68,15 @@ public class JoinedNamespaceTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
         var missingPid = await bb.CliAsync("create", "--network", "none", "--pid", "container:no-such-owner", "bb", "true");
         Assert.Equal("Error: No such container: no-such-owner\n", missingPid.Stderr);
 
+        var empty = await bb.CliAsync("create", "--network", "container:", "bb", "true");
+        Assert.Equal("Error: Invalid network mode: invalid container format container:<name|id>\n", empty.Stderr);
+
         string stopped = (await bb.OkAsync("create", "--network", "none", "bb", "true")).Trim();
+        string before = await bb.OkAsync("ps", "-a", "-q");
         var (code, _, stderr) = await bb.CliAsync("run", "--rm", "--network", "container:" + stopped, "bb", "true");
         Assert.NotEqual(0, code);
         Assert.Contains($"cannot join network of a non running container: {stopped}", stderr);
-        Assert.Equal("", (await bb.OkAsync("ps", "-a", "-q", "--filter", "status=created", "--filter", "network=container:" + stopped)).Trim());
+        Assert.Equal(before, await bb.OkAsync("ps", "-a", "-q")); // the refused --rm run's container went with it
         await bb.OkAsync("rm", stopped);
     }
 }

@@ -132,6 +132,7 @@ public class DatabaseConnectionTests
             writer.Execute("INSERT INTO t VALUES (2)"); // commits at once: WAL lets it past the open reader
             Assert.Equal(1L, reader.Scalar("SELECT count(*) FROM t"));
             Assert.Throws<InvalidOperationException>(() => reader.BeginTransaction());
+            Assert.Throws<InvalidOperationException>(() => reader.Execute("INSERT INTO t VALUES (9)")); // no write slips in
         }
         // Ended: the next query sees the commit, and the connection can write again.
         Assert.Equal(2L, reader.Scalar("SELECT count(*) FROM t"));

@@ -86,7 +86,7 @@ public static class ContainerList
         if (Wants("LocalVolumes")) row["LocalVolumes"] = s.Mounts.Count(m => m.Type == "volume").ToString(CultureInfo.InvariantCulture);
         if (Wants("Mounts")) row["Mounts"] = string.Join(',', s.Mounts.Select(m => m.Type == "volume" ? m.Name ?? "" : m.Source));
         if (Wants("Names")) row["Names"] = r.Name;
-        if (Wants("Networks")) row["Networks"] = s.HostConfig.NetworkMode == "default" ? "bridge" : s.HostConfig.NetworkMode;
+        if (Wants("Networks")) row["Networks"] = ContainerListFilter.NetworkName(r);
         if (Wants("Ports")) row["Ports"] = r.IsRunning ? string.Join(", ", s.Ports.Select(p => $"{p.HostIp}:{p.HostPort}->{p.ContainerPort}/{p.Protocol}")) : "";
         if (Wants("RunningFor")) row["RunningFor"] = HumanUnits.TimeAgo(r.Created, now);
         if (Wants("Size"))

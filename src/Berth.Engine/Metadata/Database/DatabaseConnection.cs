@@ -45,7 +45,7 @@ public sealed class DatabaseConnection : IDisposable
     /// Begins a read transaction (SQLite's deferred BEGIN) and returns what ends it: every statement run on this connection
     /// until then sees the database as the first of them found it (in WAL mode a reader keeps its snapshot while others
     /// commit), so an answer made of several queries is not torn by a write another process commits between them. Only
-    /// reads belong in it; a write would need the write lock it does not hold.
+    /// reads run in it: a statement that would write is refused, as is a write transaction.
     /// </summary>
     public IDisposable BeginReadSnapshot()
     {
@@ -67,7 +67,11 @@ public sealed class DatabaseConnection : IDisposable
             connection._snapshotOpen = false;
             if (connection._handle is not { } handle || raw.sqlite3_get_autocommit(handle) != 0) return;
             try { connection.Run("COMMIT", [], null); }
-            catch (DatabaseException) { connection.Run("ROLLBACK", [], null); }
+            catch (DatabaseException)
+            {
+                try { connection.Run("ROLLBACK", [], null); }
+                catch (DatabaseException) { } // a handle left in a transaction is closed, not lent again (Dispose)
+            }
         }
     }
 
@@ -130,6 +134,9 @@ public sealed class DatabaseConnection : IDisposable
             {
                 if (statement is not null && !statement.IsInvalid)
                 {
+                    // A write would turn the snapshot into a write transaction without the write lock (SQLITE_BUSY_SNAPSHOT).
+                    if (_snapshotOpen && raw.sqlite3_stmt_readonly(statement) == 0)
+                        throw new InvalidOperationException("a read snapshot cannot write: " + sql);
                     Bind(statement, parameters);
                     var row = new DatabaseRow(statement);
                     int before = raw.sqlite3_total_changes(db);

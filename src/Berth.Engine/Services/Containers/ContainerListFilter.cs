@@ -135,7 +135,13 @@ public sealed class ContainerListFilter
     static string Health(ContainerRecord c) => c.Health?.Status ?? Berth.Engine.Containers.Health.HealthState.None;
 
     /// <summary>The network Docker would list: the default mode is Docker's "bridge".</summary>
-    static string NetworkName(ContainerRecord c) => c.Settings.HostConfig.NetworkMode == "default" ? "bridge" : c.Settings.HostConfig.NetworkMode;
+    /// <summary>The network ps shows and filters by; none of its own in another container's network (as inspect's Networks).</summary>
+    public static string NetworkName(ContainerRecord c) => c.Settings.HostConfig.NetworkMode switch
+    {
+        "default" => "bridge",
+        var joined when joined.StartsWith(ContainerService.JoinedPrefix, StringComparison.Ordinal) => "",
+        var other => other,
+    };
 
     /// <summary>Docker's filters.Args.Match: equal, or an unanchored regular expression that matches (a bad one never does).</summary>
     static bool Match(string pattern, string source)

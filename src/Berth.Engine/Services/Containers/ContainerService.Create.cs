@@ -303,7 +303,7 @@ public sealed partial class ContainerService
     ContainerRecord JoinedContainer(string mode)
     {
         string name = mode[JoinedPrefix.Length..];
-        if (name.Length == 0) throw new InvalidInputException($"invalid container name in \"{mode}\"");
+        if (name.Length == 0) throw new InvalidInputException($"Invalid network mode: invalid container format container:<name|id>");
         return Find(name) ?? throw new NotFoundException($"No such container: {name}");
     }
 
@@ -311,8 +311,8 @@ public sealed partial class ContainerService
     static void CheckJoinedNetworkFlags(ContainerCreateRequest request)
     {
         if (request.Hostname is not null) throw new InvalidInputException("conflicting options: hostname and the network mode");
-        if (request.Dns.Count > 0 || request.DnsSearch.Count > 0 || request.DnsOptions.Count > 0)
-            throw new InvalidInputException("conflicting options: dns and the network mode");
+        // Only --dns: Docker takes --dns-search and --dns-option there and they change nothing (the files are the other's).
+        if (request.Dns.Count > 0) throw new InvalidInputException("conflicting options: dns and the network mode");
         if (request.ExtraHosts.Count > 0) throw new InvalidInputException("conflicting options: custom host-to-IP mapping and the network mode");
         if (request.Publish.Count > 0 || request.PublishAll)
             throw new InvalidInputException("conflicting options: port publishing and the container type network mode");

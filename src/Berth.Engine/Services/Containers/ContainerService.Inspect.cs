@@ -118,7 +118,7 @@ public sealed partial class ContainerService
         var config = JsonNode.Parse(JsonSerializer.Serialize(s.Config, ImageJsonContext.Default.ContainerConfig))!.AsObject();
         string sandboxKey = NetworkNamespacePath(c) ?? "";
         // In another container's network its /etc files are that container's (see PrepareBundle).
-        string files = h.NetworkMode.StartsWith(JoinedPrefix, StringComparison.Ordinal) ? ContainerDirectory(h.NetworkMode[JoinedPrefix.Length..]) : dir;
+        string files = NetworkFilesDirectory(h.NetworkMode, dir);
         return new JsonObject
         {
             ["Id"] = c.Id,

@@ -6,12 +6,15 @@ namespace Berth.Engine.Services.Containers;
 public sealed partial class ContainerService
 {
     /// <summary>Waits until the container is no longer running and returns its exit code (`wait`).</summary>
-    public Task<int> WaitAsync(string nameOrId, CancellationToken cancellationToken = default) => WaitAsync(nameOrId, null, cancellationToken);
+    public Task<int> WaitAsync(string nameOrId, CancellationToken cancellationToken = default) => WaitForIdAsync(Get(nameOrId).Id, null, cancellationToken);
 
+    /// <summary>
+    /// <see cref="WaitAsync(string, CancellationToken)"/> of the container with ID <paramref name="id"/>, which may be gone
+    /// already (removed by someone else as it ended).
+    /// </summary>
     /// <param name="exitCodeIfRemoved">Where the exit code is known otherwise when the container is removed meanwhile and its exit file with it.</param>
-    async Task<int> WaitAsync(string nameOrId, Func<int?>? exitCodeIfRemoved, CancellationToken cancellationToken)
+    async Task<int> WaitForIdAsync(string id, Func<int?>? exitCodeIfRemoved, CancellationToken cancellationToken)
     {
-        string id = Get(nameOrId).Id;
         for (int attempt = 0; ; attempt++)
         {
             var current = TryGet(id);
@@ -264,7 +267,7 @@ public sealed partial class ContainerService
             {
                 await RemoveLockedAsync(current, runtime, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 // As Docker: a removal that fails half-way leaves the container dead (never started again, by a user or its
                 // restart policy), with the error; `rm` again finishes it.
@@ -272,6 +275,7 @@ public sealed partial class ContainerService
                 catch (Exception) { } // the row stays "removing", which `rm` finishes as well
                 throw;
             }
+            // Cancelled (Ctrl-C) half-way: the row stays "removing", not started again either, and `rm` again finishes it.
             held.RemoveFileOnRelease(); // the container's lock file goes with it
             if (volumes) RemoveAnonymousVolumes(current);
         }

@@ -51,7 +51,7 @@ public sealed partial class ContainerService
             if (attach is not null) await attach.DisposeAsync().ConfigureAwait(false);
         }
         // Removed by someone else (`rm -f`) before its exit was read here: the exit code is its conmon's, our child.
-        int code = await WaitAsync(container.Id, () => monitorPid > 0 ? ConmonMonitor.ExitCodeOfChild(monitorPid) : null, cancellationToken).ConfigureAwait(false);
+        int code = await WaitForIdAsync(container.Id, () => monitorPid > 0 ? ConmonMonitor.ExitCodeOfChild(monitorPid) : null, cancellationToken).ConfigureAwait(false);
         if (removes)
         {
             try { await RemoveAsync(container.Id, force: true, volumes: true, cancellationToken).ConfigureAwait(false); }
@@ -274,10 +274,26 @@ public sealed partial class ContainerService
     {
         if (!mode.StartsWith(JoinedPrefix, StringComparison.Ordinal)) return null;
         string id = mode[JoinedPrefix.Length..];
-        var owner = Find(id) ?? throw new ContainerStartException($"cannot join {what} of a non running container: {id}", 125);
-        if (owner.State.Status != ContainerStatus.Running || owner.State.Pid <= 0)
+        var owner = Find(id) ?? throw new ContainerStartException($"No such container: {id}", 125);
+        if (!owner.IsRunning || owner.State.Pid <= 0) // paused counts as running, as in Docker
             throw new ContainerStartException($"cannot join {what} of a non running container: {owner.Id}", 125);
         return owner;
+    }
+
+    /// <summary>
+    /// The directory whose hosts, hostname and resolv.conf a container in <paramref name="networkMode"/> uses: its own
+    /// (<paramref name="ownDirectory"/>), or, in another container's network, that container's, following a chain of
+    /// such containers to the one whose network it is (Docker copies the owner's paths, which are its owner's in turn).
+    /// </summary>
+    string NetworkFilesDirectory(string networkMode, string ownDirectory)
+    {
+        for (int depth = 0; depth < 16 && networkMode.StartsWith(JoinedPrefix, StringComparison.Ordinal); depth++)
+        {
+            string ownerId = networkMode[JoinedPrefix.Length..];
+            ownDirectory = ContainerDirectory(ownerId);
+            networkMode = TryGet(ownerId)?.Settings.HostConfig.NetworkMode ?? "";
+        }
+        return ownDirectory;
     }
 
     /// <summary>Mounts the root file system, prepares /etc files, user and working directory, and writes config.json.</summary>
@@ -298,7 +314,7 @@ public sealed partial class ContainerService
             var networkOwner = RunningJoinedContainer(host.NetworkMode, "network");
             var pidOwner = RunningJoinedContainer(host.PidMode, "PID");
             // In another container's network its /etc files are shared, as Docker does: they describe that network.
-            string files = networkOwner is null ? dir : ContainerDirectory(networkOwner.Id);
+            string files = NetworkFilesDirectory(host.NetworkMode, dir);
             string hostsFile = Path.Combine(files, "hosts"), hostnameFile = Path.Combine(files, "hostname"), resolvFile = Path.Combine(files, "resolv.conf");
             if (networkOwner is null)
             {
