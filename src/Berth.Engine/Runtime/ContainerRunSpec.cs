@@ -86,6 +86,10 @@ public sealed record ContainerRunSpec
     public bool HostUts { get; init; }
     /// <summary>Host devices made in the container (<c>--device</c>): the node as it appears there and the cgroup access allowed.</summary>
     public IReadOnlyList<DeviceGrant> Devices { get; init; } = [];
+    /// <summary>Devices-cgroup rules allowed besides the default ones (--device-cgroup-rule).</summary>
+    public IReadOnlyList<OciDeviceRule> DeviceRules { get; init; } = [];
+    /// <summary>--oom-kill-disable.</summary>
+    public bool DisableOomKiller { get; init; }
     /// <summary><c>--ipc none</c>: no /dev/shm at all.</summary>
     public bool NoShm { get; init; }
 

@@ -204,6 +204,7 @@ public sealed class OciSpecBuilder
         }
         if (run.MemoryReservationBytes is > 0)
             memory = (memory ?? new OciMemory()) with { Reservation = run.MemoryReservationBytes };
+        if (run.DisableOomKiller) memory = (memory ?? new OciMemory()) with { DisableOomKiller = true };
 
         OciCpu? cpu = null;
         if (run.NanoCpus is > 0 || run.CpuShares is > 0 || run.CpusetCpus is { Length: > 0 } || run.CpusetMems is { Length: > 0 })
@@ -222,8 +223,8 @@ public sealed class OciSpecBuilder
         return new OciResources
         {
             Devices = run.Privileged ? [new OciDeviceRule(true, Access: "rwm")]
-                : run.Devices.Count == 0 ? DefaultDeviceRules
-                : [.. DefaultDeviceRules, .. run.Devices.Select(d => new OciDeviceRule(true, d.Node.Type, d.Node.Major, d.Node.Minor, d.Access))],
+                : run.Devices.Count == 0 && run.DeviceRules.Count == 0 ? DefaultDeviceRules
+                : [.. DefaultDeviceRules, .. run.Devices.Select(d => new OciDeviceRule(true, d.Node.Type, d.Node.Major, d.Node.Minor, d.Access)), .. run.DeviceRules],
             Memory = memory,
             Cpu = cpu,
             Pids = run.PidsLimit is { } p && p != 0 ? new OciPids(p) : null,

@@ -142,6 +142,8 @@ public sealed record OciMemory
     public long? Limit { get; init; }
     public long? Reservation { get; init; }
     public long? Swap { get; init; }
+    /// <summary>Keeps the kernel's OOM killer away from the cgroup at its limit (cgroup v1's memory.oom_control).</summary>
+    [JsonPropertyName("disableOOMKiller")] public bool? DisableOomKiller { get; init; }
 }
 
 /// <summary>CPU cgroup settings (CFS quota and period in microseconds).</summary>

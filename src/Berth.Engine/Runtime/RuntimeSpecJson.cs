@@ -169,6 +169,7 @@ public static class RuntimeSpecJson
             NumberUnlessNull(w, "limit", memory.Limit);
             NumberUnlessNull(w, "reservation", memory.Reservation);
             NumberUnlessNull(w, "swap", memory.Swap);
+            if (memory.DisableOomKiller is { } disable) w.WriteBoolean("disableOOMKiller", disable);
             w.WriteEndObject();
         }
         if (resources.Cpu is { } cpu)

@@ -156,6 +156,47 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
     }
 
     [Fact]
+    public async Task A_device_cgroup_rule_lets_the_container_open_a_host_node_bound_into_it()
+    {
+        string device = new[] { "/dev/fuse", "/dev/loop-control" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("neither /dev/fuse nor /dev/loop-control exists on this host");
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%t", device]) { RedirectStandardOutput = true })!;
+        int major = Convert.ToInt32(stat.StandardOutput.ReadToEnd().Trim(), 16);
+        stat.WaitForExit();
+        // The node reaches the container by a bind mount (as with -v /dev:/dev); opening it is up to the devices cgroup.
+        // (Nodes made in the container's own file system cannot be opened at all: it is mounted nodev, as Podman's is.)
+        const string script = "(exec 3</dev/granted) 2>/dev/null && echo open || echo refused";
+        var without = await bb.CliAsync("run", "--rm", "--network", "none", "-v", device + ":/dev/granted", "bb", "sh", "-c", script);
+        Assert.Equal("refused\n", without.Stdout);
+        var with = await bb.CliAsync("run", "--rm", "--network", "none", "-v", device + ":/dev/granted", "--device-cgroup-rule", $"c {major}:* r", "bb", "sh", "-c", script);
+        Assert.True(with.ExitCode == 0, with.Stderr);
+        Assert.Equal("open\n", with.Stdout);
+        var bad = await bb.CliAsync("create", "--device-cgroup-rule", "c 1:3", "bb", "true");
+        Assert.Equal((125, "Error: invalid device cgroup format 'c 1:3'\n"), (bad.ExitCode, bad.Stderr));
+    }
+
+    [Fact]
+    public async Task Oom_kill_disable_reaches_the_memory_cgroup_where_the_kernel_has_the_switch()
+    {
+        string id = (await bb.OkAsync("run", "-d", "--network", "none", "-m", "64m", "--oom-kill-disable", "bb", "sleep", "30")).Trim();
+        try
+        {
+            bool v1Memory = Berth.Engine.Runtime.CgroupLayout.Mode != Berth.Engine.Runtime.CgroupMode.Unified;
+            // Docker discards it on cgroup v2, which has no such switch.
+            Assert.Equal(v1Memory ? "true" : "false", (await bb.OkAsync("inspect", "-f", "{{.HostConfig.OomKillDisable}}", id)).Trim());
+            if (v1Memory)
+                Assert.Contains("oom_kill_disable 1", File.ReadAllText($"/sys/fs/cgroup/memory/berth/{id}/memory.oom_control"));
+        }
+        finally
+        {
+            await bb.CliAsync("rm", "-f", id);
+        }
+        var warned = await bb.CliAsync("create", "--oom-kill-disable", "bb", "true");
+        Assert.StartsWith("WARNING: Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.\n", warned.Stderr);
+        await bb.OkAsync("rm", warned.Stdout.Trim());
+    }
+
+    [Fact]
     public async Task Update_changes_a_running_containers_limits_now_and_a_stopped_ones_for_its_next_start()
     {
         string running = (await bb.OkAsync("run", "-d", "--network", "none", "bb", "sleep", "30")).Trim();

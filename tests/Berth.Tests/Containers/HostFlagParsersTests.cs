@@ -119,6 +119,16 @@ public class HostFlagParsersTests
         Assert.Contains(message, Assert.Throws<InvalidInputException>(() => HostFlagParsers.Device(value)).Message);
 
     [Fact]
+    public void Device_cgroup_rules_are_dockers_syntax()
+    {
+        Assert.Equal(new Berth.Engine.Runtime.OciDeviceRule(true, "c", 1, 3, "rwm"), HostFlagParsers.DeviceCgroupRule("c 1:3 rwm"));
+        Assert.Equal(new Berth.Engine.Runtime.OciDeviceRule(true, "b", 8, null, "r"), HostFlagParsers.DeviceCgroupRule("b 8:* r"));
+        Assert.Equal(new Berth.Engine.Runtime.OciDeviceRule(true, "a", null, null, "m"), HostFlagParsers.DeviceCgroupRule("a *:* m"));
+        foreach (var bad in new[] { "c 1:3", "x 1:3 r", "c 1:3 rx", "c a:3 r", "c 1:3 rwmr", " c 1:3 r" })
+            Assert.Equal($"invalid device cgroup format '{bad}'", Assert.Throws<InvalidInputException>(() => HostFlagParsers.DeviceCgroupRule(bad)).Message);
+    }
+
+    [Fact]
     public void Namespace_modes_are_docker_values()
     {
         Assert.Equal("", HostFlagParsers.PidMode(null));

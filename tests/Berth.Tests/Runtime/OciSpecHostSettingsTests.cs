@@ -50,4 +50,15 @@ public class OciSpecHostSettingsTests
         using var json = System.Text.Json.JsonDocument.Parse(Build(r => r with { CpusetMems = "0" }).ToJson());
         Assert.Equal("0", json.RootElement.GetProperty("linux").GetProperty("resources").GetProperty("cpu").GetProperty("mems").GetString());
     }
+    [Fact]
+    public void Device_cgroup_rules_follow_the_default_ones_and_oom_kill_disable_reaches_the_memory_limits()
+    {
+        var rule = new OciDeviceRule(true, "c", 42, null, "rw");
+        var spec = Build(r => r with { DeviceRules = [rule], DisableOomKiller = true });
+        Assert.Equal(rule, spec.Linux!.Resources!.Devices!.Last());
+        Assert.Equal(Build(r => r).Linux!.Resources!.Devices!.Count + 1, spec.Linux.Resources.Devices!.Count);
+        Assert.True(spec.Linux.Resources.Memory!.DisableOomKiller);
+        Assert.Contains("\"disableOOMKiller\": true", spec.Linux.Resources.ToJson().Replace("\":true", "\": true"));
+        Assert.Null(Build(r => r).Linux!.Resources!.Memory);
+    }
 }

@@ -53,6 +53,7 @@ public static class ContainerCommands
             var context = new CommandContext(parse);
             try
             {
+                foreach (var warning in options.Warnings(parse)) context.Error.WriteLine(warning);
                 var container = await context.Engine.Containers.CreateAsync(options.Request(parse, detach: true), ct);
                 context.Out.WriteLine(container.Id);
                 return 0;
@@ -78,6 +79,7 @@ public static class ContainerCommands
             var context = new CommandContext(parse);
             var service = context.Engine.Containers;
             bool background = parse.GetValue(detach);
+            foreach (var warning in options.Warnings(parse)) context.Error.WriteLine(warning);
             var request = options.Request(parse, background) with { StartsAttached = !background };
             ContainerRecord container;
             DetachKeys keys;

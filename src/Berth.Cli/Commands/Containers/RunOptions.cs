@@ -66,6 +66,8 @@ public sealed class RunOptions
     public readonly Option<string?> Restart = new("--restart") { Description = "Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:max-retries])" };
     public readonly Option<string[]> Mount = new("--mount") { Description = "Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=…,target=…)" };
     public readonly Option<string[]> Device = new("--device") { Description = "Add a host device to the container (host[:container][:rwm])" };
+    public readonly Option<string[]> DeviceCgroupRule = new("--device-cgroup-rule") { Description = "Add a rule to the cgroup allowed devices list (\"c 1:3 rwm\")" };
+    public readonly Option<bool> OomKillDisable = new("--oom-kill-disable") { Description = "Disable OOM Killer" };
     public readonly Argument<string> Image = new("IMAGE");
     public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
 
@@ -75,10 +77,17 @@ public sealed class RunOptions
                      PidsLimit, CapAdd, CapDrop, SecurityOpt, Privileged, Init, Label, StopSignal, StopTimeout, Runtime, Publish, Tty, Interactive, Remove,
                      HealthCmd, HealthInterval, HealthRetries, HealthStartInterval, HealthStartPeriod, HealthTimeout, NoHealthcheck,
                      AddHost, Dns, DnsSearch, DnsOption, Ulimit, Sysctl, ShmSize, CpuShares, CpusetCpus, CpusetMems, Pid, Ipc, Uts,
-                     Expose, PublishAll, MemorySwap, MemoryReservation, Restart, Mount, Device })
+                     Expose, PublishAll, MemorySwap, MemoryReservation, Restart, Mount, Device, DeviceCgroupRule, OomKillDisable })
             command.Add(o);
         command.Add(Image);
         command.Add(Command);
+    }
+
+    /// <summary>What the docker CLI warns of before it creates the container (on stderr; the container is created anyway).</summary>
+    public IEnumerable<string> Warnings(ParseResult parse)
+    {
+        if (parse.GetValue(OomKillDisable) && parse.GetValue(Memory) is null)
+            yield return "WARNING: Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.";
     }
 
     public ContainerCreateRequest Request(ParseResult parse, bool detach) => new()
@@ -143,5 +152,7 @@ public sealed class RunOptions
         Restart = parse.GetValue(Restart),
         Mounts = parse.GetValue(Mount) ?? [],
         Devices = parse.GetValue(Device) ?? [],
+        DeviceCgroupRules = parse.GetValue(DeviceCgroupRule) ?? [],
+        OomKillDisable = parse.GetValue(OomKillDisable),
     };
 }

@@ -82,6 +82,10 @@ public sealed record ContainerCreateRequest
     public IReadOnlyList<string> Mounts { get; init; } = [];
     /// <summary>--device values as typed.</summary>
     public IReadOnlyList<string> Devices { get; init; } = [];
+    /// <summary>--device-cgroup-rule values as typed ("c 1:3 rwm").</summary>
+    public IReadOnlyList<string> DeviceCgroupRules { get; init; } = [];
+    /// <summary>--oom-kill-disable.</summary>
+    public bool OomKillDisable { get; init; }
     /// <summary>--restart as typed.</summary>
     public string? Restart { get; init; }
 }

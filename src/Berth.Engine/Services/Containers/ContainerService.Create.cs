@@ -129,6 +129,7 @@ public sealed partial class ContainerService
         if (duplicate is not null) throw new InvalidInputException($"Duplicate mount point: {duplicate.Key}");
 
         var devices = request.Devices.Select(HostFlagParsers.Device).ToList();
+        foreach (var rule in request.DeviceCgroupRules) HostFlagParsers.DeviceCgroupRule(rule);
         HostDeviceNodes.Find([.. devices.Select(d => d.PathOnHost)]);
         var restart = RestartPolicies.Parse(request.Restart);
         if (request.AutoRemove && restart.Name != "no") throw new InvalidInputException("Conflicting options: --restart and --rm");
@@ -220,6 +221,9 @@ public sealed partial class ContainerService
                 MemoryReservation = memoryReservation,
                 RestartPolicy = restart,
                 Devices = devices,
+                DeviceCgroupRules = request.DeviceCgroupRules,
+                // Docker discards it where the kernel cannot do it: cgroup v2 has no OOM-killer switch.
+                OomKillDisable = request.OomKillDisable && CgroupLayout.Mode != CgroupMode.Unified,
             },
             Mounts = mounts,
             Ports = ports,

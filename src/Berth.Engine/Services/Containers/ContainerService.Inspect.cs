@@ -94,6 +94,8 @@ public sealed partial class ContainerService
             ["PublishAllPorts"] = h.PublishAllPorts,
             ["NanoCpus"] = h.NanoCpus,
             ["PidsLimit"] = h.PidsLimit,
+            ["OomKillDisable"] = h.OomKillDisable,
+            ["DeviceCgroupRules"] = h.DeviceCgroupRules.Count > 0 ? Strings(h.DeviceCgroupRules) : null,
             ["Init"] = h.Init ? true : null,
             ["Devices"] = new JsonArray(h.Devices.Select(d => (JsonNode)new JsonObject
             {

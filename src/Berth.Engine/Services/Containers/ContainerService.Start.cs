@@ -401,6 +401,8 @@ public sealed partial class ContainerService
         CpusetCpus = host.CpusetCpus,
         CpusetMems = host.CpusetMems,
         PidsLimit = host.PidsLimit,
+        DeviceRules = [.. host.DeviceCgroupRules.Select(HostFlagParsers.DeviceCgroupRule)],
+        DisableOomKiller = host.OomKillDisable,
     };
 
     /// <summary>A --ulimit as the runtime's rlimit: RLIMIT_ and the name in upper case, -1 as unlimited.</summary>

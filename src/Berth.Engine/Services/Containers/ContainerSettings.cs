@@ -73,6 +73,10 @@ public sealed record HostSettings
     public long MemoryReservation { get; init; }
     /// <summary>--device mappings, Docker's DeviceMapping.</summary>
     public IReadOnlyList<ContainerDevice> Devices { get; init; } = [];
+    /// <summary>--device-cgroup-rule: devices-cgroup rules added to the default ones ("c 1:3 rwm", "*" for any number).</summary>
+    public IReadOnlyList<string> DeviceCgroupRules { get; init; } = [];
+    /// <summary>--oom-kill-disable: the kernel's OOM killer spares the container at its memory limit (cgroup v1 only).</summary>
+    public bool OomKillDisable { get; init; }
     /// <summary>--restart: what conmon's exit command does when the container's process ends (see <see cref="RestartPolicies"/>).</summary>
     public ContainerRestartPolicy RestartPolicy { get; init; } = ContainerRestartPolicy.None;
 

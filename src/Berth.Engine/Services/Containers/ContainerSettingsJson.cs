@@ -109,6 +109,8 @@ public static class ContainerSettingsJson
         writer.WriteBoolean("PublishAllPorts", host.PublishAllPorts);
         writer.WriteNumber("MemorySwap", host.MemorySwap);
         writer.WriteNumber("MemoryReservation", host.MemoryReservation);
+        StringsUnlessNull(writer, "DeviceCgroupRules", host.DeviceCgroupRules);
+        writer.WriteBoolean("OomKillDisable", host.OomKillDisable);
         Objects(writer, "Devices", host.Devices, static (w, device) =>
         {
             w.WriteStartObject();
@@ -220,6 +222,8 @@ public static class ContainerSettingsJson
         var memorySwap = defaults.MemorySwap;
         var memoryReservation = defaults.MemoryReservation;
         var devices = defaults.Devices;
+        var deviceCgroupRules = defaults.DeviceCgroupRules;
+        var oomKillDisable = defaults.OomKillDisable;
         var restartPolicy = defaults.RestartPolicy;
         while (JsonValues.NextPropertyKey(ref reader) is { } name)
         {
@@ -256,6 +260,8 @@ public static class ContainerSettingsJson
                 case "MEMORYSWAP": memorySwap = JsonValues.Int64(ref reader); break;
                 case "MEMORYRESERVATION": memoryReservation = JsonValues.Int64(ref reader); break;
                 case "DEVICES": devices = ReadList(ref reader, ReadDevice)!; break;
+                case "DEVICECGROUPRULES": deviceCgroupRules = JsonValues.StringList(ref reader) ?? []; break;
+                case "OOMKILLDISABLE": oomKillDisable = JsonValues.Boolean(ref reader); break;
                 case "RESTARTPOLICY": restartPolicy = ReadRestartPolicy(ref reader)!; break;
                 default: reader.Skip(); break;
             }
@@ -293,6 +299,8 @@ public static class ContainerSettingsJson
             MemorySwap = memorySwap,
             MemoryReservation = memoryReservation,
             Devices = devices,
+            DeviceCgroupRules = deviceCgroupRules,
+            OomKillDisable = oomKillDisable,
             RestartPolicy = restartPolicy,
         };
     }

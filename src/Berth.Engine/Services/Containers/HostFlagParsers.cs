@@ -1,14 +1,16 @@
 using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
+using Berth.Engine.Runtime;
 
 namespace Berth.Engine.Services.Containers;
 
 /// <summary>
 /// Parsers for the `run`/`create` flags that become Docker's HostConfig fields for names, limits and namespaces
-/// (--add-host, --dns*, --ulimit, --sysctl, --shm-size, --cpuset-*, --pid/--ipc/--uts), with the docker CLI's and
+/// (--add-host, --dns*, --ulimit, --sysctl, --shm-size, --cpuset-*, --pid/--ipc/--uts, --device*), with the docker CLI's and
 /// daemon's rules and error wording.
 /// </summary>
-public static class HostFlagParsers
+public static partial class HostFlagParsers
 {
     /// <summary>
     /// `--add-host name:address` or `name=address` (docker/cli ValidateExtraHost): the name may not hold a colon, an
@@ -188,6 +190,21 @@ public static class HostFlagParsers
         if (!IsDeviceMode(permissions)) throw new InvalidInputException($"invalid argument \"{value}\" for \"--device\" flag: bad mode specified: {permissions}");
         return new ContainerDevice(host, container, permissions);
     }
+
+    /// <summary>
+    /// `--device-cgroup-rule "TYPE MAJOR:MINOR ACCESS"` (docker/cli ValidateDeviceCgroupRule): TYPE a, b or c, MAJOR and
+    /// MINOR numbers or *, ACCESS of r, w and m; as the devices-cgroup rule it allows.
+    /// </summary>
+    public static OciDeviceRule DeviceCgroupRule(string value)
+    {
+        var m = DeviceCgroupRuleSyntax().Match(value);
+        if (!m.Success) throw new InvalidInputException($"invalid device cgroup format '{value}'");
+        static long? Number(string s) => s == "*" ? null : long.Parse(s, CultureInfo.InvariantCulture);
+        return new OciDeviceRule(true, m.Groups[1].Value, Number(m.Groups[2].Value), Number(m.Groups[3].Value), m.Groups[4].Value);
+    }
+
+    [GeneratedRegex(@"^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$")]
+    private static partial Regex DeviceCgroupRuleSyntax();
 
     static bool IsDeviceMode(string mode) => mode.Length is > 0 and <= 3 && mode.All(c => c is 'r' or 'w' or 'm') && mode.Distinct().Count() == mode.Length;
 
