@@ -109,8 +109,6 @@ public static class ContainerSettingsJson
         writer.WriteBoolean("PublishAllPorts", host.PublishAllPorts);
         writer.WriteNumber("MemorySwap", host.MemorySwap);
         writer.WriteNumber("MemoryReservation", host.MemoryReservation);
-        StringsUnlessNull(writer, "DeviceCgroupRules", host.DeviceCgroupRules);
-        writer.WriteBoolean("OomKillDisable", host.OomKillDisable);
         Objects(writer, "Devices", host.Devices, static (w, device) =>
         {
             w.WriteStartObject();
@@ -119,6 +117,8 @@ public static class ContainerSettingsJson
             StringUnlessNull(w, "CgroupPermissions", device.CgroupPermissions);
             w.WriteEndObject();
         });
+        StringsUnlessNull(writer, "DeviceCgroupRules", host.DeviceCgroupRules);
+        writer.WriteBoolean("OomKillDisable", host.OomKillDisable);
         if (host.RestartPolicy is { } restart)
         {
             writer.WriteStartObject("RestartPolicy");
