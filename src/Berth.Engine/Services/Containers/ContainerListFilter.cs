@@ -134,12 +134,14 @@ public sealed class ContainerListFilter
     /// <summary>The container's health status (starting, healthy, unhealthy); "none" when it never ran with a healthcheck (or has HEALTHCHECK NONE).</summary>
     static string Health(ContainerRecord c) => c.Health?.Status ?? Berth.Engine.Containers.Health.HealthState.None;
 
-    /// <summary>The network Docker would list: the default mode is Docker's "bridge".</summary>
-    /// <summary>The network ps shows and filters by; none of its own in another container's network (as inspect's Networks).</summary>
+    /// <summary>
+    /// The network Docker would list, which ps shows and filters by: the default mode is Docker's "bridge"; in another
+    /// container's network it has none of its own (as inspect's Networks).
+    /// </summary>
     public static string NetworkName(ContainerRecord c) => c.Settings.HostConfig.NetworkMode switch
     {
         "default" => "bridge",
-        var joined when joined.StartsWith(ContainerService.JoinedPrefix, StringComparison.Ordinal) => "",
+        var joined when ContainerService.JoinedId(joined) is not null => "",
         var other => other,
     };
 

@@ -56,15 +56,14 @@ public sealed partial class ContainerService
         var image = ImageJson.ReadContainerConfig(imageConfig, $"config of image {imageId.Short}") ?? new ContainerConfig();
         Diagnostics.PhaseTimer.Mark("create: image config read");
         string id = launchedFor ?? ContainerNames.NewId();
-        string network = request.Network switch
+        ContainerRecord? networkOwner = JoinedId(request.Network) is { } ownerName ? JoinedContainer(ownerName) : null;
+        string network = networkOwner is not null ? JoinedPrefix + networkOwner.Id : request.Network switch
         {
             "default" or "bridge" or "" => "default",
             "none" => "none",
             "host" => "host",
-            _ when request.Network.StartsWith(JoinedPrefix, StringComparison.Ordinal) => JoinedPrefix + JoinedContainer(request.Network).Id,
             var other => throw new NotFoundException($"network {other} not found"),
         };
-        ContainerRecord? networkOwner = network.StartsWith(JoinedPrefix, StringComparison.Ordinal) ? JoinedContainer(network) : null;
         if (networkOwner is not null) CheckJoinedNetworkFlags(request);
         if (request.Runtime is not ("runc" or "crun"))
             throw new InvalidInputException($"unknown or invalid runtime name: {request.Runtime}");
@@ -134,7 +133,7 @@ public sealed partial class ContainerService
         var restart = RestartPolicies.Parse(request.Restart);
         if (request.AutoRemove && restart.Name != "no") throw new InvalidInputException("Conflicting options: --restart and --rm");
         var namespaces = (Pid: HostFlagParsers.PidMode(request.Pid), Ipc: HostFlagParsers.IpcMode(request.Ipc), Uts: HostFlagParsers.UtsMode(request.Uts));
-        if (namespaces.Pid.StartsWith(JoinedPrefix, StringComparison.Ordinal)) namespaces.Pid = JoinedPrefix + JoinedContainer(namespaces.Pid).Id;
+        if (JoinedId(namespaces.Pid) is { } pidOwner) namespaces.Pid = JoinedPrefix + JoinedContainer(pidOwner).Id;
         if (namespaces.Uts == "host" && request.Hostname is not null)
             throw new InvalidInputException("conflicting options: hostname and the UTS mode");
         var extraHosts = request.ExtraHosts.Select(HostFlagParsers.ExtraHost).ToList();
@@ -303,10 +302,12 @@ public sealed partial class ContainerService
     /// <summary>"container:" of --network container:NAME and --pid container:NAME: another container's namespace.</summary>
     internal const string JoinedPrefix = "container:";
 
-    /// <summary>The container a "container:NAME" mode names (NAME after the prefix), which must exist.</summary>
-    ContainerRecord JoinedContainer(string mode)
+    /// <summary>NAME (or ID) of a "container:NAME" mode; null for any other mode.</summary>
+    internal static string? JoinedId(string mode) => mode.StartsWith(JoinedPrefix, StringComparison.Ordinal) ? mode[JoinedPrefix.Length..] : null;
+
+    /// <summary>The container a "container:NAME" mode names (<paramref name="name"/>, see <see cref="JoinedId"/>), which must exist.</summary>
+    ContainerRecord JoinedContainer(string name)
     {
-        string name = mode[JoinedPrefix.Length..];
         if (name.Length == 0) throw new InvalidInputException($"Invalid network mode: invalid container format container:<name|id>");
         return Find(name) ?? throw new NotFoundException($"No such container: {name}");
     }

@@ -157,7 +157,7 @@ public sealed partial class ContainerService
                 ["IPPrefixLen"] = 0,
                 ["MacAddress"] = "",
                 // In another container's network it has none of its own (Docker: an empty object).
-                ["Networks"] = h.NetworkMode.StartsWith(JoinedPrefix, StringComparison.Ordinal) ? new JsonObject()
+                ["Networks"] = JoinedId(h.NetworkMode) is not null ? new JsonObject()
                     : new JsonObject { [h.NetworkMode == "default" ? "bridge" : h.NetworkMode] = new JsonObject { ["IPAddress"] = "", ["Gateway"] = "" } },
             },
         };

@@ -272,8 +272,7 @@ public sealed partial class ContainerService
     /// </summary>
     ContainerRecord? RunningJoinedContainer(string mode, string what)
     {
-        if (!mode.StartsWith(JoinedPrefix, StringComparison.Ordinal)) return null;
-        string id = mode[JoinedPrefix.Length..];
+        if (JoinedId(mode) is not { } id) return null;
         var owner = Find(id) ?? throw new ContainerStartException($"No such container: {id}", 125);
         if (!owner.IsRunning || owner.State.Pid <= 0) // paused counts as running, as in Docker
             throw new ContainerStartException($"cannot join {what} of a non running container: {owner.Id}", 125);
@@ -287,9 +286,8 @@ public sealed partial class ContainerService
     /// </summary>
     string NetworkFilesDirectory(string networkMode, string ownDirectory)
     {
-        for (int depth = 0; depth < 16 && networkMode.StartsWith(JoinedPrefix, StringComparison.Ordinal); depth++)
+        for (int depth = 0; depth < 16 && JoinedId(networkMode) is { } ownerId; depth++)
         {
-            string ownerId = networkMode[JoinedPrefix.Length..];
             ownDirectory = ContainerDirectory(ownerId);
             networkMode = TryGet(ownerId)?.Settings.HostConfig.NetworkMode ?? "";
         }
@@ -314,7 +312,7 @@ public sealed partial class ContainerService
             var networkOwner = RunningJoinedContainer(host.NetworkMode, "network");
             var pidOwner = RunningJoinedContainer(host.PidMode, "PID");
             // In another container's network its /etc files are shared, as Docker does: they describe that network.
-            string files = NetworkFilesDirectory(host.NetworkMode, dir);
+            string files = networkOwner is null ? dir : NetworkFilesDirectory(networkOwner.Settings.HostConfig.NetworkMode, ContainerDirectory(networkOwner.Id));
             string hostsFile = Path.Combine(files, "hosts"), hostnameFile = Path.Combine(files, "hostname"), resolvFile = Path.Combine(files, "resolv.conf");
             if (networkOwner is null)
             {

@@ -109,7 +109,7 @@ public static partial class HostFlagParsers
         if (eq < 0 || !(ipc || net))
             throw new InvalidInputException($"invalid argument \"{value}\" for \"--sysctl\" flag: sysctl '{value}' is not allowed");
         if (net && networkMode == "host") throw new InvalidInputException($"sysctl '{name}' is not allowed in host network mode");
-        if (net && networkMode.StartsWith("container:", StringComparison.Ordinal))
+        if (net && ContainerService.JoinedId(networkMode) is not null)
             throw new InvalidInputException($"sysctl '{name}' is not allowed in container network mode");
         if (ipc && ipcMode == "host") throw new InvalidInputException($"sysctl '{name}' is not allowed in host IPC mode");
         return (name, value[(eq + 1)..]);
@@ -213,7 +213,7 @@ public static partial class HostFlagParsers
     {
         null or "" => "",
         "host" => "host",
-        _ when value.StartsWith("container:", StringComparison.Ordinal) => value,
+        _ when ContainerService.JoinedId(value) is not null => value,
         _ => throw new InvalidInputException($"--pid: invalid PID mode"),
     };
 
@@ -222,7 +222,7 @@ public static partial class HostFlagParsers
     {
         null or "" => "private",
         "private" or "shareable" or "none" or "host" => value,
-        _ when value.StartsWith("container:", StringComparison.Ordinal) => throw NotSupported("--ipc", value),
+        _ when ContainerService.JoinedId(value) is not null => throw NotSupported("--ipc", value),
         _ => throw new InvalidInputException($"invalid IPC mode: {value}"),
     };
 
