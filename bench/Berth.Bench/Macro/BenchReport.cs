@@ -68,7 +68,7 @@ public sealed class BenchReport(IReadOnlyList<ScenarioResult> results, DateTimeO
             set yrange [0:*]
             set xtics rotate by -30
             set bmargin 14
-            set rmargin 12
+            set rmargin 34
             set grid y
             set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 lc rgb "#333333"
             unset key
