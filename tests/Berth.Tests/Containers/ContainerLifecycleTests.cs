@@ -92,6 +92,29 @@ public class ContainerLifecycleTests(BusyboxStore bb) : IClassFixture<BusyboxSto
     }
 
     [Fact]
+    public async Task A_wait_gets_the_exit_code_of_a_container_that_rm_f_removes_while_it_waits()
+    {
+        // The wait polls every 25 ms once it has waited a while; the removal (kill, exit, removal) often fits between two
+        // of its looks, which then find neither the container nor its exit file unless the removal kept its code.
+        // The wait must have found the container before the removal: a first wait, on an exited container, warms its code.
+        string warm = (await bb.OkAsync("run", "-d", "--network", "none", "bb", "sh", "-c", "exit 3")).Trim();
+        Assert.Equal("3\n", await bb.OkAsync("wait", warm));
+        await bb.OkAsync("rm", warm);
+        for (int round = 0; round < 3; round++)
+        {
+            string id = (await bb.OkAsync("run", "-d", "--network", "none", "bb", "sleep", "1000")).Trim();
+            var wait = bb.CliAsync("wait", id);
+            await Task.Delay(500);
+            Assert.False(wait.IsCompleted);
+            await bb.OkAsync("rm", "-f", id);
+            var (code, stdout, stderr) = await wait;
+            Assert.True(code == 0, stderr);
+            Assert.Equal("137\n", stdout);
+            Assert.Equal(137, RemovedExitCodes.Read(Path.Combine(bb.Store.Engine.Containers.Store.RunDirectory, "exits"), id));
+        }
+    }
+
+    [Fact]
     public async Task Pause_unpause_kill_restart_rename_and_names()
     {
         await bb.OkAsync("run", "-d", "--name", "p1", "--network", "none", "bb", "sh", "-c", "trap 'exit 143' TERM; while true; do sleep 0.1; done");

@@ -18,7 +18,8 @@ public sealed partial class ContainerService
         for (int attempt = 0; ; attempt++)
         {
             var current = TryGet(id);
-            if (current is null) return ConmonMonitor.ReadExitCode(ExitDirectory, id) ?? exitCodeIfRemoved?.Invoke() ?? 0;
+            if (current is null)
+                return ConmonMonitor.ReadExitCode(ExitDirectory, id) ?? RemovedExitCodes.Read(ExitDirectory, id) ?? exitCodeIfRemoved?.Invoke() ?? 0;
             if (!current.IsRunning) { Diagnostics.PhaseTimer.Mark("wait: exited"); return current.State.ExitCode; }
             await ExitFileOrDelayAsync(id, attempt, cancellationToken).ConfigureAwait(false);
         }
@@ -303,7 +304,7 @@ public sealed partial class ContainerService
             RootfsMount.Unmount(RootfsPath(current.Id));
             Diagnostics.PhaseTimer.Mark("rm: unmounted");
             MonitorFor(runtime).RemoveSocketLinks(current.Id, ContainerDirectory(current.Id));
-            if (Directory.Exists(ExitDirectory)) File.Delete(Path.Combine(ExitDirectory, current.Id));
+            RemovedExitCodes.Keep(ExitDirectory, current.Id);
             TryDeleteDirectory(PersistDirectory(current.Id));
             _store.Snapshots.RemoveActive(current.Id);
             Diagnostics.PhaseTimer.Mark("rm: snapshot removed");
