@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Berth.Engine.Units;
 
 namespace Berth.Engine.Dockerfile.Instructions;
 
@@ -94,7 +95,7 @@ public sealed record RunMount
                 case "size":
                     if (m.Type != MountType.Tmpfs)
                         throw new FormatException($"unexpected key '{key}' for mount type '{TypeName(m.Type)}'");
-                    m = m with { SizeBytes = ParseRamSize(v) ?? throw new FormatException($"invalid value for {key}: {v}") };
+                    m = m with { SizeBytes = (RamSize.TryParse(v, out long size) ? size : throw new FormatException($"invalid value for {key}: {v}")) };
                     break;
                 case "id": m = m with { Id = v }; break;
                 case "sharing":
@@ -171,29 +172,6 @@ public sealed record RunMount
             if (acc > uint.MaxValue) return null;
         }
         return (uint)acc;
-    }
-
-    // docker/go-units RAMInBytes: number with optional binary-multiplier suffix (k, m, g, … with optional b/ib).
-    private static long? ParseRamSize(string v)
-    {
-        string s = v.Trim().ToLowerInvariant();
-        int i = 0;
-        while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.')) i++;
-        if (i == 0 || !double.TryParse(s[..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double n)) return null;
-        string unit = s[i..].Trim();
-        double mult = unit switch
-        {
-            "" or "b" => 1,
-            "k" or "kb" or "kib" => 1024,
-            "m" or "mb" or "mib" => 1024d * 1024,
-            "g" or "gb" or "gib" => 1024d * 1024 * 1024,
-            "t" or "tb" or "tib" => 1024d * 1024 * 1024 * 1024,
-            "p" or "pb" or "pib" => 1024d * 1024 * 1024 * 1024 * 1024,
-            _ => -1,
-        };
-        if (mult < 0) return null;
-        double bytes = n * mult;
-        return bytes > long.MaxValue ? null : (long)bytes;
     }
 
     // RFC 4180 fields: commas separate, a field may be "quoted" with "" for a quote.

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Berth.Engine.Units;
 
 namespace Berth.Engine.Services.Containers;
 
@@ -43,28 +44,9 @@ public static class RunFlagParsers
     }
 
     /// <summary>docker/go-units RAMInBytes: "64m", "1g", "512k", "100" (bytes); units are powers of 1024.</summary>
-    public static long SizeInBytes(string value, string flag)
-    {
-        string text = value.Trim().ToLowerInvariant();
-        int end = 0;
-        while (end < text.Length && (char.IsAsciiDigit(text[end]) || text[end] == '.')) end++;
-        string unit = text[end..];
-        if (unit.EndsWith('b') && unit.Length > 1) unit = unit[..^1];
-        if (unit.EndsWith("ib", StringComparison.Ordinal)) unit = unit[..^2];
-        long multiplier = unit switch
-        {
-            "" or "b" => 1L,
-            "k" => 1L << 10,
-            "m" => 1L << 20,
-            "g" => 1L << 30,
-            "t" => 1L << 40,
-            "p" => 1L << 50,
-            _ => -1,
-        };
-        if (end == 0 || multiplier < 0 || !double.TryParse(text[..end], NumberStyles.Float, CultureInfo.InvariantCulture, out double number))
-            throw new InvalidInputException($"invalid argument \"{value}\" for \"{flag}\" flag: invalid size: '{value}'");
-        return (long)(number * multiplier);
-    }
+    public static long SizeInBytes(string value, string flag) =>
+        RamSize.TryParse(value, out long bytes) ? bytes
+        : throw new InvalidInputException($"invalid argument \"{value}\" for \"{flag}\" flag: invalid size: '{value}'");
 
     /// <summary>`--cpus 1.5` as billionths of a CPU.</summary>
     public static long NanoCpus(string value)
