@@ -29,6 +29,12 @@ public static class JsonValues
     public static int Int32(ref Utf8JsonReader reader) =>
         reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int value) ? value : throw Unexpected(ref reader, "a 32-bit integer");
 
+    public static ushort UInt16(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetUInt16(out ushort value) ? value : throw Unexpected(ref reader, "a 16-bit unsigned integer");
+
+    public static ulong UInt64(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetUInt64(out ulong value) ? value : throw Unexpected(ref reader, "an unsigned integer");
+
     public static long? NullableInt64(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.Null ? null : Int64(ref reader);
 
     public static int? NullableInt32(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.Null ? null : Int32(ref reader);

@@ -90,6 +90,8 @@ public sealed record ContainerRunSpec
     public IReadOnlyList<OciDeviceRule> DeviceRules { get; init; } = [];
     /// <summary>--oom-kill-disable.</summary>
     public bool DisableOomKiller { get; init; }
+    /// <summary>--blkio-weight*, --device-{read,write}-{bps,iops}, with the devices' numbers; null when none is set.</summary>
+    public OciBlockIo? BlockIo { get; init; }
     /// <summary><c>--ipc none</c>: no /dev/shm at all.</summary>
     public bool NoShm { get; init; }
 

@@ -228,6 +228,7 @@ public sealed class OciSpecBuilder
             Memory = memory,
             Cpu = cpu,
             Pids = run.PidsLimit is { } p && p != 0 ? new OciPids(p) : null,
+            BlockIo = run.BlockIo,
         };
     }
 

@@ -122,13 +122,15 @@ public sealed record OciResources
     public OciMemory? Memory { get; init; }
     public OciCpu? Cpu { get; init; }
     public OciPids? Pids { get; init; }
+    [JsonPropertyName("blockIO")] public OciBlockIo? BlockIo { get; init; }
 
     /// <summary>True when any cgroup limit is set (device rules alone do not count).</summary>
     [JsonIgnore]
     public bool HasLimits =>
         Memory is { } m && (m.Limit is not null || m.Reservation is not null || m.Swap is not null)
         || Cpu is { } c && (c.Shares is not null || c.Quota is not null || c.Period is not null || c.Cpus is not null || c.Mems is not null)
-        || Pids?.Limit is not null;
+        || Pids?.Limit is not null
+        || BlockIo is not null;
 
     public string ToJson() => JsonSerializer.Serialize(this, RuntimeSpecJsonContext.Default.OciResources);
 }
@@ -158,6 +160,23 @@ public sealed record OciCpu
 
 /// <summary>Pids cgroup limit.</summary>
 public sealed record OciPids(long Limit);
+
+/// <summary>Block I/O cgroup settings: a relative weight (10-1000), per device too, and per-device limits.</summary>
+public sealed record OciBlockIo
+{
+    public ushort? Weight { get; init; }
+    public IReadOnlyList<OciWeightDevice>? WeightDevice { get; init; }
+    public IReadOnlyList<OciThrottleDevice>? ThrottleReadBpsDevice { get; init; }
+    public IReadOnlyList<OciThrottleDevice>? ThrottleWriteBpsDevice { get; init; }
+    [JsonPropertyName("throttleReadIOPSDevice")] public IReadOnlyList<OciThrottleDevice>? ThrottleReadIopsDevice { get; init; }
+    [JsonPropertyName("throttleWriteIOPSDevice")] public IReadOnlyList<OciThrottleDevice>? ThrottleWriteIopsDevice { get; init; }
+}
+
+/// <summary>The block I/O weight of one device, by its numbers.</summary>
+public sealed record OciWeightDevice(long Major, long Minor, ushort Weight);
+
+/// <summary>A limit in bytes or operations per second on one device, by its numbers.</summary>
+public sealed record OciThrottleDevice(long Major, long Minor, ulong Rate);
 
 /// <summary>A seccomp filter, already resolved for one container's capabilities and architecture.</summary>
 public sealed record OciSeccomp

@@ -188,8 +188,38 @@ public static class RuntimeSpecJson
             w.WriteNumber("limit", pids.Limit);
             w.WriteEndObject();
         }
+        if (resources.BlockIo is { } blockIo) WriteBlockIo(w, blockIo);
         w.WriteEndObject();
     }
+
+    static void WriteBlockIo(Utf8JsonWriter w, OciBlockIo blockIo)
+    {
+        w.WriteStartObject("blockIO");
+        if (blockIo.Weight is { } weight) w.WriteNumber("weight", weight);
+        Objects(w, "weightDevice", blockIo.WeightDevice, static (w, device) =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("major", device.Major);
+            w.WriteNumber("minor", device.Minor);
+            w.WriteNumber("weight", device.Weight);
+            w.WriteEndObject();
+        });
+        WriteThrottles(w, "throttleReadBpsDevice", blockIo.ThrottleReadBpsDevice);
+        WriteThrottles(w, "throttleWriteBpsDevice", blockIo.ThrottleWriteBpsDevice);
+        WriteThrottles(w, "throttleReadIOPSDevice", blockIo.ThrottleReadIopsDevice);
+        WriteThrottles(w, "throttleWriteIOPSDevice", blockIo.ThrottleWriteIopsDevice);
+        w.WriteEndObject();
+    }
+
+    static void WriteThrottles(Utf8JsonWriter w, string name, IReadOnlyList<OciThrottleDevice>? devices) =>
+        Objects(w, name, devices, static (w, device) =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("major", device.Major);
+            w.WriteNumber("minor", device.Minor);
+            w.WriteNumber("rate", device.Rate);
+            w.WriteEndObject();
+        });
 
     static void WriteSeccomp(Utf8JsonWriter w, OciSeccomp seccomp)
     {

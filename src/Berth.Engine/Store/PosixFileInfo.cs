@@ -19,6 +19,9 @@ static partial class PosixFileInfo
     [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lstat(string path, out StatX86_64 buf);
 
+    [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int stat(string path, out StatX86_64 buf);
+
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     private static partial int fstat(int fd, out StatX86_64 buf);
 
@@ -32,6 +35,26 @@ static partial class PosixFileInfo
         if (lstat(path, out var st) != 0) return false;
         device = (long)st.st_dev; inode = (long)st.st_ino; links = (long)st.st_nlink;
         return true;
+    }
+
+    /// <summary>
+    /// The numbers of the block device at <paramref name="path"/> (through symlinks), or why there are none: the error
+    /// as Go words a failed stat ("stat /dev/x: no such file or directory"), or that the file is no block device.
+    /// </summary>
+    public static (long Major, long Minor)? BlockDeviceNumbers(string path, out string? error)
+    {
+        error = null;
+        if (stat(path, out var st) != 0)
+        {
+            string message = Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+            error = $"stat {path}: {(message.Length > 0 ? char.ToLowerInvariant(message[0]) + message[1..] : message)}";
+            return null;
+        }
+        const uint S_IFMT = 0xF000, S_IFBLK = 0x6000;
+        if ((st.st_mode & S_IFMT) != S_IFBLK) { error = $"{path} is not a block device"; return null; }
+        // glibc's gnu_dev_major / gnu_dev_minor.
+        ulong dev = st.st_rdev;
+        return ((long)(((dev >> 8) & 0xfff) | ((dev >> 32) & 0xfffff000UL)), (long)((dev & 0xff) | ((dev >> 12) & 0xffffff00UL)));
     }
 
     public static bool TryGetOwner(string path, out int uid, out int gid)

@@ -196,6 +196,73 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
         await bb.OkAsync("rm", warned.Stdout.Trim());
     }
 
+    /// <summary>A whole disk of this host (block I/O limits take disks, not partitions): the first that is no loop or RAM device, else loop0.</summary>
+    static (string Path, string Numbers) WholeDisk()
+    {
+        var disks = Directory.GetDirectories("/sys/block").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        string name = disks.FirstOrDefault(d => !d!.StartsWith("loop", StringComparison.Ordinal) && !d.StartsWith("ram", StringComparison.Ordinal) && File.Exists("/dev/" + d))
+            ?? disks.FirstOrDefault(d => d == "loop0") ?? throw new InvalidOperationException("this host has no block device under /sys/block");
+        return ("/dev/" + name, File.ReadAllText($"/sys/block/{name}/dev").Trim());
+    }
+
+    [Fact]
+    public async Task Block_io_limits_reach_the_containers_cgroup_and_inspect_and_what_the_kernel_lacks_is_discarded_with_dockers_warning()
+    {
+        var support = Berth.Engine.Runtime.BlockIoSupport.Host;
+        Assert.True(support.ReadBps && support.WriteIops, "this host's cgroups cannot limit block I/O (no blkio throttle files, or no io controller)");
+        var (disk, numbers) = WholeDisk();
+        string id = (await bb.OkAsync("run", "-d", "--network", "none", "--device-read-bps", disk + ":1mb", "--device-write-iops", disk + ":100", "bb", "sleep", "30")).Trim();
+        try
+        {
+            Assert.Equal($"[{{\"Path\":\"{disk}\",\"Rate\":1048576}}] [] [{{\"Path\":\"{disk}\",\"Rate\":100}}] [] 0", (await bb.OkAsync("inspect", "-f",
+                "{{json .HostConfig.BlkioDeviceReadBps}} {{json .HostConfig.BlkioDeviceWriteBps}} {{json .HostConfig.BlkioDeviceWriteIOps}} {{json .HostConfig.BlkioWeightDevice}} {{.HostConfig.BlkioWeight}}", id)).Trim());
+            if (Berth.Engine.Runtime.CgroupLayout.Mode == Berth.Engine.Runtime.CgroupMode.Unified)
+                Assert.Contains($"{numbers} rbps=1048576 wbps=max riops=max wiops=100", File.ReadAllText($"/sys/fs/cgroup/berth/{id}/io.max"));
+            else
+            {
+                Assert.Equal($"{numbers} 1048576\n", File.ReadAllText($"/sys/fs/cgroup/blkio/berth/{id}/blkio.throttle.read_bps_device"));
+                Assert.Equal($"{numbers} 100\n", File.ReadAllText($"/sys/fs/cgroup/blkio/berth/{id}/blkio.throttle.write_iops_device"));
+            }
+        }
+        finally
+        {
+            await bb.CliAsync("rm", "-f", id);
+        }
+
+        // A weight: kept where the kernel can weigh I/O (a v1 blkio.weight file needs the CFQ or BFQ scheduler), else
+        // discarded with the Docker daemon's warning, out-of-range values too (Docker discards before it checks the range).
+        var weighted = await bb.CliAsync("create", "--blkio-weight", support.Weight ? "300" : "5", "bb", "true");
+        Assert.True(weighted.ExitCode == 0, weighted.Stderr);
+        string created = weighted.Stdout.Trim();
+        const string weightWarning = "WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.\n";
+        Assert.Equal(support.Weight ? "" : weightWarning, weighted.Stderr);
+        Assert.Equal(support.Weight ? "300" : "0", (await bb.OkAsync("inspect", "-f", "{{.HostConfig.BlkioWeight}}", created)).Trim());
+        var updated = await bb.CliAsync("update", "--blkio-weight", "400", created);
+        Assert.Equal(created + "\n" + (support.Weight ? "" : weightWarning[9..]), updated.Stdout);
+        Assert.Equal(support.Weight ? "400" : "0", (await bb.OkAsync("inspect", "-f", "{{.HostConfig.BlkioWeight}}", created)).Trim());
+        await bb.OkAsync("rm", created);
+        if (support.Weight)
+        {
+            var range = await bb.CliAsync("create", "--blkio-weight", "5", "bb", "true");
+            Assert.Equal((125, "Error: Range of blkio weight is from 10 to 1000\n"), (range.ExitCode, range.Stderr));
+        }
+
+        // Bad values fail the create and leave no container behind.
+        string before = await bb.OkAsync("ps", "-aq");
+        foreach (var (args, error) in new[]
+        {
+            (new[] { "--device-read-bps", "/dev/nosuchdisk:1mb" }, "stat /dev/nosuchdisk: no such file or directory"),
+            (new[] { "--device-write-bps", "/dev/null:1mb" }, "/dev/null is not a block device"),
+            (new[] { "--device-read-iops", disk + ":1k" }, $"invalid argument \"{disk}:1k\" for \"--device-read-iops\" flag: invalid rate for device: {disk}:1k. The correct format is <device-path>:<number>. Number must be a positive integer"),
+            (new[] { "--blkio-weight-device", "sda:300" }, "invalid argument \"sda:300\" for \"--blkio-weight-device\" flag: bad format for device path: sda:300"),
+        })
+        {
+            var refused = await bb.CliAsync(["create", .. args, "bb", "true"]);
+            Assert.Equal((125, $"Error: {error}\n"), (refused.ExitCode, refused.Stderr));
+        }
+        Assert.Equal(before, await bb.OkAsync("ps", "-aq"));
+    }
+
     [Fact]
     public async Task Update_changes_a_running_containers_limits_now_and_a_stopped_ones_for_its_next_start()
     {

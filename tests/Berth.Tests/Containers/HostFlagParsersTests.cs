@@ -129,6 +129,44 @@ public class HostFlagParsersTests
     }
 
     [Fact]
+    public void Block_io_flags_are_the_docker_clis_syntax()
+    {
+        Assert.Equal(new BlkioWeightDevice("/dev/sda", 300), HostFlagParsers.WeightDevice("/dev/sda:300"));
+        Assert.Equal(new BlkioWeightDevice("/dev/sda", 0), HostFlagParsers.WeightDevice("/dev/sda:0"));
+        Assert.Equal(new BlkioThrottleDevice("/dev/sda", 1 << 20), HostFlagParsers.ThrottleBpsDevice("/dev/sda:1mb", "--device-read-bps"));
+        Assert.Equal(new BlkioThrottleDevice("/dev/vdb", 1536), HostFlagParsers.ThrottleBpsDevice("/dev/vdb:1.5k", "--device-write-bps"));
+        Assert.Equal(new BlkioThrottleDevice("/dev/sda", 1000), HostFlagParsers.ThrottleIopsDevice("/dev/sda:1000", "--device-read-iops"));
+        // The path ends at the first colon, as the docker CLI cuts it.
+        Assert.Throws<InvalidInputException>(() => HostFlagParsers.ThrottleIopsDevice("/dev/disk/by-id/x:y:7", "--device-write-iops"));
+    }
+
+    [Theory]
+    [InlineData("sda:300", "bad format for device path: sda:300")]
+    [InlineData("/dev/sda", "bad format: /dev/sda")]
+    [InlineData(":300", "bad format: :300")]
+    [InlineData("/dev/sda:5", "invalid weight for device: /dev/sda:5")]
+    [InlineData("/dev/sda:1001", "invalid weight for device: /dev/sda:1001")]
+    [InlineData("/dev/sda:70000", "invalid weight for device: /dev/sda:70000")]
+    [InlineData("/dev/sda:-1", "invalid weight for device: /dev/sda:-1")]
+    public void Bad_weight_devices_get_the_docker_clis_errors(string value, string why) =>
+        Assert.Equal($"invalid argument \"{value}\" for \"--blkio-weight-device\" flag: {why}",
+            Assert.Throws<InvalidInputException>(() => HostFlagParsers.WeightDevice(value)).Message);
+
+    [Fact]
+    public void Bad_throttle_devices_get_the_docker_clis_errors()
+    {
+        const string bps = ". The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb";
+        Assert.Equal("invalid argument \"/dev/sda:1xb\" for \"--device-read-bps\" flag: invalid rate for device: /dev/sda:1xb" + bps,
+            Assert.Throws<InvalidInputException>(() => HostFlagParsers.ThrottleBpsDevice("/dev/sda:1xb", "--device-read-bps")).Message);
+        Assert.Equal("invalid argument \"/dev/sda:-1\" for \"--device-write-bps\" flag: invalid rate for device: /dev/sda:-1" + bps,
+            Assert.Throws<InvalidInputException>(() => HostFlagParsers.ThrottleBpsDevice("/dev/sda:-1", "--device-write-bps")).Message);
+        Assert.Equal("invalid argument \"/dev/sda:1k\" for \"--device-read-iops\" flag: invalid rate for device: /dev/sda:1k. The correct format is <device-path>:<number>. Number must be a positive integer",
+            Assert.Throws<InvalidInputException>(() => HostFlagParsers.ThrottleIopsDevice("/dev/sda:1k", "--device-read-iops")).Message);
+        Assert.Equal("invalid argument \"tmp:1\" for \"--device-write-iops\" flag: bad format for device path: tmp:1",
+            Assert.Throws<InvalidInputException>(() => HostFlagParsers.ThrottleIopsDevice("tmp:1", "--device-write-iops")).Message);
+    }
+
+    [Fact]
     public void Namespace_modes_are_docker_values()
     {
         Assert.Equal("", HostFlagParsers.PidMode(null));

@@ -61,4 +61,27 @@ public class OciSpecHostSettingsTests
         Assert.Contains("\"disableOOMKiller\": true", spec.Linux.Resources.ToJson().Replace("\":true", "\": true"));
         Assert.Null(Build(r => r).Linux!.Resources!.Memory);
     }
+
+    [Fact]
+    public void Block_io_settings_reach_the_resources_under_the_oci_names()
+    {
+        var blockIo = new OciBlockIo
+        {
+            Weight = 300,
+            WeightDevice = [new OciWeightDevice(8, 0, 500)],
+            ThrottleReadBpsDevice = [new OciThrottleDevice(8, 0, 1 << 20)],
+            ThrottleWriteIopsDevice = [new OciThrottleDevice(254, 16, 100)],
+        };
+        var resources = Build(r => r with { BlockIo = blockIo }).Linux!.Resources!;
+        Assert.Same(blockIo, resources.BlockIo);
+        Assert.True(resources.HasLimits);
+        using var json = System.Text.Json.JsonDocument.Parse(resources.ToJson());
+        var written = json.RootElement.GetProperty("blockIO");
+        Assert.Equal(300, written.GetProperty("weight").GetInt32());
+        Assert.Equal(500, written.GetProperty("weightDevice")[0].GetProperty("weight").GetInt32());
+        Assert.Equal(1 << 20, written.GetProperty("throttleReadBpsDevice")[0].GetProperty("rate").GetInt64());
+        Assert.Equal(16, written.GetProperty("throttleWriteIOPSDevice")[0].GetProperty("minor").GetInt64());
+        Assert.False(written.TryGetProperty("throttleReadIOPSDevice", out _));
+        Assert.Null(Build(r => r).Linux!.Resources!.BlockIo);
+    }
 }

@@ -23,7 +23,7 @@ public class RuntimeSpecJsonTests
         {
             Process = new OciProcess { User = new OciUser(), Args = ["true"], Cwd = "/" },
             Root = new OciRoot("rootfs"),
-            Linux = new OciLinux { Resources = new OciResources { Memory = new OciMemory(), Cpu = new OciCpu() }, Namespaces = [new OciNamespace("pid")] },
+            Linux = new OciLinux { Resources = new OciResources { Memory = new OciMemory(), Cpu = new OciCpu(), BlockIo = new OciBlockIo() }, Namespaces = [new OciNamespace("pid")] },
         };
         Assert.Equal(JsonSerializer.Serialize(spec, RuntimeSpecJsonContext.Default.RuntimeSpec), RuntimeSpecJson.Write(spec));
         Assert.Equal(JsonSerializer.Serialize(new RuntimeSpec(), RuntimeSpecJsonContext.Default.RuntimeSpec), RuntimeSpecJson.Write(new RuntimeSpec()));

@@ -17,6 +17,7 @@ public static class RecordFiller
         if (type == typeof(string)) return $"{name} <é&'\"\\>";
         if (type == typeof(bool)) return true;
         if (type == typeof(int)) return name.Length + 7;
+        if (type == typeof(ushort)) return (ushort)(name.Length + 60_000);
         if (type == typeof(uint)) return (uint)name.Length + 3_000_000_000u;
         if (type == typeof(long)) return (long)name.Length * 1_000_000_007L;
         if (type == typeof(ulong)) return (ulong)name.Length + 18_000_000_000_000_000_000UL;

@@ -16,7 +16,8 @@ public static class CommandLineSplitter
         "--health-cmd", "--health-interval", "--health-retries", "--health-start-interval", "--health-start-period", "--health-timeout",
         "--add-host", "--dns", "--dns-search", "--dns-option", "--dns-opt", "--ulimit", "--sysctl", "--shm-size", "--cpu-shares", "-c",
         "--cpuset-cpus", "--cpuset-mems", "--pid", "--ipc", "--uts", "--expose", "--memory-swap", "--memory-reservation",
-        "--restart", "--mount", "--device", "--device-cgroup-rule",
+        "--restart", "--mount", "--device", "--device-cgroup-rule", "--blkio-weight", "--blkio-weight-device",
+        "--device-read-bps", "--device-write-bps", "--device-read-iops", "--device-write-iops",
     ];
 
     /// <summary>The options of `run`/`create` this splitter knows to take a value (a test holds it to RunOptions).</summary>

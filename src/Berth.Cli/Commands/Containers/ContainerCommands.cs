@@ -54,13 +54,21 @@ public static class ContainerCommands
             try
             {
                 foreach (var warning in options.Warnings(parse)) context.Error.WriteLine(warning);
-                var container = await context.Engine.Containers.CreateAsync(options.Request(parse, detach: true), ct);
+                var request = options.Request(parse, detach: true);
+                var container = await context.Engine.Containers.CreateAsync(request, ct);
+                PrintCreateWarnings(context, request);
                 context.Out.WriteLine(container.Id);
                 return 0;
             }
             catch (BerthException e) { return Fail(context, e); }
         });
         return command;
+    }
+
+    /// <summary>The warnings Docker's daemon returns with a created container, as the docker CLI prints them.</summary>
+    static void PrintCreateWarnings(CommandContext context, ContainerCreateRequest request)
+    {
+        foreach (var warning in ContainerService.CreateWarnings(request)) context.Error.WriteLine("WARNING: " + warning);
     }
 
     static Command Run(string name)
@@ -87,6 +95,7 @@ public static class ContainerCommands
             catch (BerthException e) { return Fail(context, e); }
             try { container = await service.CreateAsync(request, ct); Engine.Diagnostics.PhaseTimer.Mark("created"); }
             catch (BerthException e) { return Fail(context, e); }
+            PrintCreateWarnings(context, request);
             try
             {
                 if (background)
@@ -331,10 +340,11 @@ public static class ContainerCommands
         var cpusetCpus = new Option<string?>("--cpuset-cpus") { Description = "CPUs in which to allow execution (0-3, 0,1)" };
         var cpusetMems = new Option<string?>("--cpuset-mems") { Description = "MEMs in which to allow execution (0-3, 0,1)" };
         var pidsLimit = new Option<long?>("--pids-limit") { Description = "Tune container pids limit (set -1 for unlimited)" };
+        var blkioWeight = new Option<ushort?>("--blkio-weight") { Description = "Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)" };
         var restart = new Option<string?>("--restart") { Description = "Restart policy to apply when a container exits" };
         var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
         var command = new Command("update", "Update configuration of one or more containers")
-            { memory, memorySwap, memoryReservation, cpus, cpuShares, cpusetCpus, cpusetMems, pidsLimit, restart, containers };
+            { memory, memorySwap, memoryReservation, cpus, cpuShares, cpusetCpus, cpusetMems, pidsLimit, blkioWeight, restart, containers };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse);
@@ -342,14 +352,23 @@ public static class ContainerCommands
             {
                 Memory = parse.GetValue(memory), MemorySwap = parse.GetValue(memorySwap), MemoryReservation = parse.GetValue(memoryReservation),
                 Cpus = parse.GetValue(cpus), CpuShares = parse.GetValue(cpuShares), CpusetCpus = parse.GetValue(cpusetCpus),
-                CpusetMems = parse.GetValue(cpusetMems), PidsLimit = parse.GetValue(pidsLimit), Restart = parse.GetValue(restart),
+                CpusetMems = parse.GetValue(cpusetMems), PidsLimit = parse.GetValue(pidsLimit), BlkioWeight = parse.GetValue(blkioWeight),
+                Restart = parse.GetValue(restart),
             };
             if (request.IsEmpty)
             {
                 context.Error.WriteLine("Error: you must provide one or more flags when using this command");
                 return 1;
             }
-            return await ForEach(context, parse.GetValue(containers)!, async n => { await context.Engine.Containers.UpdateAsync(n, request, ct); context.Out.WriteLine(n); });
+            var warnings = new List<string>();
+            int status = await ForEach(context, parse.GetValue(containers)!, async n =>
+            {
+                warnings.AddRange(await context.Engine.Containers.UpdateAsync(n, request, ct));
+                context.Out.WriteLine(n);
+            });
+            // As the docker CLI: the daemon's warnings after the names, on standard output.
+            if (warnings.Count > 0) context.Out.WriteLine(string.Join('\n', warnings));
+            return status;
         });
         return command;
     }

@@ -68,6 +68,12 @@ public sealed class RunOptions
     public readonly Option<string[]> Device = new("--device") { Description = "Add a host device to the container (host[:container][:rwm])" };
     public readonly Option<string[]> DeviceCgroupRule = new("--device-cgroup-rule") { Description = "Add a rule to the cgroup allowed devices list (\"c 1:3 rwm\")" };
     public readonly Option<bool> OomKillDisable = new("--oom-kill-disable") { Description = "Disable OOM Killer" };
+    public readonly Option<ushort> BlkioWeight = new("--blkio-weight") { Description = "Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)" };
+    public readonly Option<string[]> BlkioWeightDevice = new("--blkio-weight-device") { Description = "Block IO weight (relative device weight) (DEVICE:WEIGHT)" };
+    public readonly Option<string[]> DeviceReadBps = new("--device-read-bps") { Description = "Limit read rate (bytes per second) from a device (DEVICE:RATE, e.g. /dev/sda:1mb)" };
+    public readonly Option<string[]> DeviceWriteBps = new("--device-write-bps") { Description = "Limit write rate (bytes per second) to a device (DEVICE:RATE)" };
+    public readonly Option<string[]> DeviceReadIops = new("--device-read-iops") { Description = "Limit read rate (IO per second) from a device (DEVICE:NUMBER)" };
+    public readonly Option<string[]> DeviceWriteIops = new("--device-write-iops") { Description = "Limit write rate (IO per second) to a device (DEVICE:NUMBER)" };
     public readonly Argument<string> Image = new("IMAGE");
     public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
 
@@ -77,7 +83,8 @@ public sealed class RunOptions
                      PidsLimit, CapAdd, CapDrop, SecurityOpt, Privileged, Init, Label, StopSignal, StopTimeout, Runtime, Publish, Tty, Interactive, Remove,
                      HealthCmd, HealthInterval, HealthRetries, HealthStartInterval, HealthStartPeriod, HealthTimeout, NoHealthcheck,
                      AddHost, Dns, DnsSearch, DnsOption, Ulimit, Sysctl, ShmSize, CpuShares, CpusetCpus, CpusetMems, Pid, Ipc, Uts,
-                     Expose, PublishAll, MemorySwap, MemoryReservation, Restart, Mount, Device, DeviceCgroupRule, OomKillDisable })
+                     Expose, PublishAll, MemorySwap, MemoryReservation, Restart, Mount, Device, DeviceCgroupRule, OomKillDisable,
+                     BlkioWeight, BlkioWeightDevice, DeviceReadBps, DeviceWriteBps, DeviceReadIops, DeviceWriteIops })
             command.Add(o);
         command.Add(Image);
         command.Add(Command);
@@ -154,5 +161,11 @@ public sealed class RunOptions
         Devices = parse.GetValue(Device) ?? [],
         DeviceCgroupRules = parse.GetValue(DeviceCgroupRule) ?? [],
         OomKillDisable = parse.GetValue(OomKillDisable),
+        BlkioWeight = parse.GetValue(BlkioWeight),
+        BlkioWeightDevices = parse.GetValue(BlkioWeightDevice) ?? [],
+        DeviceReadBps = parse.GetValue(DeviceReadBps) ?? [],
+        DeviceWriteBps = parse.GetValue(DeviceWriteBps) ?? [],
+        DeviceReadIops = parse.GetValue(DeviceReadIops) ?? [],
+        DeviceWriteIops = parse.GetValue(DeviceWriteIops) ?? [],
     };
 }

@@ -86,6 +86,18 @@ public sealed record ContainerCreateRequest
     public IReadOnlyList<string> DeviceCgroupRules { get; init; } = [];
     /// <summary>--oom-kill-disable.</summary>
     public bool OomKillDisable { get; init; }
+    /// <summary>--blkio-weight (10-1000, 0 for none).</summary>
+    public ushort BlkioWeight { get; init; }
+    /// <summary>--blkio-weight-device values as typed ("/dev/sda:300").</summary>
+    public IReadOnlyList<string> BlkioWeightDevices { get; init; } = [];
+    /// <summary>--device-read-bps values as typed ("/dev/sda:1mb").</summary>
+    public IReadOnlyList<string> DeviceReadBps { get; init; } = [];
+    /// <summary>--device-write-bps values as typed.</summary>
+    public IReadOnlyList<string> DeviceWriteBps { get; init; } = [];
+    /// <summary>--device-read-iops values as typed ("/dev/sda:1000").</summary>
+    public IReadOnlyList<string> DeviceReadIops { get; init; } = [];
+    /// <summary>--device-write-iops values as typed.</summary>
+    public IReadOnlyList<string> DeviceWriteIops { get; init; } = [];
     /// <summary>--restart as typed.</summary>
     public string? Restart { get; init; }
 }

@@ -227,6 +227,7 @@ public sealed partial class ContainerService
             Mounts = mounts,
             Ports = ports,
         };
+        if (HasBlockIoFlags(request)) settings = settings with { HostConfig = BlockIoLimits.Apply(settings.HostConfig, request, BlockIoSupport.Host) };
 
         Diagnostics.PhaseTimer.Mark("create: settings built");
         var chains = _store.Metadata.ImageLayers(imageId).Select(l => l.ChainId).ToList();
@@ -329,5 +330,21 @@ public sealed partial class ContainerService
         try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
+    }
+
+    static bool HasBlockIoFlags(ContainerCreateRequest request) =>
+        request.BlkioWeight > 0 || request.BlkioWeightDevices.Count > 0 || request.DeviceReadBps.Count > 0
+        || request.DeviceWriteBps.Count > 0 || request.DeviceReadIops.Count > 0 || request.DeviceWriteIops.Count > 0;
+
+    /// <summary>
+    /// What Docker's daemon warns of when it creates a container from <paramref name="request"/> (its create's Warnings,
+    /// which the docker CLI prints): settings this machine's cgroups cannot apply, which the create leaves out.
+    /// </summary>
+    public static IEnumerable<string> CreateWarnings(ContainerCreateRequest request)
+    {
+        if (request.OomKillDisable && CgroupLayout.Mode == CgroupMode.Unified)
+            yield return "Your kernel does not support OomKillDisable. OomKillDisable discarded.";
+        if (HasBlockIoFlags(request))
+            foreach (var warning in BlockIoLimits.Warnings(request, BlockIoSupport.Host)) yield return warning;
     }
 }

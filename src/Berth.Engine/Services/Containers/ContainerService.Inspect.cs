@@ -96,6 +96,12 @@ public sealed partial class ContainerService
             ["PidsLimit"] = h.PidsLimit,
             ["OomKillDisable"] = h.OomKillDisable,
             ["DeviceCgroupRules"] = h.DeviceCgroupRules.Count > 0 ? Strings(h.DeviceCgroupRules) : null,
+            ["BlkioWeight"] = h.BlkioWeight,
+            ["BlkioWeightDevice"] = new JsonArray(h.BlkioWeightDevice.Select(d => (JsonNode)new JsonObject { ["Path"] = d.Path, ["Weight"] = d.Weight }).ToArray()),
+            ["BlkioDeviceReadBps"] = Throttles(h.BlkioDeviceReadBps),
+            ["BlkioDeviceWriteBps"] = Throttles(h.BlkioDeviceWriteBps),
+            ["BlkioDeviceReadIOps"] = Throttles(h.BlkioDeviceReadIOps),
+            ["BlkioDeviceWriteIOps"] = Throttles(h.BlkioDeviceWriteIOps),
             ["Init"] = h.Init ? true : null,
             ["Devices"] = new JsonArray(h.Devices.Select(d => (JsonNode)new JsonObject
             {
@@ -162,6 +168,9 @@ public sealed partial class ContainerService
             },
         };
     }
+
+    static JsonArray Throttles(IEnumerable<BlkioThrottleDevice> devices) =>
+        new(devices.Select(d => (JsonNode)new JsonObject { ["Path"] = d.Path, ["Rate"] = d.Rate }).ToArray());
 
     static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
 }

@@ -401,6 +401,7 @@ public sealed partial class ContainerService
         PidsLimit = host.PidsLimit,
         DeviceRules = [.. host.DeviceCgroupRules.Select(HostFlagParsers.DeviceCgroupRule)],
         DisableOomKiller = host.OomKillDisable,
+        BlockIo = BlockIoLimits.ForRuntime(host),
     };
 
     /// <summary>A --ulimit as the runtime's rlimit: RLIMIT_ and the name in upper case, -1 as unlimited.</summary>

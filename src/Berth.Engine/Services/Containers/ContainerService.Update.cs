@@ -13,6 +13,7 @@ public sealed record ContainerUpdateRequest
     public string? CpusetCpus { get; init; }
     public string? CpusetMems { get; init; }
     public long? PidsLimit { get; init; }
+    public ushort? BlkioWeight { get; init; }
     public string? Restart { get; init; }
 
     public bool IsEmpty => this == new ContainerUpdateRequest();
@@ -22,9 +23,10 @@ public sealed partial class ContainerService
 {
     /// <summary>
     /// `update`: new cgroup limits and restart policy, checked as create checks them against the container's other
-    /// settings; recorded for its next start and, for a running container, applied now by the runtime.
+    /// settings; recorded for its next start and, for a running container, applied now by the runtime. Returns the
+    /// Docker daemon's warnings (a block I/O weight the machine cannot apply is left out).
     /// </summary>
-    public async Task UpdateAsync(string nameOrId, ContainerUpdateRequest request, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> UpdateAsync(string nameOrId, ContainerUpdateRequest request, CancellationToken cancellationToken = default)
     {
         if (request.IsEmpty) throw new InvalidInputException("you must provide one or more flags when using this command");
         string id = Get(nameOrId).Id;
@@ -34,6 +36,15 @@ public sealed partial class ContainerService
         var restart = request.Restart is null ? host.RestartPolicy : RestartPolicies.Parse(request.Restart);
         if (request.Restart is not null && host.AutoRemove && restart.Name != "no")
             throw new InvalidInputException("Restart policy cannot be updated because AutoRemove is enabled for the container");
+        var warnings = new List<string>();
+        ushort blkioWeight = host.BlkioWeight;
+        if (request.BlkioWeight is { } weight)
+        {
+            if (weight > 0 && !BlockIoSupport.Host.Weight)
+                warnings.Add("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.");
+            else if (weight is > 0 and (< 10 or > 1000)) throw new InvalidInputException("Range of blkio weight is from 10 to 1000");
+            else if (weight > 0) blkioWeight = weight;
+        }
         var updated = host with
         {
             Memory = request.Memory is { } m ? RunFlagParsers.MemoryBytes(m) : host.Memory,
@@ -44,6 +55,7 @@ public sealed partial class ContainerService
             CpusetCpus = request.CpusetCpus is { } set ? HostFlagParsers.CpusetCpus(set) : host.CpusetCpus,
             CpusetMems = request.CpusetMems is { } mems ? HostFlagParsers.CpusetMems(mems) : host.CpusetMems,
             PidsLimit = request.PidsLimit ?? host.PidsLimit,
+            BlkioWeight = blkioWeight,
             RestartPolicy = restart,
         };
         RunFlagParsers.CheckMemory(updated.Memory, updated.MemorySwap, updated.MemoryReservation);
@@ -53,5 +65,6 @@ public sealed partial class ContainerService
             await RuntimeOf(container).UpdateAsync(container.Id, limits, cancellationToken).ConfigureAwait(false);
         }
         _store.Metadata.SetContainerSettings(container.Id, (container.Settings with { HostConfig = updated }).ToJson());
+        return warnings;
     }
 }

@@ -77,6 +77,18 @@ public sealed record HostSettings
     public IReadOnlyList<string> DeviceCgroupRules { get; init; } = [];
     /// <summary>--oom-kill-disable: the kernel's OOM killer spares the container at its memory limit (cgroup v1 only).</summary>
     public bool OomKillDisable { get; init; }
+    /// <summary>--blkio-weight: the container's relative block I/O weight (10-1000), 0 for none.</summary>
+    public ushort BlkioWeight { get; init; }
+    /// <summary>--blkio-weight-device: relative weights on single devices.</summary>
+    public IReadOnlyList<BlkioWeightDevice> BlkioWeightDevice { get; init; } = [];
+    /// <summary>--device-read-bps: bytes per second read from single devices.</summary>
+    public IReadOnlyList<BlkioThrottleDevice> BlkioDeviceReadBps { get; init; } = [];
+    /// <summary>--device-write-bps: bytes per second written to single devices.</summary>
+    public IReadOnlyList<BlkioThrottleDevice> BlkioDeviceWriteBps { get; init; } = [];
+    /// <summary>--device-read-iops: reads per second from single devices.</summary>
+    public IReadOnlyList<BlkioThrottleDevice> BlkioDeviceReadIOps { get; init; } = [];
+    /// <summary>--device-write-iops: writes per second to single devices.</summary>
+    public IReadOnlyList<BlkioThrottleDevice> BlkioDeviceWriteIOps { get; init; } = [];
     /// <summary>--restart: what conmon's exit command does when the container's process ends (see <see cref="RestartPolicies"/>).</summary>
     public ContainerRestartPolicy RestartPolicy { get; init; } = ContainerRestartPolicy.None;
 
@@ -91,6 +103,12 @@ public sealed record ContainerRestartPolicy(string Name, int MaximumRetryCount)
 
 /// <summary>One --device: a host device node, where it appears in the container, and the cgroup access (r, w, m).</summary>
 public sealed record ContainerDevice(string PathOnHost, string PathInContainer, string CgroupPermissions);
+
+/// <summary>A block device's relative I/O weight, Docker's WeightDevice (0 lets the container's weight apply).</summary>
+public sealed record BlkioWeightDevice(string Path, ushort Weight);
+
+/// <summary>A limit on a block device in bytes or operations per second, Docker's ThrottleDevice.</summary>
+public sealed record BlkioThrottleDevice(string Path, ulong Rate);
 
 /// <summary>One --ulimit: a resource name as Docker spells it (nofile, nproc, ...) and its limits, -1 for unlimited.</summary>
 public sealed record ContainerUlimit(string Name, long Soft, long Hard);

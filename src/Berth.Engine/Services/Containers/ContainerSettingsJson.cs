@@ -119,6 +119,18 @@ public static class ContainerSettingsJson
         });
         StringsUnlessNull(writer, "DeviceCgroupRules", host.DeviceCgroupRules);
         writer.WriteBoolean("OomKillDisable", host.OomKillDisable);
+        writer.WriteNumber("BlkioWeight", host.BlkioWeight);
+        Objects(writer, "BlkioWeightDevice", host.BlkioWeightDevice, static (w, device) =>
+        {
+            w.WriteStartObject();
+            StringUnlessNull(w, "Path", device.Path);
+            w.WriteNumber("Weight", device.Weight);
+            w.WriteEndObject();
+        });
+        WriteThrottles(writer, "BlkioDeviceReadBps", host.BlkioDeviceReadBps);
+        WriteThrottles(writer, "BlkioDeviceWriteBps", host.BlkioDeviceWriteBps);
+        WriteThrottles(writer, "BlkioDeviceReadIOps", host.BlkioDeviceReadIOps);
+        WriteThrottles(writer, "BlkioDeviceWriteIOps", host.BlkioDeviceWriteIOps);
         if (host.RestartPolicy is { } restart)
         {
             writer.WriteStartObject("RestartPolicy");
@@ -127,6 +139,49 @@ public static class ContainerSettingsJson
             writer.WriteEndObject();
         }
         writer.WriteEndObject();
+    }
+
+    static void WriteThrottles(Utf8JsonWriter writer, string name, IReadOnlyList<BlkioThrottleDevice> devices) =>
+        Objects(writer, name, devices, static (w, device) =>
+        {
+            w.WriteStartObject();
+            StringUnlessNull(w, "Path", device.Path);
+            w.WriteNumber("Rate", device.Rate);
+            w.WriteEndObject();
+        });
+
+    static BlkioWeightDevice ReadWeightDevice(ref Utf8JsonReader reader)
+    {
+        JsonValues.StartObject(ref reader);
+        string? path = null;
+        ushort weight = 0;
+        while (JsonValues.NextPropertyKey(ref reader) is { } property)
+        {
+            switch (property)
+            {
+                case "PATH": path = JsonValues.String(ref reader); break;
+                case "WEIGHT": weight = JsonValues.UInt16(ref reader); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new BlkioWeightDevice(path!, weight);
+    }
+
+    static BlkioThrottleDevice ReadThrottleDevice(ref Utf8JsonReader reader)
+    {
+        JsonValues.StartObject(ref reader);
+        string? path = null;
+        ulong rate = 0;
+        while (JsonValues.NextPropertyKey(ref reader) is { } property)
+        {
+            switch (property)
+            {
+                case "PATH": path = JsonValues.String(ref reader); break;
+                case "RATE": rate = JsonValues.UInt64(ref reader); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new BlkioThrottleDevice(path!, rate);
     }
 
     static ContainerDevice ReadDevice(ref Utf8JsonReader reader)
@@ -224,6 +279,12 @@ public static class ContainerSettingsJson
         var devices = defaults.Devices;
         var deviceCgroupRules = defaults.DeviceCgroupRules;
         var oomKillDisable = defaults.OomKillDisable;
+        var blkioWeight = defaults.BlkioWeight;
+        var blkioWeightDevice = defaults.BlkioWeightDevice;
+        var blkioDeviceReadBps = defaults.BlkioDeviceReadBps;
+        var blkioDeviceWriteBps = defaults.BlkioDeviceWriteBps;
+        var blkioDeviceReadIOps = defaults.BlkioDeviceReadIOps;
+        var blkioDeviceWriteIOps = defaults.BlkioDeviceWriteIOps;
         var restartPolicy = defaults.RestartPolicy;
         while (JsonValues.NextPropertyKey(ref reader) is { } name)
         {
@@ -262,6 +323,12 @@ public static class ContainerSettingsJson
                 case "DEVICES": devices = ReadList(ref reader, ReadDevice)!; break;
                 case "DEVICECGROUPRULES": deviceCgroupRules = JsonValues.StringList(ref reader) ?? []; break;
                 case "OOMKILLDISABLE": oomKillDisable = JsonValues.Boolean(ref reader); break;
+                case "BLKIOWEIGHT": blkioWeight = JsonValues.UInt16(ref reader); break;
+                case "BLKIOWEIGHTDEVICE": blkioWeightDevice = ReadList(ref reader, ReadWeightDevice)!; break;
+                case "BLKIODEVICEREADBPS": blkioDeviceReadBps = ReadList(ref reader, ReadThrottleDevice)!; break;
+                case "BLKIODEVICEWRITEBPS": blkioDeviceWriteBps = ReadList(ref reader, ReadThrottleDevice)!; break;
+                case "BLKIODEVICEREADIOPS": blkioDeviceReadIOps = ReadList(ref reader, ReadThrottleDevice)!; break;
+                case "BLKIODEVICEWRITEIOPS": blkioDeviceWriteIOps = ReadList(ref reader, ReadThrottleDevice)!; break;
                 case "RESTARTPOLICY": restartPolicy = ReadRestartPolicy(ref reader)!; break;
                 default: reader.Skip(); break;
             }
@@ -301,6 +368,12 @@ public static class ContainerSettingsJson
             Devices = devices,
             DeviceCgroupRules = deviceCgroupRules,
             OomKillDisable = oomKillDisable,
+            BlkioWeight = blkioWeight,
+            BlkioWeightDevice = blkioWeightDevice,
+            BlkioDeviceReadBps = blkioDeviceReadBps,
+            BlkioDeviceWriteBps = blkioDeviceWriteBps,
+            BlkioDeviceReadIOps = blkioDeviceReadIOps,
+            BlkioDeviceWriteIOps = blkioDeviceWriteIOps,
             RestartPolicy = restartPolicy,
         };
     }

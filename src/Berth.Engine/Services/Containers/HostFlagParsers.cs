@@ -206,6 +206,52 @@ public static partial class HostFlagParsers
     [GeneratedRegex(@"^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$")]
     private static partial Regex DeviceCgroupRuleSyntax();
 
+    /// <summary>
+    /// `--blkio-weight-device /dev/sda:300` (docker/cli ValidateWeightDevice): a path under /dev/ and a weight of 10 to
+    /// 1000, or 0.
+    /// </summary>
+    public static BlkioWeightDevice WeightDevice(string value)
+    {
+        string path = DevicePathOf(value, "--blkio-weight-device");
+        if (!ushort.TryParse(value.AsSpan(path.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out ushort weight) || weight is > 0 and (< 10 or > 1000))
+            throw BadFlag(value, "--blkio-weight-device", $"invalid weight for device: {value}");
+        return new BlkioWeightDevice(path, weight);
+    }
+
+    /// <summary>
+    /// `--device-read-bps /dev/sda:1mb`, `--device-write-bps` (docker/cli ValidateThrottleBpsDevice): a path under /dev/
+    /// and a rate in bytes per second, with go-units' binary suffixes.
+    /// </summary>
+    public static BlkioThrottleDevice ThrottleBpsDevice(string value, string flag)
+    {
+        string path = DevicePathOf(value, flag);
+        if (!Units.RamSize.TryParse(value[(path.Length + 1)..], out long rate) || rate < 0)
+            throw BadFlag(value, flag, $"invalid rate for device: {value}. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb");
+        return new BlkioThrottleDevice(path, (ulong)rate);
+    }
+
+    /// <summary>`--device-read-iops /dev/sda:1000`, `--device-write-iops` (docker/cli ValidateThrottleIOpsDevice): a path under /dev/ and a number.</summary>
+    public static BlkioThrottleDevice ThrottleIopsDevice(string value, string flag)
+    {
+        string path = DevicePathOf(value, flag);
+        if (!ulong.TryParse(value.AsSpan(path.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out ulong rate))
+            throw BadFlag(value, flag, $"invalid rate for device: {value}. The correct format is <device-path>:<number>. Number must be a positive integer");
+        return new BlkioThrottleDevice(path, rate);
+    }
+
+    /// <summary>The path before the first colon of a block I/O flag's value, which must be under /dev/.</summary>
+    static string DevicePathOf(string value, string flag)
+    {
+        int colon = value.IndexOf(':');
+        if (colon <= 0) throw BadFlag(value, flag, $"bad format: {value}");
+        string path = value[..colon];
+        if (!path.StartsWith("/dev/", StringComparison.Ordinal)) throw BadFlag(value, flag, $"bad format for device path: {value}");
+        return path;
+    }
+
+    /// <summary>The docker CLI's wording for a flag value its parser refused.</summary>
+    static InvalidInputException BadFlag(string value, string flag, string why) => new($"invalid argument \"{value}\" for \"{flag}\" flag: {why}");
+
     static bool IsDeviceMode(string mode) => mode.Length is > 0 and <= 3 && mode.All(c => c is 'r' or 'w' or 'm') && mode.Distinct().Count() == mode.Length;
 
     /// <summary>`--pid`: "", "host" or "container:NAME" (another container's PID namespace; the name is resolved by create).</summary>
