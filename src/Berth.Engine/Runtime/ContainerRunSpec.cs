@@ -94,6 +94,10 @@ public sealed record ContainerRunSpec
     public OciBlockIo? BlockIo { get; init; }
     /// <summary><c>--ipc none</c>: no /dev/shm at all.</summary>
     public bool NoShm { get; init; }
+    /// <summary><c>--ipc container:NAME</c>: the IPC namespace to join (/proc/PID/ns/ipc of that container's process).</summary>
+    public string? IpcNamespacePath { get; init; }
+    /// <summary>A host directory (a shareable container's tmpfs) bound at /dev/shm instead of a tmpfs of the container's own.</summary>
+    public string? ShmSource { get; init; }
 
     /// <summary>Host path of an init (tini / docker-init) bind-mounted at /sbin/docker-init and run as PID 1 before Args.</summary>
     public string? InitPath { get; init; }

@@ -102,7 +102,7 @@ public sealed class OciSpecBuilder
 
         var namespaces = new List<OciNamespace>();
         if (!run.HostPid) namespaces.Add(new("pid", run.PidNamespacePath));
-        if (!run.HostIpc) namespaces.Add(new("ipc"));
+        if (!run.HostIpc) namespaces.Add(new("ipc", run.IpcNamespacePath));
         if (!run.HostUts) namespaces.Add(new("uts"));
         namespaces.Add(new("mount"));
         if (run.Network != NetworkMode.Host) namespaces.Add(new OciNamespace("network", run.NetworkNamespacePath));
@@ -250,6 +250,7 @@ public sealed class OciSpecBuilder
         };
         // /dev/shm: the host's own with --ipc host (Docker binds it), none with --ipc none, else a tmpfs of --shm-size.
         if (run.HostIpc) mounts.Add(new() { Destination = "/dev/shm", Type = "bind", Source = "/dev/shm", Options = ["rbind", "rw", "rprivate"] });
+        else if (run.ShmSource is { } shared) mounts.Add(new() { Destination = "/dev/shm", Type = "bind", Source = shared, Options = ["rbind", "rw", "rprivate"] });
         else if (!run.NoShm) mounts.Add(new() { Destination = "/dev/shm", Type = "tmpfs", Source = "shm", Options = ["nosuid", "noexec", "nodev", "mode=1777", "size=" + (run.ShmSizeBytes / 1024).ToString(CultureInfo.InvariantCulture) + "k"] });
 
         var user = new List<OciMount>();

@@ -1,6 +1,8 @@
+using Berth.Tests.Runtime;
+
 namespace Berth.Tests.Containers;
 
-/// <summary>`--network container:NAME` and `--pid container:NAME`: a container in another one's namespaces, with Docker's refusals.</summary>
+/// <summary>`--network`, `--pid` and `--ipc container:NAME`: a container in another one's namespaces, with Docker's refusals.</summary>
 public class JoinedNamespaceTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
 {
     [Fact]
@@ -78,5 +80,67 @@ public class JoinedNamespaceTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
         Assert.Contains($"cannot join network of a non running container: {stopped}", stderr);
         Assert.Equal(before, await bb.OkAsync("ps", "-a", "-q")); // the refused --rm run's container went with it
         await bb.OkAsync("rm", stopped);
+    }
+
+    [Fact]
+    public async Task A_container_joins_the_ipc_namespace_and_shm_of_a_shareable_one_through_a_chain()
+    {
+        string owner = (await bb.OkAsync("run", "-d", "--name", "ipc-owner", "--ipc", "shareable", "--shm-size", "8m", "--network", "none", "bb",
+            "sh", "-c", "echo from-owner > /dev/shm/note; sleep 60")).Trim();
+        string shm = Path.Combine(bb.Store.Root, "containers", owner, "shm");
+        try
+        {
+            Assert.True(await TestContainer.WaitUntil(() => File.Exists(Path.Combine(shm, "note"))), "the owner's /dev/shm is the tmpfs in its directory");
+            string ownerIpc = (await bb.OkAsync("exec", "ipc-owner", "readlink", "/proc/self/ns/ipc")).Trim();
+            var (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "--ipc", "container:ipc-owner", "bb", "sh", "-c",
+                "readlink /proc/self/ns/ipc; cat /dev/shm/note; echo from-joiner > /dev/shm/reply; df -k /dev/shm | tail -1");
+            Assert.True(code == 0, stderr);
+            var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal([ownerIpc, "from-owner"], lines[..2]);
+            Assert.Equal("8192", lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]); // the owner's --shm-size
+            Assert.Equal("from-joiner\n", await bb.OkAsync("exec", "ipc-owner", "cat", "/dev/shm/reply"));
+
+            // A joiner can be joined in turn (Docker's ShmPath is the owner's); inspect names the owner by ID.
+            string joined = (await bb.OkAsync("run", "-d", "--name", "ipc-joined", "--network", "none", "--ipc", "container:ipc-owner", "bb", "sleep", "60")).Trim();
+            Assert.Equal($"container:{owner}", (await bb.OkAsync("inspect", "-f", "{{.HostConfig.IpcMode}}", joined)).Trim());
+            (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "--ipc", "container:ipc-joined", "bb", "sh", "-c",
+                "readlink /proc/self/ns/ipc; cat /dev/shm/note");
+            Assert.True(code == 0, stderr);
+            Assert.Equal(ownerIpc + "\nfrom-owner\n", stdout);
+            await bb.OkAsync("rm", "-f", joined);
+
+            var sysctl = await bb.CliAsync("create", "--ipc", "container:ipc-owner", "--sysctl", "kernel.shmmax=1024", "bb", "true");
+            Assert.Equal("Error: sysctl 'kernel.shmmax' is not allowed in container IPC mode\n", sysctl.Stderr);
+        }
+        finally
+        {
+            await bb.CliAsync("rm", "-f", "ipc-owner");
+        }
+        // The owner's tmpfs went with it.
+        Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), l => l.Contains(owner, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Joining_the_ipc_of_a_private_missing_or_stopped_container_is_refused()
+    {
+        string before = await bb.OkAsync("ps", "-a", "-q");
+        string owner = (await bb.OkAsync("run", "-d", "--network", "none", "bb", "sleep", "60")).Trim();
+        try
+        {
+            var refused = await bb.CliAsync("create", "--ipc", "container:" + owner, "bb", "true");
+            Assert.Equal($"Error: container {owner}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)\n", refused.Stderr);
+            var missing = await bb.CliAsync("create", "--ipc", "container:no-such-owner", "bb", "true");
+            Assert.Equal("Error: No such container: no-such-owner\n", missing.Stderr);
+        }
+        finally
+        {
+            await bb.CliAsync("rm", "-f", owner);
+        }
+        string stopped = (await bb.OkAsync("create", "--network", "none", "--ipc", "shareable", "bb", "true")).Trim();
+        var (code, _, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "--ipc", "container:" + stopped, "bb", "true");
+        Assert.NotEqual(0, code);
+        Assert.Contains($"cannot join IPC of a non running container: {stopped}", stderr);
+        await bb.OkAsync("rm", stopped);
+        Assert.Equal(before, await bb.OkAsync("ps", "-a", "-q"));
     }
 }

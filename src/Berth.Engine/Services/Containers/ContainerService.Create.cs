@@ -134,6 +134,12 @@ public sealed partial class ContainerService
         if (request.AutoRemove && restart.Name != "no") throw new InvalidInputException("Conflicting options: --restart and --rm");
         var namespaces = (Pid: HostFlagParsers.PidMode(request.Pid), Ipc: HostFlagParsers.IpcMode(request.Ipc), Uts: HostFlagParsers.UtsMode(request.Uts));
         if (JoinedId(namespaces.Pid) is { } pidOwner) namespaces.Pid = JoinedPrefix + JoinedContainer(pidOwner).Id;
+        if (JoinedId(namespaces.Ipc) is { } ipcOwnerName)
+        {
+            var ipcOwner = JoinedContainer(ipcOwnerName);
+            if (!SharesIpc(ipcOwner.Settings.HostConfig)) throw NonShareableIpc(ipcOwner.Id);
+            namespaces.Ipc = JoinedPrefix + ipcOwner.Id;
+        }
         if (namespaces.Uts == "host" && request.Hostname is not null)
             throw new InvalidInputException("conflicting options: hostname and the UTS mode");
         var extraHosts = request.ExtraHosts.Select(HostFlagParsers.ExtraHost).ToList();
@@ -312,6 +318,15 @@ public sealed partial class ContainerService
         if (name.Length == 0) throw new InvalidInputException($"Invalid network mode: invalid container format container:<name|id>");
         return Find(name) ?? throw new NotFoundException($"No such container: {name}");
     }
+
+    /// <summary>
+    /// Whether others may join the IPC namespace of a container with <paramref name="host"/>: made `--ipc shareable`, or
+    /// itself in such a container's (whose /dev/shm it has), as Docker tells by the container's ShmPath.
+    /// </summary>
+    static bool SharesIpc(HostSettings host) => host.IpcMode == "shareable" || JoinedId(host.IpcMode) is not null;
+
+    static InvalidInputException NonShareableIpc(string id) =>
+        new($"container {id}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)");
 
     /// <summary>Docker's refusals for a container joining another's network: what that network already decides.</summary>
     static void CheckJoinedNetworkFlags(ContainerCreateRequest request)

@@ -185,7 +185,7 @@ public sealed partial class ContainerService
             var runtime = RuntimeOf(container);
             if (!runtime.TryDeleteStopped(container.Id, CgroupDirectories(container.Id)))
                 await TryRuntimeAsync(() => runtime.DeleteAsync(container.Id, force: true, cancellationToken)).ConfigureAwait(false);
-            RootfsMount.Unmount(RootfsPath(container.Id));
+            UnmountRunMounts(container);
             remove = container.Settings.HostConfig.AutoRemove;
         }
         if (remove)
@@ -301,7 +301,7 @@ public sealed partial class ContainerService
             await StopHealthcheckAsync(current.Id).ConfigureAwait(false);
             Diagnostics.PhaseTimer.Mark("rm: helpers stopped");
             // conmon leaves by itself once its container is gone (after running the exit command, which finds nothing to do).
-            RootfsMount.Unmount(RootfsPath(current.Id));
+            UnmountRunMounts(current);
             Diagnostics.PhaseTimer.Mark("rm: unmounted");
             MonitorFor(runtime).RemoveSocketLinks(current.Id, ContainerDirectory(current.Id));
             RemovedExitCodes.Keep(ExitDirectory, current.Id);

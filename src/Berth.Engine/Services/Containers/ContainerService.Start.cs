@@ -116,7 +116,7 @@ public sealed partial class ContainerService
         catch (BerthException e)
         {
             var failure = e as ContainerStartException ?? new ContainerStartException(e.Message, StartFailureCode(e.Message));
-            RootfsMount.Unmount(RootfsPath(fresh.Id));
+            UnmountRunMounts(fresh);
             _store.Metadata.SetContainerState(fresh.Id, fresh.State with { ExitCode = failure.ExitCode, Error = failure.Message });
             throw failure;
         }
@@ -124,7 +124,7 @@ public sealed partial class ContainerService
         {
             // Cancelled while the runtime created the container (conmon and the runtime were killed): whatever it made goes.
             await runtime.DeleteAsync(fresh.Id, force: true, CancellationToken.None).ConfigureAwait(false);
-            RootfsMount.Unmount(RootfsPath(fresh.Id));
+            UnmountRunMounts(fresh);
             throw;
         }
 
@@ -140,7 +140,7 @@ public sealed partial class ContainerService
         {
             await StopPortProxyAsync(fresh.Id).ConfigureAwait(false);
             await runtime.DeleteAsync(fresh.Id, force: true, CancellationToken.None).ConfigureAwait(false);
-            RootfsMount.Unmount(RootfsPath(fresh.Id));
+            UnmountRunMounts(fresh);
             _store.Metadata.SetContainerState(fresh.Id, fresh.State with { ExitCode = StartFailureCode(e.Message), Error = e.Message });
             throw new ContainerStartException(e.Message, StartFailureCode(e.Message));
         }
@@ -311,6 +311,11 @@ public sealed partial class ContainerService
 
             var networkOwner = RunningJoinedContainer(host.NetworkMode, "network");
             var pidOwner = RunningJoinedContainer(host.PidMode, "PID");
+            var ipcOwner = RunningJoinedContainer(host.IpcMode, "IPC");
+            if (ipcOwner is not null && !SharesIpc(ipcOwner.Settings.HostConfig)) throw new ContainerStartException(NonShareableIpc(ipcOwner.Id).Message, 125);
+            string? shmSource = ipcOwner is not null ? IpcShmDirectory(ipcOwner)
+                : host.IpcMode == "shareable" ? ShareableShm.PathIn(dir) : null;
+            if (host.IpcMode == "shareable") ShareableShm.Mount(shmSource!, host.ShmSize > 0 ? host.ShmSize : HostSettings.DefaultShmSize);
             // In another container's network its /etc files are shared, as Docker does: they describe that network.
             string files = networkOwner is null ? dir : NetworkFilesDirectory(networkOwner.Settings.HostConfig.NetworkMode, ContainerDirectory(networkOwner.Id));
             string hostsFile = Path.Combine(files, "hosts"), hostnameFile = Path.Combine(files, "hostname"), resolvFile = Path.Combine(files, "resolv.conf");
@@ -351,6 +356,8 @@ public sealed partial class ContainerService
                 Network = host.NetworkMode switch { "none" => NetworkMode.None, "host" => NetworkMode.Host, _ => NetworkMode.Private },
                 NetworkNamespacePath = networkOwner is null ? null : $"/proc/{networkOwner.State.Pid}/ns/net",
                 PidNamespacePath = pidOwner is null ? null : $"/proc/{pidOwner.State.Pid}/ns/pid",
+                IpcNamespacePath = ipcOwner is null ? null : $"/proc/{ipcOwner.State.Pid}/ns/ipc",
+                ShmSource = shmSource,
                 Binds = binds,
                 Tmpfs = tmpfs,
                 HostsFile = hostsFile,
@@ -383,9 +390,28 @@ public sealed partial class ContainerService
         }
         catch
         {
-            RootfsMount.Unmount(rootfs);
+            UnmountRunMounts(container);
             throw;
         }
+    }
+
+    /// <summary>What a run of <paramref name="container"/> mounts on the host: its root file system and a shareable /dev/shm.</summary>
+    void UnmountRunMounts(ContainerRecord container)
+    {
+        RootfsMount.Unmount(RootfsPath(container.Id));
+        if (container.Settings.HostConfig.IpcMode == "shareable") ShareableShm.Unmount(ShareableShm.PathIn(ContainerDirectory(container.Id)));
+    }
+
+    /// <summary>
+    /// The shared /dev/shm a container joining <paramref name="owner"/>'s IPC binds: the owner's, or, when the owner joined
+    /// another's in turn, that one's, along the chain to the shareable container.
+    /// </summary>
+    string IpcShmDirectory(ContainerRecord owner)
+    {
+        var current = owner;
+        for (int depth = 0; depth < 16 && JoinedId(current.Settings.HostConfig.IpcMode) is { } next; depth++)
+            current = TryGet(next) ?? throw new ContainerStartException($"No such container: {next}", 125);
+        return ShareableShm.PathIn(ContainerDirectory(current.Id));
     }
 
     /// <summary><paramref name="run"/> with the cgroup limits of <paramref name="host"/> (memory, CPU, pids): what start and update apply.</summary>

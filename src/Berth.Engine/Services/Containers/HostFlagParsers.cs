@@ -98,7 +98,7 @@ public static partial class HostFlagParsers
 
     /// <summary>
     /// `--sysctl name=value` (docker/cli ValidateSysctl): only namespaced sysctls, and only those of a namespace the
-    /// container has of its own (net.* not with --network host or container:NAME, the IPC ones not with --ipc host).
+    /// container has of its own (net.* not with --network host or container:NAME, the IPC ones not with --ipc host or container:NAME).
     /// </summary>
     public static (string Name, string Value) Sysctl(string value, string networkMode, string ipcMode)
     {
@@ -112,6 +112,8 @@ public static partial class HostFlagParsers
         if (net && ContainerService.JoinedId(networkMode) is not null)
             throw new InvalidInputException($"sysctl '{name}' is not allowed in container network mode");
         if (ipc && ipcMode == "host") throw new InvalidInputException($"sysctl '{name}' is not allowed in host IPC mode");
+        if (ipc && ContainerService.JoinedId(ipcMode) is not null)
+            throw new InvalidInputException($"sysctl '{name}' is not allowed in container IPC mode");
         return (name, value[(eq + 1)..]);
     }
 
@@ -263,12 +265,15 @@ public static partial class HostFlagParsers
         _ => throw new InvalidInputException($"--pid: invalid PID mode"),
     };
 
-    /// <summary>`--ipc`: "private" (the default), "shareable", "none" or "host".</summary>
+    /// <summary>
+    /// `--ipc`: "private" (the default), "shareable", "none", "host" or "container:NAME" (a shareable container's IPC
+    /// namespace and /dev/shm; the name is resolved by create).
+    /// </summary>
     public static string IpcMode(string? value) => value switch
     {
         null or "" => "private",
         "private" or "shareable" or "none" or "host" => value,
-        _ when ContainerService.JoinedId(value) is not null => throw NotSupported("--ipc", value),
+        _ when ContainerService.JoinedId(value) is not null => value,
         _ => throw new InvalidInputException($"invalid IPC mode: {value}"),
     };
 
@@ -279,7 +284,4 @@ public static partial class HostFlagParsers
         "host" => "host",
         _ => throw new InvalidInputException("--uts: invalid UTS mode"),
     };
-
-    static InvalidInputException NotSupported(string flag, string value) =>
-        new($"{flag} {value}: joining another container's namespace is not supported by Berth yet");
 }
