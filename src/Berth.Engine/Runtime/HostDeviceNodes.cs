@@ -46,20 +46,29 @@ public static class HostDeviceNodes
     }
 
     /// <summary>
-    /// The device nodes at <paramref name="paths"/> (through symlinks, as /dev/disk/by-id/… are), found among
-    /// <see cref="All"/> (read once, and only when there is a path); Docker's error for a path that is none.
+    /// The device nodes `--device HOST:CONTAINER` gives a container (moby's DevicesFromPath): the node at
+    /// <paramref name="pathOnHost"/> (a symlink followed, as /dev/disk/by-id/… are), or, for a directory, every node
+    /// beneath it (symlinks in it skipped), each at <paramref name="pathInContainer"/> plus its path below the directory;
+    /// with their host numbers, permission bits and owner. Docker's error when there is none.
     /// </summary>
-    public static IReadOnlyList<OciDevice> Find(IReadOnlyList<string> paths)
+    public static IReadOnlyList<OciDevice> Expand(string pathOnHost, string pathInContainer)
     {
-        if (paths.Count == 0) return [];
-        var nodes = All();
-        return [.. paths.Select(path =>
+        string Fail(string why) => throw new InvalidInputException($"error gathering device information while adding custom device \"{pathOnHost}\": {why}");
+        if (!Path.Exists(pathOnHost)) Fail("no such file or directory");
+        string real = new FileInfo(pathOnHost).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(pathOnHost);
+        if (Node(real, pathInContainer) is { } single) return [single];
+        var found = new List<OciDevice>();
+        if (Directory.Exists(real))
         {
-            string Fail(string why) => throw new InvalidInputException($"error gathering device information while adding custom device \"{path}\": {why}");
-            if (!Path.Exists(path)) Fail("no such file or directory");
-            string real = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
-            return nodes.FirstOrDefault(d => d.Path == real) ?? throw new InvalidInputException(
-                $"error gathering device information while adding custom device \"{path}\": not a device node");
-        })];
+            var walk = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+            foreach (var entry in Directory.EnumerateFileSystemEntries(real, "*", walk).Order(StringComparer.Ordinal))
+                if (Node(entry, pathInContainer + entry[real.Length..]) is { } node) found.Add(node);
+        }
+        if (found.Count == 0) Fail("not a device node");
+        return found;
     }
+
+    static OciDevice? Node(string path, string pathInContainer) => PosixFileInfo.DeviceNode(path) is { } d
+        ? new OciDevice { Path = pathInContainer, Type = d.Type.ToString(), Major = d.Major, Minor = d.Minor, FileMode = d.Mode, Uid = d.Uid, Gid = d.Gid }
+        : null;
 }

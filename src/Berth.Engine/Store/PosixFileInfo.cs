@@ -50,12 +50,27 @@ static partial class PosixFileInfo
             error = $"stat {path}: {(message.Length > 0 ? char.ToLowerInvariant(message[0]) + message[1..] : message)}";
             return null;
         }
-        const uint S_IFMT = 0xF000, S_IFBLK = 0x6000;
         if ((st.st_mode & S_IFMT) != S_IFBLK) { error = $"{path} is not a block device"; return null; }
-        // glibc's gnu_dev_major / gnu_dev_minor.
-        ulong dev = st.st_rdev;
-        return ((long)(((dev >> 8) & 0xfff) | ((dev >> 32) & 0xfffff000UL)), (long)((dev & 0xff) | ((dev >> 12) & 0xffffff00UL)));
+        return (Major(st.st_rdev), Minor(st.st_rdev));
     }
+
+    /// <summary>
+    /// The device node at <paramref name="path"/> itself (lstat: a symlink is none): 'c' or 'b', its numbers, permission
+    /// bits and owner; null when it is no character or block device or cannot be read.
+    /// </summary>
+    public static (char Type, long Major, long Minor, uint Mode, uint Uid, uint Gid)? DeviceNode(string path)
+    {
+        if (lstat(path, out var st) != 0) return null;
+        char type = (st.st_mode & S_IFMT) switch { S_IFCHR => 'c', S_IFBLK => 'b', _ => '\0' };
+        if (type == '\0') return null;
+        return (type, Major(st.st_rdev), Minor(st.st_rdev), st.st_mode & 0xFFF, st.st_uid, st.st_gid);
+    }
+
+    const uint S_IFMT = 0xF000, S_IFBLK = 0x6000, S_IFCHR = 0x2000;
+
+    // glibc's gnu_dev_major / gnu_dev_minor.
+    static long Major(ulong dev) => (long)(((dev >> 8) & 0xfff) | ((dev >> 32) & 0xfffff000UL));
+    static long Minor(ulong dev) => (long)((dev & 0xff) | ((dev >> 12) & 0xffffff00UL));
 
     public static bool TryGetOwner(string path, out int uid, out int gid)
     {

@@ -156,6 +156,34 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
     }
 
     [Fact]
+    public async Task A_directory_given_to_device_brings_every_node_beneath_it()
+    {
+        using var dir = new Support.TempDirectory();
+        Directory.CreateDirectory(Path.Combine(dir.Path, "sub"));
+        foreach (var (name, minor) in new[] { ("zero", "5"), ("sub/null", "3") })
+        {
+            using var mknod = System.Diagnostics.Process.Start("mknod", ["-m", "666", Path.Combine(dir.Path, name), "c", "1", minor])!;
+            mknod.WaitForExit();
+            Assert.Equal(0, mknod.ExitCode);
+        }
+        File.WriteAllText(Path.Combine(dir.Path, "notes"), "not a device");
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "link"), "/dev/zero"); // symlinks in the directory are skipped, as moby's walk does
+        var (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "--device", dir.Path + ":/dev/mine", "bb", "sh", "-c",
+            "find /dev/mine | sort; head -c 2 /dev/mine/zero | od -An -tx1; echo x > /dev/mine/sub/null && echo written");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("/dev/mine\n/dev/mine/sub\n/dev/mine/sub/null\n/dev/mine/zero\n 00 00\nwritten\n", stdout);
+        // inspect keeps the mapping as given, the directory; its nodes are found at every start.
+        string id = (await bb.OkAsync("create", "--device", dir.Path + ":/dev/mine", "bb", "true")).Trim();
+        Assert.Equal($"[{{\"PathOnHost\":\"{dir.Path}\",\"PathInContainer\":\"/dev/mine\",\"CgroupPermissions\":\"rwm\"}}]",
+            (await bb.OkAsync("inspect", "-f", "{{json .HostConfig.Devices}}", id)).Trim());
+        await bb.OkAsync("rm", id);
+
+        using var empty = new Support.TempDirectory();
+        var refused = await bb.CliAsync("create", "--device", empty.Path, "bb", "true");
+        Assert.Equal((125, $"Error: error gathering device information while adding custom device \"{empty.Path}\": not a device node\n"), (refused.ExitCode, refused.Stderr));
+    }
+
+    [Fact]
     public async Task A_device_cgroup_rule_lets_the_container_open_a_host_node_bound_into_it()
     {
         string device = new[] { "/dev/fuse", "/dev/loop-control" }.FirstOrDefault(File.Exists)

@@ -129,7 +129,7 @@ public sealed partial class ContainerService
 
         var devices = request.Devices.Select(HostFlagParsers.Device).ToList();
         foreach (var rule in request.DeviceCgroupRules) HostFlagParsers.DeviceCgroupRule(rule);
-        HostDeviceNodes.Find([.. devices.Select(d => d.PathOnHost)]);
+        foreach (var device in devices) HostDeviceNodes.Expand(device.PathOnHost, device.PathInContainer);
         var restart = RestartPolicies.Parse(request.Restart);
         if (request.AutoRemove && restart.Name != "no") throw new InvalidInputException("Conflicting options: --restart and --rm");
         var namespaces = (Pid: HostFlagParsers.PidMode(request.Pid), Ipc: HostFlagParsers.IpcMode(request.Ipc), Uts: HostFlagParsers.UtsMode(request.Uts));
