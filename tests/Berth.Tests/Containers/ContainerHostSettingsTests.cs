@@ -368,7 +368,8 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
     /// <summary>What a timed-out wait reports: the container's state, error and files.</summary>
     async Task<string> DiagnosisAsync(string id) =>
         (await bb.OkAsync("inspect", "--format", "{{.State.Status}} count {{.RestartCount}} exit {{.State.ExitCode}} error '{{.State.Error}}' started {{.State.StartedAt}} finished {{.State.FinishedAt}}", id)).Trim()
-        + "; files: " + string.Join(' ', Directory.EnumerateFileSystemEntries(Path.Combine(bb.Store.Root, "containers", id)).Select(Path.GetFileName));
+        + "; files: " + string.Join(' ', Directory.EnumerateFileSystemEntries(Path.Combine(bb.Store.Root, "containers", id)).Select(Path.GetFileName))
+        + "; cleanup.log: " + (File.Exists(Path.Combine(bb.Store.Root, "containers", id, "cleanup.log")) ? File.ReadAllText(Path.Combine(bb.Store.Root, "containers", id, "cleanup.log")) : "none");
 
     static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<Task<string>>? diagnosis = null)
     {

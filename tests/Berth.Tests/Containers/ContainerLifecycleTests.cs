@@ -115,6 +115,21 @@ public class ContainerLifecycleTests(BusyboxStore bb) : IClassFixture<BusyboxSto
     }
 
     [Fact]
+    public async Task A_failed_cleanup_is_recorded_in_the_containers_directory()
+    {
+        string id = (await bb.OkAsync("create", "--network", "none", "bb", "true")).Trim();
+        var containers = bb.Store.Engine.Containers;
+        containers.RecordCleanupFailure(id, new InvalidOperationException("boom"));
+        containers.RecordCleanupFailure(id, new InvalidOperationException("again"));
+        var lines = File.ReadAllLines(Path.Combine(containers.ContainerDirectory(id), "cleanup.log"));
+        Assert.Equal(2, lines.Length);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT.* System.InvalidOperationException: boom$", lines[0]);
+        await bb.OkAsync("rm", id);
+        containers.RecordCleanupFailure(id, new InvalidOperationException("gone")); // no directory any more: nothing to record, no error
+        Assert.False(Directory.Exists(containers.ContainerDirectory(id)));
+    }
+
+    [Fact]
     public async Task Pause_unpause_kill_restart_rename_and_names()
     {
         await bb.OkAsync("run", "-d", "--name", "p1", "--network", "none", "bb", "sh", "-c", "trap 'exit 143' TERM; while true; do sleep 0.1; done");

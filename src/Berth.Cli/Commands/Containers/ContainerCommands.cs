@@ -435,8 +435,18 @@ public static class ContainerCommands
             // A container whose store is gone (a deleted test or benchmark root) leaves nothing to clean up, and its exit
             // command must not make an empty store where there is none.
             if (!Berth.Engine.Store.BerthStore.Exists(parse.GetValue(BerthCli.RootOption))) return 0;
-            await new CommandContext(parse).Engine.Containers.CleanupAsync(parse.GetValue(id)!, ct);
-            return 0;
+            var containers = new CommandContext(parse).Engine.Containers;
+            try
+            {
+                await containers.CleanupAsync(parse.GetValue(id)!, ct);
+                return 0;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Nobody reads conmon's exit command's stderr: the failure goes where `inspect`'s reader can find it.
+                containers.RecordCleanupFailure(parse.GetValue(id)!, e);
+                return 1;
+            }
         });
         return command;
     }

@@ -197,6 +197,16 @@ public sealed partial class ContainerService
     }
 
     /// <summary>
+    /// Appends why conmon's exit command (<see cref="CleanupAsync"/>) failed for container <paramref name="id"/> to
+    /// cleanup.log in its directory, with the time: the command runs with nobody reading its output.
+    /// </summary>
+    public void RecordCleanupFailure(string id, Exception error)
+    {
+        try { File.AppendAllText(Path.Combine(ContainerDirectory(id), "cleanup.log"), $"{DateTimeOffset.UtcNow:O} {error}\n"); }
+        catch (IOException) { } // the container's directory is gone: nothing left to clean up or to tell
+    }
+
+    /// <summary>
     /// Starts an ended container again when its restart policy says so, after Docker's back-off; nothing when, by then, it
     /// was started, stopped by a user or removed (a start that fails ends the restarts, its error recorded as for `start`).
     /// </summary>
