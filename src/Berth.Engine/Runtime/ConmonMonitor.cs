@@ -123,7 +123,7 @@ public sealed class ConmonMonitor : IContainerMonitor
         bool specFifo = waitsForBundle && child && _runtime.ReadsSpecFromFifo
             && (!_runtime.SeesLaterMountsOnlyByPropagation || options.RootfsMountPoint is not null);
         int fifo = -1;
-        string? sharedMountPoint = null;
+        List<string> sharedMountPoints = [];
         if (specFifo)
         {
             string config = Path.Combine(options.BundlePath, OciBundle.ConfigFile);
@@ -132,14 +132,22 @@ public sealed class ConmonMonitor : IContainerMonitor
             // The root file system is mounted after the runtime has made its namespace: it gets there from a shared mount.
             if (_runtime.SeesLaterMountsOnlyByPropagation)
             {
-                try { SharedMountPoint.Make(options.RootfsMountPoint!); }
+                try
+                {
+                    foreach (var mountPoint in new[] { options.RootfsMountPoint!, options.ShmMountPoint })
+                    {
+                        if (mountPoint is null) continue;
+                        SharedMountPoint.Make(mountPoint);
+                        sharedMountPoints.Add(mountPoint);
+                    }
+                }
                 catch
                 {
                     NativeProcess.CloseFd(fifo);
                     File.Delete(config);
+                    foreach (var mountPoint in sharedMountPoints) SharedMountPoint.UnmountAll(mountPoint);
                     throw;
                 }
-                sharedMountPoint = options.RootfsMountPoint;
             }
         }
         int sync = -1, syncChild = -1, start = -1, startChild = -1;
@@ -157,7 +165,7 @@ public sealed class ConmonMonitor : IContainerMonitor
             return new LaunchedMonitor(options, pid, child, sync, start, fifo, conmonOutput, Path.Combine(SocketDir, options.ContainerId), conmonPidFile)
             {
                 SpecFifoNeedsEndOfFile = needsEndOfFile,
-                SharedMountPoint = sharedMountPoint,
+                SharedMountPoints = sharedMountPoints,
             };
         }
         catch
@@ -169,7 +177,7 @@ public sealed class ConmonMonitor : IContainerMonitor
                 NativeProcess.CloseFd(fifo);
                 File.Delete(Path.Combine(options.BundlePath, OciBundle.ConfigFile)); // no reader may block on a FIFO nobody fills
             }
-            if (sharedMountPoint is not null) Runtime.SharedMountPoint.UnmountAll(sharedMountPoint);
+            foreach (var mountPoint in sharedMountPoints) Runtime.SharedMountPoint.UnmountAll(mountPoint);
             throw;
         }
         finally
@@ -292,8 +300,11 @@ public sealed class ConmonMonitor : IContainerMonitor
         /// <summary>The runtime reads the spec FIFO to its end: see <see cref="CloseSpecFifoOnceDrainedAsync"/>.</summary>
         internal bool SpecFifoNeedsEndOfFile { get; init; }
 
-        /// <summary>The root file system's mount point, made a shared mount point for this launch (see <see cref="MonitorOptions.RootfsMountPoint"/>).</summary>
-        internal string? SharedMountPoint { get; init; }
+        /// <summary>
+        /// The root file system's mount point and a shareable /dev/shm's, made shared mount points for this launch (see
+        /// <see cref="MonitorOptions.RootfsMountPoint"/>).
+        /// </summary>
+        internal IReadOnlyList<string> SharedMountPoints { get; init; } = [];
 
         /// <summary>
         /// After <see cref="HandOver"/>, for a runtime that reads the spec to its end of file: closes our end of the FIFO as
@@ -386,8 +397,8 @@ public sealed class ConmonMonitor : IContainerMonitor
                 if (_specFifo >= 0)
                 {
                     RemoveLink(SocketLink);
-                    // The shared mount point made for this launch (and whatever was mounted on it meanwhile).
-                    if (SharedMountPoint is { } mountPoint) Runtime.SharedMountPoint.UnmountAll(mountPoint);
+                    // The shared mount points made for this launch (and whatever was mounted on them meanwhile).
+                    foreach (var mountPoint in SharedMountPoints) Runtime.SharedMountPoint.UnmountAll(mountPoint);
                     // The FIFO, or a spec never handed over: no reader of the bundle may block on the one or trust the other.
                     TryDelete(Path.Combine(Options.BundlePath, OciBundle.ConfigFile));
                 }

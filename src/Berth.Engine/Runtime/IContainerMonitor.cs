@@ -44,6 +44,11 @@ public sealed record MonitorOptions
     /// before the bundle is ready only when this is given: it is made a shared mount point first, so the mount reaches it.
     /// </summary>
     public string? RootfsMountPoint { get; init; }
+    /// <summary>
+    /// Where a shareable /dev/shm is mounted while <see cref="PrepareBundle"/> runs (`--ipc shareable`): made a shared
+    /// mount point together with <see cref="RootfsMountPoint"/>, for the same reason.
+    /// </summary>
+    public string? ShmMountPoint { get; init; }
 }
 
 /// <summary>A container created under a monitor, stopped before its process runs until the runtime's start.</summary>

@@ -3,36 +3,36 @@ using System.Globalization;
 namespace Berth.Engine.Units;
 
 /// <summary>
-/// Sizes as docker/go-units' RAMInBytes reads them (--memory, --shm-size, --device-read-bps, RUN --mount size=): a
-/// number, one optional space, then an optional k, m, g, t or p (powers of 1024, any case), an optional "i" and an
-/// optional "b": "64m", "1.5g", "512 KiB", "100" (bytes). Its regular expression, written out here.
+/// Sizes as docker/go-units' RAMInBytes (v0.5, parseSize) reads them (--memory, --shm-size, --device-read-bps, RUN
+/// --mount size=): the text up to its last digit, dot or space is a number (Go's ParseFloat: "1.5", ".5", "1e3", "+2";
+/// a space there is dropped), the rest an optional unit of at most three letters, any case: "b", or k, m, g, t or p
+/// (powers of 1024) alone or followed by "b" or "ib" ("64m", "512 KiB", "1.5gb"). Negative sizes are refused.
 /// </summary>
 public static class RamSize
 {
+    const string NumberEnds = "0123456789. ";
+
     public static bool TryParse(string text, out long bytes)
     {
         bytes = 0;
-        int end = 0;
-        while (end < text.Length && char.IsAsciiDigit(text[end])) end++;
-        if (end == 0) return false;
-        // Go's pattern takes "\d+(\.\d+)*"; the number itself is then read as a float (a second dot makes it fail).
-        while (end + 1 < text.Length && text[end] == '.' && char.IsAsciiDigit(text[end + 1]))
-            for (end++; end < text.Length && char.IsAsciiDigit(text[end]); end++) { }
-        if (!double.TryParse(text.AsSpan(0, end), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double number)) return false;
-        var unit = text.AsSpan(end);
-        if (unit.StartsWith(" ")) unit = unit[1..];
-        double multiplier = 1;
-        if (unit.Length > 0 && "kmgtp".IndexOf(char.ToLowerInvariant(unit[0])) is var power and >= 0)
+        int separator = text.LastIndexOfAny(NumberEnds.ToCharArray());
+        if (separator < 0) return false;
+        string number = text[separator] == ' ' ? text[..separator] : text[..(separator + 1)];
+        string suffix = text[(separator + 1)..].ToLowerInvariant();
+        // Go's ParseFloat: no white space around, a sign, a point, an exponent.
+        if (!double.TryParse(number, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+                CultureInfo.InvariantCulture, out double size) || size < 0)
+            return false;
+        if (suffix.Length > 3) return false;
+        if (suffix.Length > 0 && suffix[0] != 'b')
         {
-            multiplier = Math.Pow(1024, power + 1);
-            unit = unit[1..];
+            int power = "kmgtp".IndexOf(suffix[0]);
+            if (power < 0 || suffix.Length == 2 && suffix[1] != 'b' || suffix.Length == 3 && suffix[1..] != "ib") return false;
+            size *= Math.Pow(1024, power + 1);
         }
-        if (unit.Length > 0 && unit[0] is 'i' or 'I') unit = unit[1..];
-        if (unit.Length > 0 && unit[0] is 'b' or 'B') unit = unit[1..];
-        if (unit.Length > 0) return false;
-        double value = number * multiplier;
-        if (value >= long.MaxValue) return false;
-        bytes = (long)value;
+        else if (suffix.Length > 1) return false; // nothing may follow "b"
+        if (size >= long.MaxValue) return false;
+        bytes = (long)size;
         return true;
     }
 }

@@ -224,12 +224,17 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
         await bb.OkAsync("rm", warned.Stdout.Trim());
     }
 
-    /// <summary>A whole disk of this host (block I/O limits take disks, not partitions): the first that is no loop or RAM device, else loop0.</summary>
+    /// <summary>
+    /// A whole disk of this host (block I/O limits take disks, not partitions) with something on it: the first that is no
+    /// loop or RAM device, else a loop device.
+    /// </summary>
     static (string Path, string Numbers) WholeDisk()
     {
-        var disks = Directory.GetDirectories("/sys/block").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-        string name = disks.FirstOrDefault(d => !d!.StartsWith("loop", StringComparison.Ordinal) && !d.StartsWith("ram", StringComparison.Ordinal) && File.Exists("/dev/" + d))
-            ?? disks.FirstOrDefault(d => d == "loop0") ?? throw new InvalidOperationException("this host has no block device under /sys/block");
+        static bool HasMedia(string name) => File.Exists("/dev/" + name) && long.TryParse(File.ReadAllText($"/sys/block/{name}/size").Trim(), out long sectors) && sectors > 0;
+        var disks = Directory.GetDirectories("/sys/block").Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToList();
+        string name = disks.FirstOrDefault(d => !d.StartsWith("loop", StringComparison.Ordinal) && !d.StartsWith("ram", StringComparison.Ordinal) && HasMedia(d))
+            ?? disks.FirstOrDefault(d => d.StartsWith("loop", StringComparison.Ordinal) && File.Exists("/dev/" + d))
+            ?? throw new InvalidOperationException("this host has no block device under /sys/block");
         return ("/dev/" + name, File.ReadAllText($"/sys/block/{name}/dev").Trim());
     }
 
@@ -265,6 +270,11 @@ public class ContainerHostSettingsTests(BusyboxStore bb) : IClassFixture<Busybox
         const string weightWarning = "WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.\n";
         Assert.Equal(support.Weight ? "" : weightWarning, weighted.Stderr);
         Assert.Equal(support.Weight ? "300" : "0", (await bb.OkAsync("inspect", "-f", "{{.HostConfig.BlkioWeight}}", created)).Trim());
+        if (support.Weight) // the runtime applies it too
+        {
+            var applied = await bb.CliAsync("start", "-a", created);
+            Assert.True(applied.ExitCode == 0, applied.Stderr);
+        }
         var updated = await bb.CliAsync("update", "--blkio-weight", "400", created);
         Assert.Equal(created + "\n" + (support.Weight ? "" : weightWarning[9..]), updated.Stdout);
         Assert.Equal(support.Weight ? "400" : "0", (await bb.OkAsync("inspect", "-f", "{{.HostConfig.BlkioWeight}}", created)).Trim());

@@ -82,41 +82,59 @@ public class JoinedNamespaceTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
         await bb.OkAsync("rm", stopped);
     }
 
-    [Fact]
-    public async Task A_container_joins_the_ipc_namespace_and_shm_of_a_shareable_one_through_a_chain()
+    [Theory]
+    [InlineData("runc")]
+    [InlineData("crun")] // on a hybrid cgroup host crun runs in a mount namespace of its own: the tmpfs must reach it
+    public async Task A_container_joins_the_ipc_namespace_and_shm_of_a_shareable_one_through_a_chain(string runtime)
     {
-        string owner = (await bb.OkAsync("run", "-d", "--name", "ipc-owner", "--ipc", "shareable", "--shm-size", "8m", "--network", "none", "bb",
+        string ownerName = "ipc-owner-" + runtime, joinedName = "ipc-joined-" + runtime;
+        // Attached, the runtime starts before its /dev/shm is mounted (conmon is launched first): the tmpfs must reach it.
+        var attached = await bb.CliAsync("run", "--rm", "--runtime", runtime, "--ipc", "shareable", "--shm-size", "8m", "--network", "none", "bb",
+            "sh", "-c", "df -k /dev/shm | tail -1");
+        Assert.True(attached.ExitCode == 0, attached.Stderr);
+        Assert.Equal("8192", attached.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        string owner = (await bb.OkAsync("run", "-d", "--runtime", runtime, "--name", ownerName, "--ipc", "shareable", "--shm-size", "8m", "--network", "none", "bb",
             "sh", "-c", "echo from-owner > /dev/shm/note; sleep 60")).Trim();
         string shm = Path.Combine(bb.Store.Root, "containers", owner, "shm");
         try
         {
             Assert.True(await TestContainer.WaitUntil(() => File.Exists(Path.Combine(shm, "note"))), "the owner's /dev/shm is the tmpfs in its directory");
-            string ownerIpc = (await bb.OkAsync("exec", "ipc-owner", "readlink", "/proc/self/ns/ipc")).Trim();
-            var (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "--ipc", "container:ipc-owner", "bb", "sh", "-c",
+            Assert.Equal("8192", (await bb.OkAsync("exec", ownerName, "sh", "-c", "df -k /dev/shm | tail -1")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+            string ownerIpc = (await bb.OkAsync("exec", ownerName, "readlink", "/proc/self/ns/ipc")).Trim();
+            var (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--runtime", runtime, "--network", "none", "--ipc", "container:" + ownerName, "bb", "sh", "-c",
                 "readlink /proc/self/ns/ipc; cat /dev/shm/note; echo from-joiner > /dev/shm/reply; df -k /dev/shm | tail -1");
             Assert.True(code == 0, stderr);
             var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal([ownerIpc, "from-owner"], lines[..2]);
             Assert.Equal("8192", lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]); // the owner's --shm-size
-            Assert.Equal("from-joiner\n", await bb.OkAsync("exec", "ipc-owner", "cat", "/dev/shm/reply"));
+            Assert.Equal("from-joiner\n", await bb.OkAsync("exec", ownerName, "cat", "/dev/shm/reply"));
 
             // A joiner can be joined in turn (Docker's ShmPath is the owner's); inspect names the owner by ID.
-            string joined = (await bb.OkAsync("run", "-d", "--name", "ipc-joined", "--network", "none", "--ipc", "container:ipc-owner", "bb", "sleep", "60")).Trim();
+            string joined = (await bb.OkAsync("run", "-d", "--name", joinedName, "--network", "none", "--ipc", "container:" + ownerName, "bb", "sleep", "60")).Trim();
             Assert.Equal($"container:{owner}", (await bb.OkAsync("inspect", "-f", "{{.HostConfig.IpcMode}}", joined)).Trim());
-            (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "--ipc", "container:ipc-joined", "bb", "sh", "-c",
+            (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "--ipc", "container:" + joinedName, "bb", "sh", "-c",
                 "readlink /proc/self/ns/ipc; cat /dev/shm/note");
             Assert.True(code == 0, stderr);
             Assert.Equal(ownerIpc + "\nfrom-owner\n", stdout);
-            await bb.OkAsync("rm", "-f", joined);
 
-            var sysctl = await bb.CliAsync("create", "--ipc", "container:ipc-owner", "--sysctl", "kernel.shmmax=1024", "bb", "true");
+            var sysctl = await bb.CliAsync("create", "--ipc", "container:" + ownerName, "--sysctl", "kernel.shmmax=1024", "bb", "true");
             Assert.Equal("Error: sysctl 'kernel.shmmax' is not allowed in container IPC mode\n", sysctl.Stderr);
+
+            // The owner stops: its tmpfs is unmounted (the joiner still running keeps its own view of it), and a new
+            // joiner of the chain is refused rather than given the empty directory.
+            await bb.OkAsync("stop", "-t", "0", ownerName);
+            Assert.True(await TestContainer.WaitUntil(() => !File.ReadAllText("/proc/self/mountinfo").Contains(shm, StringComparison.Ordinal)), "the stopped owner's tmpfs is unmounted");
+            Assert.Equal("from-owner\n", await bb.OkAsync("exec", joinedName, "cat", "/dev/shm/note"));
+            var refused = await bb.CliAsync("run", "--rm", "--network", "none", "--ipc", "container:" + joinedName, "bb", "true");
+            Assert.Equal($"failed to join IPC namespace: container {joined}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)",
+                refused.Stderr.Trim().Replace("Error: ", ""));
         }
         finally
         {
-            await bb.CliAsync("rm", "-f", "ipc-owner");
+            await bb.CliAsync("rm", "-f", joinedName);
+            await bb.CliAsync("rm", "-f", ownerName);
         }
-        // The owner's tmpfs went with it.
+        // Nothing of the owner stays mounted.
         Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), l => l.Contains(owner, StringComparison.Ordinal));
     }
 
@@ -131,6 +149,8 @@ public class JoinedNamespaceTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
             Assert.Equal($"Error: container {owner}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)\n", refused.Stderr);
             var missing = await bb.CliAsync("create", "--ipc", "container:no-such-owner", "bb", "true");
             Assert.Equal("Error: No such container: no-such-owner\n", missing.Stderr);
+            var empty = await bb.CliAsync("create", "--ipc", "container:", "bb", "true");
+            Assert.Equal("Error: invalid IPC mode: container:\n", empty.Stderr);
         }
         finally
         {
@@ -139,8 +159,24 @@ public class JoinedNamespaceTests(BusyboxStore bb) : IClassFixture<BusyboxStore>
         string stopped = (await bb.OkAsync("create", "--network", "none", "--ipc", "shareable", "bb", "true")).Trim();
         var (code, _, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "--ipc", "container:" + stopped, "bb", "true");
         Assert.NotEqual(0, code);
-        Assert.Contains($"cannot join IPC of a non running container: {stopped}", stderr);
+        Assert.Contains($"failed to join IPC namespace: container {stopped} is not running", stderr);
         await bb.OkAsync("rm", stopped);
         Assert.Equal(before, await bb.OkAsync("ps", "-a", "-q"));
+    }
+
+    [Fact]
+    public async Task A_container_in_the_hosts_ipc_namespace_can_be_joined_as_in_docker()
+    {
+        string owner = (await bb.OkAsync("run", "-d", "--network", "none", "--ipc", "host", "bb", "sleep", "60")).Trim();
+        try
+        {
+            var (code, stdout, stderr) = await bb.CliAsync("run", "--rm", "--network", "none", "--ipc", "container:" + owner, "bb", "readlink", "/proc/self/ns/ipc");
+            Assert.True(code == 0, stderr);
+            Assert.Equal(new FileInfo("/proc/self/ns/ipc").LinkTarget + "\n", stdout);
+        }
+        finally
+        {
+            await bb.CliAsync("rm", "-f", owner);
+        }
     }
 }

@@ -49,7 +49,10 @@ static class BlockIoLimits
             BlkioDeviceReadIOps = support.ReadIops ? readIops : [],
             BlkioDeviceWriteIOps = support.WriteIops ? writeIops : [],
         };
-        ForRuntime(kept); // a path that is no block device fails the create, before anything is stored
+        // A path that is missing or no block device fails the create, before anything is stored. Deliberately earlier than
+        // Docker, whose daemon finds a missing path only at the start and never checks the kind (the kernel then refuses
+        // the numbers of a character device, or a missing disk, with an error about the cgroup file).
+        ForRuntime(kept);
         return kept;
     }
 

@@ -137,6 +137,7 @@ public sealed partial class ContainerService
         if (JoinedId(namespaces.Ipc) is { } ipcOwnerName)
         {
             var ipcOwner = JoinedContainer(ipcOwnerName);
+            // Docker finds this out only at the start; a donor's IPC mode never changes, so the create is refused here.
             if (!SharesIpc(ipcOwner.Settings.HostConfig)) throw NonShareableIpc(ipcOwner.Id);
             namespaces.Ipc = JoinedPrefix + ipcOwner.Id;
         }
@@ -320,10 +321,10 @@ public sealed partial class ContainerService
     }
 
     /// <summary>
-    /// Whether others may join the IPC namespace of a container with <paramref name="host"/>: made `--ipc shareable`, or
-    /// itself in such a container's (whose /dev/shm it has), as Docker tells by the container's ShmPath.
+    /// Whether others may join the IPC namespace of a container with <paramref name="host"/>: made `--ipc shareable`, in the
+    /// host's (whose /dev/shm it has), or itself in such a container's, as Docker tells by the container's ShmPath.
     /// </summary>
-    static bool SharesIpc(HostSettings host) => host.IpcMode == "shareable" || JoinedId(host.IpcMode) is not null;
+    static bool SharesIpc(HostSettings host) => host.IpcMode is "shareable" or "host" || JoinedId(host.IpcMode) is not null;
 
     static InvalidInputException NonShareableIpc(string id) =>
         new($"container {id}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)");

@@ -163,9 +163,10 @@ public sealed partial class ContainerService
     /// <summary>How conmon watches a container: its files, stdio, and the exit command (see <see cref="ExitCommand"/>).</summary>
     /// <param name="attached">This process waits for the container to end (see <see cref="MonitorOptions.WaitedForHere"/>).</param>
     MonitorOptions MonitorOptionsFor(string id, string name, ContainerSettings settings, bool removesAfterExit, bool attached) =>
-        MonitorOptionsFor(id, name, settings.Config.Tty, settings.Config.OpenStdin, settings.Config.StdinOnce, removesAfterExit, attached);
+        MonitorOptionsFor(id, name, settings.Config.Tty, settings.Config.OpenStdin, settings.Config.StdinOnce, removesAfterExit, attached,
+            shareableShm: settings.HostConfig.IpcMode == "shareable");
 
-    MonitorOptions MonitorOptionsFor(string id, string name, bool tty, bool openStdin, bool stdinOnce, bool removesAfterExit, bool attached)
+    MonitorOptions MonitorOptionsFor(string id, string name, bool tty, bool openStdin, bool stdinOnce, bool removesAfterExit, bool attached, bool shareableShm)
     {
         string[]? exitCommand = removesAfterExit ? null : ExitCommand(id);
         return new()
@@ -173,6 +174,7 @@ public sealed partial class ContainerService
             ContainerId = id,
             BundlePath = ContainerDirectory(id),
             RootfsMountPoint = RootfsPath(id),
+            ShmMountPoint = shareableShm ? ShareableShm.PathIn(ContainerDirectory(id)) : null,
             LogPath = LogPath(id),
             ExitDir = ExitDirectory,
             Name = name,
@@ -213,7 +215,8 @@ public sealed partial class ContainerService
         Directory.CreateDirectory(ContainerDirectory(id));
         bool removesAfterExit = request.AutoRemove;
         // As create sets them: Tty, OpenStdin and StdinOnce (an attached interactive run).
-        var options = MonitorOptionsFor(id, name.Length > 0 ? name : id, request.Tty, request.Interactive, request.Interactive, removesAfterExit, attached: true);
+        var options = MonitorOptionsFor(id, name.Length > 0 ? name : id, request.Tty, request.Interactive, request.Interactive, removesAfterExit, attached: true,
+            shareableShm: request.Ipc == "shareable");
         // On this thread, not the pool's: posix_spawn returns once conmon has been exec'd (~1 ms here), while a pool thread's
         // first start held this thread ~1.5 ms and reached conmon's exec ~2 ms later.
         ConmonMonitor.LaunchedMonitor launched;
@@ -275,7 +278,8 @@ public sealed partial class ContainerService
         if (JoinedId(mode) is not { } id) return null;
         var owner = Find(id) ?? throw new ContainerStartException($"No such container: {id}", 125);
         if (!owner.IsRunning || owner.State.Pid <= 0) // paused counts as running, as in Docker
-            throw new ContainerStartException($"cannot join {what} of a non running container: {owner.Id}", 125);
+            throw new ContainerStartException(what == "IPC" ? $"failed to join IPC namespace: container {owner.Id} is not running"
+                : $"cannot join {what} of a non running container: {owner.Id}", 125);
         return owner;
     }
 
@@ -312,7 +316,7 @@ public sealed partial class ContainerService
             var networkOwner = RunningJoinedContainer(host.NetworkMode, "network");
             var pidOwner = RunningJoinedContainer(host.PidMode, "PID");
             var ipcOwner = RunningJoinedContainer(host.IpcMode, "IPC");
-            if (ipcOwner is not null && !SharesIpc(ipcOwner.Settings.HostConfig)) throw new ContainerStartException(NonShareableIpc(ipcOwner.Id).Message, 125);
+            if (ipcOwner is not null && !SharesIpc(ipcOwner.Settings.HostConfig)) throw JoinIpcFailure(NonShareableIpc(ipcOwner.Id));
             string? shmSource = ipcOwner is not null ? IpcShmDirectory(ipcOwner)
                 : host.IpcMode == "shareable" ? ShareableShm.PathIn(dir) : null;
             if (host.IpcMode == "shareable") ShareableShm.Mount(shmSource!, host.ShmSize > 0 ? host.ShmSize : HostSettings.DefaultShmSize);
@@ -358,6 +362,7 @@ public sealed partial class ContainerService
                 PidNamespacePath = pidOwner is null ? null : $"/proc/{pidOwner.State.Pid}/ns/pid",
                 IpcNamespacePath = ipcOwner is null ? null : $"/proc/{ipcOwner.State.Pid}/ns/ipc",
                 ShmSource = shmSource,
+                BlockIo = BlockIoLimits.ForRuntime(host),
                 Binds = binds,
                 Tmpfs = tmpfs,
                 HostsFile = hostsFile,
@@ -409,9 +414,16 @@ public sealed partial class ContainerService
     {
         var current = owner;
         for (int depth = 0; depth < 16 && JoinedId(current.Settings.HostConfig.IpcMode) is { } next; depth++)
-            current = TryGet(next) ?? throw new ContainerStartException($"No such container: {next}", 125);
-        return ShareableShm.PathIn(ContainerDirectory(current.Id));
+            current = TryGet(next) ?? throw JoinIpcFailure(NonShareableIpc(owner.Id));
+        if (current.Settings.HostConfig.IpcMode == "host") return "/dev/shm"; // Docker's ShmPath of a host-IPC container
+        string shm = ShareableShm.PathIn(ContainerDirectory(current.Id));
+        // The shareable one at the chain's end has ended (its tmpfs went with it) while the ones between run on: binding
+        // the empty directory would share nothing.
+        if (MountTable.TopMountAt(shm) != "tmpfs") throw JoinIpcFailure(NonShareableIpc(owner.Id));
+        return shm;
     }
+
+    static ContainerStartException JoinIpcFailure(InvalidInputException why) => new("failed to join IPC namespace: " + why.Message, 125);
 
     /// <summary><paramref name="run"/> with the cgroup limits of <paramref name="host"/> (memory, CPU, pids): what start and update apply.</summary>
     static ContainerRunSpec WithLimits(ContainerRunSpec run, HostSettings host) => run with
@@ -426,7 +438,6 @@ public sealed partial class ContainerService
         PidsLimit = host.PidsLimit,
         DeviceRules = [.. host.DeviceCgroupRules.Select(HostFlagParsers.DeviceCgroupRule)],
         DisableOomKiller = host.OomKillDisable,
-        BlockIo = BlockIoLimits.ForRuntime(host),
     };
 
     /// <summary>A --ulimit as the runtime's rlimit: RLIMIT_ and the name in upper case, -1 as unlimited.</summary>

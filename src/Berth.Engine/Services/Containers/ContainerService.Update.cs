@@ -61,7 +61,9 @@ public sealed partial class ContainerService
         RunFlagParsers.CheckMemory(updated.Memory, updated.MemorySwap, updated.MemoryReservation);
         if (container.IsRunning)
         {
-            var limits = new OciSpecBuilder().Limits(WithLimits(new ContainerRunSpec { RootfsPath = "/", Args = ["update"] }, updated));
+            // Of block I/O only the weight, as Docker's update: the per-device limits stay as the start set them.
+            var blockIo = updated.BlkioWeight > 0 ? new OciBlockIo { Weight = updated.BlkioWeight } : null;
+            var limits = new OciSpecBuilder().Limits(WithLimits(new ContainerRunSpec { RootfsPath = "/", Args = ["update"], BlockIo = blockIo }, updated));
             await RuntimeOf(container).UpdateAsync(container.Id, limits, cancellationToken).ConfigureAwait(false);
         }
         _store.Metadata.SetContainerSettings(container.Id, (container.Settings with { HostConfig = updated }).ToJson());

@@ -273,7 +273,7 @@ public static partial class HostFlagParsers
     {
         null or "" => "private",
         "private" or "shareable" or "none" or "host" => value,
-        _ when ContainerService.JoinedId(value) is not null => value,
+        _ when ContainerService.JoinedId(value) is { Length: > 0 } => value,
         _ => throw new InvalidInputException($"invalid IPC mode: {value}"),
     };
 

@@ -44,7 +44,7 @@ static class RemovedExitCodes
         foreach (var file in new DirectoryInfo(folder).EnumerateFiles())
         {
             try { if (file.LastWriteTimeUtc < oldest) file.Delete(); }
-            catch (IOException) { } // another removal dropped it first
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // another removal dropped it first, or it cannot go: a removal must not fail for it
         }
     }
 }

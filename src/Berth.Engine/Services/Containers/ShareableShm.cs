@@ -19,10 +19,14 @@ static partial class ShareableShm
     /// <summary>Where the shared /dev/shm of the container in <paramref name="containerDirectory"/> is mounted.</summary>
     public static string PathIn(string containerDirectory) => Path.Combine(containerDirectory, "shm");
 
-    /// <summary>Mounts a fresh tmpfs of <paramref name="sizeBytes"/> at <paramref name="target"/> (a previous run's goes first).</summary>
+    /// <summary>
+    /// Mounts a fresh tmpfs of <paramref name="sizeBytes"/> at <paramref name="target"/>, on top of whatever is there: the
+    /// shared mount point a launch made for a runtime in a mount namespace of its own (see
+    /// <see cref="Runtime.MonitorOptions.ShmMountPoint"/>), through which the mount reaches it, or a stale tmpfs of a run
+    /// whose end was never cleaned up (<see cref="Unmount"/> takes all of them).
+    /// </summary>
     public static void Mount(string target, long sizeBytes)
     {
-        Unmount(target);
         Directory.CreateDirectory(target);
         string data = "mode=1777,size=" + sizeBytes.ToString(CultureInfo.InvariantCulture);
         if (mount("shm", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data) == 0) return;
