@@ -135,11 +135,13 @@ public sealed partial class ContainerService
     {
         var settings = ContainerSettings.FromJson(row.Settings);
         if (!row.State.IsRunning) return ToRecord(row, settings);
-        if (ObservedExit(row) is null) return ToRecord(row, settings);
+        if (ObservedExit(row) is not { } observed) return ToRecord(row, settings);
         using (var held = locked ? null : Lock(row.Id))
         {
             var fresh = held is null ? _store.Metadata.GetContainer(row.Id) : RowHolding(held, row.Id);
-            if (fresh is null) return ToRecord(row with { State = row.State with { Status = ContainerStatus.Exited } }, settings);
+            // Removed while this waited for the lock (an rm -f holds it through the removal): the exit as observed, with its
+            // code (a `wait` returns it), not the running row's.
+            if (fresh is null) return ToRecord(row with { State = observed }, settings);
             if (fresh.State.IsRunning && ObservedExit(fresh) is { } exited)
             {
                 _store.Metadata.SetContainerState(fresh.Id, exited);
