@@ -12,8 +12,7 @@ static class BlockIoLimits
     /// <summary>The Docker daemon's warnings for the settings of <paramref name="request"/> that <paramref name="support"/> lacks.</summary>
     public static IEnumerable<string> Warnings(ContainerCreateRequest request, BlockIoSupport support)
     {
-        if (request.BlkioWeight > 0 && !support.Weight)
-            yield return "Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.";
+        if (request.BlkioWeight > 0 && !support.Weight) yield return WeightDiscarded;
         if (request.BlkioWeightDevices.Count > 0 && !support.WeightDevice)
             yield return "Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.";
         if (request.DeviceReadBps.Count > 0 && !support.ReadBps)
@@ -24,6 +23,21 @@ static class BlockIoLimits
             yield return "Your kernel does not support IOPS Block read limit or the cgroup is not mounted. Block I/O IOPS read limit discarded.";
         if (request.DeviceWriteIops.Count > 0 && !support.WriteIops)
             yield return "Your kernel does not support IOPS Block write limit or the cgroup is not mounted. Block I/O IOPS write limit discarded.";
+    }
+
+    /// <summary>The Docker daemon's warning for a --blkio-weight the machine cannot apply (create and update).</summary>
+    public const string WeightDiscarded = "Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.";
+
+    /// <summary>
+    /// A --blkio-weight as the Docker daemon takes it (create and update): null when <paramref name="support"/> cannot
+    /// apply it (discarded, with <see cref="WeightDiscarded"/>; before the range is checked, as Docker does), else the
+    /// weight, 0 for none, with Docker's error outside 10-1000.
+    /// </summary>
+    public static ushort? SupportedWeight(ushort requested, BlockIoSupport support)
+    {
+        if (requested > 0 && !support.Weight) return null;
+        if (requested is > 0 and (< 10 or > 1000)) throw new InvalidInputException("Range of blkio weight is from 10 to 1000");
+        return requested;
     }
 
     /// <summary>
@@ -38,11 +52,9 @@ static class BlockIoLimits
         var writeBps = request.DeviceWriteBps.Select(v => HostFlagParsers.ThrottleBpsDevice(v, "--device-write-bps")).ToList();
         var readIops = request.DeviceReadIops.Select(v => HostFlagParsers.ThrottleIopsDevice(v, "--device-read-iops")).ToList();
         var writeIops = request.DeviceWriteIops.Select(v => HostFlagParsers.ThrottleIopsDevice(v, "--device-write-iops")).ToList();
-        ushort weight = support.Weight ? request.BlkioWeight : (ushort)0;
-        if (weight is > 0 and (< 10 or > 1000)) throw new InvalidInputException("Range of blkio weight is from 10 to 1000");
         var kept = host with
         {
-            BlkioWeight = weight,
+            BlkioWeight = SupportedWeight(request.BlkioWeight, support) ?? 0,
             BlkioWeightDevice = support.WeightDevice ? weightDevices : [],
             BlkioDeviceReadBps = support.ReadBps ? readBps : [],
             BlkioDeviceWriteBps = support.WriteBps ? writeBps : [],

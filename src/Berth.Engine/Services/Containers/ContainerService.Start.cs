@@ -288,14 +288,25 @@ public sealed partial class ContainerService
     /// (<paramref name="ownDirectory"/>), or, in another container's network, that container's, following a chain of
     /// such containers to the one whose network it is (Docker copies the owner's paths, which are its owner's in turn).
     /// </summary>
-    string NetworkFilesDirectory(string networkMode, string ownDirectory)
+    string NetworkFilesDirectory(string networkMode, string ownDirectory) =>
+        JoinedChainEnd(networkMode, h => h.NetworkMode) is { } end ? ContainerDirectory(end.Id) : ownDirectory;
+
+    /// <summary>
+    /// The container at the end of a chain of "container:ID" modes (<paramref name="modeOf"/>: which namespace's) that
+    /// starts at <paramref name="mode"/>, at most 16 long: its ID and record, the record null when that container is gone
+    /// (the chain ends there); null when <paramref name="mode"/> joins no container.
+    /// </summary>
+    (string Id, ContainerRecord? Container)? JoinedChainEnd(string mode, Func<HostSettings, string> modeOf)
     {
-        for (int depth = 0; depth < 16 && JoinedId(networkMode) is { } ownerId; depth++)
+        (string Id, ContainerRecord? Container)? end = null;
+        for (int depth = 0; depth < 16 && JoinedId(mode) is { } id; depth++)
         {
-            ownDirectory = ContainerDirectory(ownerId);
-            networkMode = TryGet(ownerId)?.Settings.HostConfig.NetworkMode ?? "";
+            var container = TryGet(id);
+            end = (id, container);
+            if (container is null) break;
+            mode = modeOf(container.Settings.HostConfig);
         }
-        return ownDirectory;
+        return end;
     }
 
     /// <summary>Mounts the root file system, prepares /etc files, user and working directory, and writes config.json.</summary>
@@ -412,9 +423,9 @@ public sealed partial class ContainerService
     /// </summary>
     string IpcShmDirectory(ContainerRecord owner)
     {
-        var current = owner;
-        for (int depth = 0; depth < 16 && JoinedId(current.Settings.HostConfig.IpcMode) is { } next; depth++)
-            current = TryGet(next) ?? throw JoinIpcFailure(NonShareableIpc(owner.Id));
+        var current = JoinedChainEnd(owner.Settings.HostConfig.IpcMode, h => h.IpcMode) is { } end
+            ? end.Container ?? throw JoinIpcFailure(NonShareableIpc(owner.Id))
+            : owner;
         if (current.Settings.HostConfig.IpcMode == "host") return "/dev/shm"; // Docker's ShmPath of a host-IPC container
         string shm = ShareableShm.PathIn(ContainerDirectory(current.Id));
         // The shareable one at the chain's end has ended (its tmpfs went with it) while the ones between run on: binding

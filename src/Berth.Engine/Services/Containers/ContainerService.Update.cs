@@ -38,12 +38,10 @@ public sealed partial class ContainerService
             throw new InvalidInputException("Restart policy cannot be updated because AutoRemove is enabled for the container");
         var warnings = new List<string>();
         ushort blkioWeight = host.BlkioWeight;
-        if (request.BlkioWeight is { } weight)
+        if (request.BlkioWeight is > 0 and var weight)
         {
-            if (weight > 0 && !BlockIoSupport.Host.Weight)
-                warnings.Add("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.");
-            else if (weight is > 0 and (< 10 or > 1000)) throw new InvalidInputException("Range of blkio weight is from 10 to 1000");
-            else if (weight > 0) blkioWeight = weight;
+            if (BlockIoLimits.SupportedWeight(weight, BlockIoSupport.Host) is { } supported) blkioWeight = supported;
+            else warnings.Add(BlockIoLimits.WeightDiscarded);
         }
         var updated = host with
         {
